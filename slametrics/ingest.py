@@ -1,0 +1,307 @@
+"""Loading ticket history (SLA_SPEC §1): validate, keep rejects with reasons, store in one transaction.
+
+Every row either lands in ``tickets``/``events`` or in ``rejects`` with its line number and the
+reasons it was refused; nothing is repaired or dropped silently. Re-ingesting a ticket replaces
+it (and its events, where the new input carries events for it), and the rejects of an input
+replace those of its earlier ingest, so the same ingest twice changes nothing. A failure at any
+point rolls the whole ingest back.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import polars as pl
+
+from slametrics.errors import DataError
+from slametrics.policy import Policy
+from slametrics.sql import statement
+from slametrics.timeparse import parse_timestamps
+
+Progress = Callable[[str, float], None]
+
+TICKET_REQUIRED = ("ticket_id", "client", "priority", "created_at")
+TICKET_OPTIONAL = ("first_response_at", "resolved_at", "category", "team", "agent", "channel", "csat",
+                   "reopened", "source_sla_met")
+TICKET_TIMES = ("created_at", "first_response_at", "resolved_at")
+EVENT_REQUIRED = ("ticket_id", "at", "status")
+_TRUE, _FALSE = ("true", "t", "yes", "y", "1"), ("false", "f", "no", "n", "0")
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest read, stored and rejected (by reason), and what no contract covers."""
+
+    source: str
+    rows_read: int = 0
+    stored: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    events_source: str | None = None
+    events_read: int = 0
+    events_stored: int = 0
+    events_rejected: dict[str, int] = field(default_factory=dict)
+    uncovered: dict[str, int] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        out = [f"tickets: {self.rows_read} read, {self.stored} stored, {sum(self.rejected.values())} rejected ({self.source})"]
+        out += [f"  rejected: {n} {reason}" for reason, n in sorted(self.rejected.items(), key=lambda kv: -kv[1])]
+        if self.events_source is not None:
+            out.append(f"events: {self.events_read} read, {self.events_stored} stored, "
+                       f"{sum(self.events_rejected.values())} rejected ({self.events_source})")
+            out += [f"  rejected: {n} {reason}" for reason, n in sorted(self.events_rejected.items(), key=lambda kv: -kv[1])]
+        out += [f"uncovered: {n} stored tickets {what}" for what, n in self.uncovered.items() if n]
+        return out
+
+
+def read_table(path: str | Path, kind: str) -> pl.DataFrame:
+    """Read a CSV (all columns as text) or Parquet file, with ``_line``: the row's line in the input."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such {kind} file")
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            frame = pl.read_parquet(path)
+            first_line = 1
+        else:
+            frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", raise_if_empty=False)
+            first_line = 2  # line 1 is the header
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise DataError(f"{path}: cannot read as {'Parquet' if path.suffix.lower() in ('.parquet', '.pq') else 'CSV'}: "
+                        f"{str(exc).splitlines()[0]}") from None
+    frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns})
+    return frame.with_row_index("_line", offset=first_line).with_columns(pl.col("_line").cast(pl.Int64))
+
+
+def ingest_files(con: duckdb.DuckDBPyConnection, tickets_path: str | Path, events_path: str | Path | None = None, *,
+                 timezone: str = "UTC", policy: Policy | None = None, progress: Progress | None = None) -> IngestSummary:
+    """Ingest a tickets file and optionally an events file (CSV or Parquet)."""
+    _check_zone(timezone)
+    tickets = read_table(tickets_path, "tickets")
+    events = read_table(events_path, "events") if events_path is not None else None
+    return ingest_frames(con, tickets, events, source=str(Path(tickets_path).resolve()),
+                         events_source=None if events_path is None else str(Path(events_path).resolve()),
+                         timezone=timezone, policy=policy, progress=progress)
+
+
+def ingest_frames(con: duckdb.DuckDBPyConnection, tickets: pl.DataFrame, events: pl.DataFrame | None = None, *,
+                  source: str, events_source: str | None = None, timezone: str = "UTC",
+                  policy: Policy | None = None, progress: Progress | None = None) -> IngestSummary:
+    """Validate canonical frames and store them in one transaction (see module doc)."""
+    _check_zone(timezone)
+    report = progress or (lambda phase, fraction: None)
+    events_source = events_source or (f"{source} (events)" if events is not None else None)
+    _require(tickets, TICKET_REQUIRED, source)
+    if events is not None:
+        _require(events, EVENT_REQUIRED, events_source)
+    report("checking tickets", 0.1)
+    good, bad = validate_tickets(tickets, timezone)
+    summary = IngestSummary(source=source, rows_read=tickets.height, stored=good.height,
+                            rejected=_count_reasons(bad))
+    ev_good = ev_bad = None
+    if events is not None:
+        report("checking events", 0.4)
+        ev_good, ev_bad = validate_events(con, events, timezone, good, bad)
+        summary.events_source, summary.events_read = events_source, events.height
+        summary.events_stored, summary.events_rejected = ev_good.height, _count_reasons(ev_bad)
+    report("writing", 0.6)
+    _store(con, good, bad, ev_good, ev_bad, summary)
+    if policy is not None:
+        summary.uncovered = uncovered_counts(con, policy)
+    report("done", 1.0)
+    return summary
+
+
+def _check_zone(timezone: str) -> None:
+    from slametrics.policy import _known_zone
+
+    if not _known_zone(timezone):
+        raise DataError(f"--timezone: {timezone!r} is not a known time zone; use an IANA name such as Europe/Berlin or UTC")
+
+
+def _require(frame: pl.DataFrame, columns: tuple[str, ...], source: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"{source}: missing required column{'s' if len(missing) > 1 else ''} "
+                        f"{', '.join(missing)}; the header must name {', '.join(columns)}")
+
+
+def _text(frame: pl.DataFrame, name: str) -> pl.Expr:
+    if name not in frame.columns:
+        return pl.lit(None, pl.String).alias(name)
+    col = pl.col(name).cast(pl.String).str.strip_chars()
+    return pl.when(col == "").then(None).otherwise(col).alias(name)
+
+
+def _reason(condition: pl.Expr, message: str) -> pl.Expr:
+    return pl.when(condition).then(pl.lit(message)).otherwise(None)
+
+
+def validate_tickets(frame: pl.DataFrame, timezone: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split canonical ticket rows into (typed good rows, rejects with line and reason)."""
+    times, bad_time = {}, {}
+    for name in TICKET_TIMES:
+        if name in frame.columns:
+            times[name], bad_time[name] = parse_timestamps(frame[name], timezone)
+        else:
+            times[name] = pl.Series(name, [None] * frame.height, dtype=pl.Datetime("us", "UTC"))
+            bad_time[name] = pl.Series(name, [False] * frame.height)
+    work = frame.select(
+        pl.col("_line"),
+        *[_text(frame, c) for c in ("ticket_id", "client", "priority", "category", "team", "agent", "channel")],
+        *[times[n].alias(n) for n in TICKET_TIMES],
+        *[bad_time[n].alias(f"_bad_{n}") for n in TICKET_TIMES],
+        **_number(frame, "csat", pl.Float64), **_number(frame, "reopened", pl.Int64),
+        **_boolean(frame, "source_sla_met"),
+    )
+    dup = pl.col("ticket_id").is_not_null() & (pl.len().over("ticket_id") > 1)
+    reasons = [
+        *[_reason(pl.col(c).is_null() & ~pl.col(f"_bad_{c}") if c in TICKET_TIMES else pl.col(c).is_null(),
+                  f"required column {c} is empty") for c in TICKET_REQUIRED],
+        *[_reason(pl.col(f"_bad_{c}"), f"{c} is not a timestamp (ISO 8601, e.g. 2026-03-01T09:30:00Z)") for c in TICKET_TIMES],
+        _reason(pl.col("_bad_csat"), "csat is not a number"),
+        _reason(pl.col("_bad_reopened"), "reopened is not an integer"),
+        _reason(pl.col("_bad_source_sla_met"), "source_sla_met is not true/false"),
+        _reason(pl.col("first_response_at") < pl.col("created_at"), "first_response_at is earlier than created_at"),
+        _reason(pl.col("resolved_at") < pl.col("created_at"), "resolved_at is earlier than created_at"),
+        _reason((pl.col("csat") < 1) | (pl.col("csat") > 5), "csat is outside 1..5"),
+        _reason(dup, "ticket_id appears more than once in this input (every copy rejected)"),
+    ]
+    work = work.with_columns(_reasons=pl.concat_list(reasons).list.drop_nulls())
+    keep = ["ticket_id", "client", "priority", *TICKET_TIMES, "category", "team", "agent", "channel", "csat",
+            "reopened", "source_sla_met"]
+    good = work.filter(pl.col("_reasons").list.len() == 0).select(keep)
+    bad = _rejects(frame, work, "tickets")
+    return good, bad
+
+
+def _number(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> dict[str, pl.Expr]:
+    if name not in frame.columns:
+        return {name: pl.lit(None, dtype), f"_bad_{name}": pl.lit(False)}
+    if frame[name].dtype.is_numeric():
+        raw = pl.col(name)
+        if dtype == pl.Int64 and frame[name].dtype.is_float():
+            whole = raw.is_null() | (raw == raw.floor())
+            return {name: pl.when(whole).then(raw.cast(pl.Int64, strict=False)), f"_bad_{name}": ~whole}
+        return {name: raw.cast(dtype), f"_bad_{name}": pl.lit(False)}
+    text = _text(frame, name)
+    value = text.cast(dtype, strict=False)
+    return {name: value, f"_bad_{name}": text.is_not_null() & value.is_null()}
+
+
+def _boolean(frame: pl.DataFrame, name: str) -> dict[str, pl.Expr]:
+    if name not in frame.columns:
+        return {name: pl.lit(None, pl.Boolean), f"_bad_{name}": pl.lit(False)}
+    if frame[name].dtype == pl.Boolean:
+        return {name: pl.col(name), f"_bad_{name}": pl.lit(False)}
+    text = _text(frame, name).str.to_lowercase()
+    value = pl.when(text.is_in(_TRUE)).then(True).when(text.is_in(_FALSE)).then(False).otherwise(None)
+    return {name: value, f"_bad_{name}": text.is_not_null() & value.is_null()}
+
+
+def _rejects(frame: pl.DataFrame, work: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """Rejected rows: line, ticket_id, reason (all reasons, '; '), and the row as it was read (JSON)."""
+    mask = work["_reasons"].list.len() > 0
+    raw = frame.filter(mask)
+    raw_json = raw.drop("_line").select(pl.struct(pl.all().cast(pl.String)).struct.json_encode().alias("row_json"))
+    return pl.DataFrame({
+        "kind": pl.Series([kind] * raw.height, dtype=pl.String),
+        "line": raw["_line"],
+        "ticket_id": work.filter(mask)["ticket_id"],
+        "reason": work.filter(mask)["_reasons"].list.join("; "),
+        "row_json": raw_json["row_json"],
+    })
+
+
+def validate_events(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, timezone: str,
+                    good_tickets: pl.DataFrame, bad_tickets: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split status events into (good rows with seq = input line, rejects)."""
+    at, bad_at = parse_timestamps(frame["at"], timezone)
+    work = frame.select(pl.col("_line"), _text(frame, "ticket_id"), _text(frame, "status"),
+                        _text(frame, "at").alias("_raw_at"), event_at=at, _bad_at=bad_at)
+    con.register("event_ticket_ids", work.select(pl.col("ticket_id").drop_nulls().unique()))
+    try:
+        stored = con.sql("SELECT t.ticket_id FROM tickets t SEMI JOIN event_ticket_ids e USING (ticket_id)").pl()["ticket_id"]
+    finally:
+        con.unregister("event_ticket_ids")
+    rejected_ids = bad_tickets["ticket_id"].drop_nulls()
+    accepted = good_tickets["ticket_id"]
+    known = pl.concat([accepted, stored.cast(pl.String)]).unique()
+    reasons = [
+        _reason(pl.col("ticket_id").is_null(), "required column ticket_id is empty"),
+        _reason(pl.col("_raw_at").is_null(), "required column at is empty"),
+        _reason(pl.col("status").is_null(), "required column status is empty"),
+        _reason(pl.col("_bad_at"), "at is not a timestamp (ISO 8601, e.g. 2026-03-01T09:30:00Z)"),
+        _reason(pl.col("ticket_id").is_in(rejected_ids.implode()) & ~pl.col("ticket_id").is_in(accepted.implode()),
+                "its ticket was rejected in this input"),
+        _reason(pl.col("ticket_id").is_not_null() & ~pl.col("ticket_id").is_in(known.implode())
+                & ~pl.col("ticket_id").is_in(rejected_ids.implode()), "unknown ticket_id (not in this input nor stored)"),
+    ]
+    work = work.with_columns(_reasons=pl.concat_list(reasons).list.drop_nulls())
+    good = work.filter(pl.col("_reasons").list.len() == 0).select(
+        "ticket_id", pl.col("_line").cast(pl.Int32).alias("seq"), "event_at", "status")
+    return good, _rejects(frame, work, "events")
+
+
+def _count_reasons(bad: pl.DataFrame) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for reasons in bad["reason"].to_list():
+        counts[reasons.split("; ")[0] if reasons else "?"] += 1
+    return dict(counts)
+
+
+def _store(con: duckdb.DuckDBPyConnection, good: pl.DataFrame, bad: pl.DataFrame, ev_good: pl.DataFrame | None,
+           ev_bad: pl.DataFrame | None, summary: IngestSummary) -> None:
+    """Write everything in one transaction: all of it lands, or none of it."""
+    rejects = [bad.with_columns(source=pl.lit(summary.source))]
+    if ev_bad is not None:
+        rejects.append(ev_bad.with_columns(source=pl.lit(summary.events_source)))
+    frames = {"new_tickets": good.with_columns(source=pl.lit(summary.source)),
+              "new_rejects": pl.concat(rejects, how="vertical_relaxed")}
+    if ev_good is not None:
+        frames["new_events"] = ev_good
+    for name, frame in frames.items():
+        con.register(name, frame)
+    sources = [summary.source] + ([summary.events_source] if summary.events_source else [])
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(statement("store_tickets"))
+        if ev_good is not None:
+            con.execute(statement("store_events"))
+        con.execute("DELETE FROM rejects WHERE list_contains($sources, source)", {"sources": sources})
+        con.execute("INSERT INTO rejects BY NAME SELECT source, kind, line, ticket_id, reason, row_json FROM new_rejects")
+        con.execute("INSERT INTO ingests VALUES ($source, now(), $read, $stored, $rejected, $eread, $estored, $erejected)",
+                    {"source": summary.source, "read": summary.rows_read, "stored": summary.stored,
+                     "rejected": sum(summary.rejected.values()), "eread": summary.events_read,
+                     "estored": summary.events_stored, "erejected": sum(summary.events_rejected.values())})
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for name in frames:
+            con.unregister(name)
+
+
+def uncovered_counts(con: duckdb.DuckDBPyConnection, policy: Policy) -> dict[str, int]:
+    """Stored tickets that get no clock: client under no contract, or priority no service level targets."""
+    pairs = pl.DataFrame(
+        [(client, prio) for c in policy.contracts.values() for client in c.clients
+         for sl in c.service_levels.values() for prio in sl.targets],
+        schema={"client": pl.String, "priority": pl.String}, orient="row").unique()
+    con.register("covered_pairs", pairs)
+    try:
+        row = con.execute(statement("uncovered_counts"), {"clients": list(policy.client_contract)}).fetchone()
+    finally:
+        con.unregister("covered_pairs")
+    return {"whose client no contract covers": int(row[0]), "whose priority no service level targets": int(row[1])}
+
+
+def rejects_of(con: duckdb.DuckDBPyConnection, source: str | None = None) -> pl.DataFrame:
+    """The stored rejects, newest input's first; ``source`` narrows to one input."""
+    return con.sql("SELECT source, kind, line, ticket_id, reason, row_json FROM rejects "
+                   "WHERE $source IS NULL OR source = $source ORDER BY source, kind, line",
+                   params={"source": source}).pl()
+
