@@ -30,3 +30,9 @@ def connect(path: str | Path = DEFAULT_DB, read_only: bool = False) -> duckdb.Du
     if not read_only:
         con.execute(statement("schema"))
     return con
+
+
+def one(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> tuple:
+    """The single row of a query, with the result drained (an open result blocks the connection)."""
+    rows = con.execute(sql, params or {}).fetchall()
+    return rows[0] if rows else ()

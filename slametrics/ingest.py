@@ -16,6 +16,7 @@ from typing import Callable
 import duckdb
 import polars as pl
 
+from slametrics.db import one
 from slametrics.errors import DataError
 from slametrics.policy import Policy
 from slametrics.sql import statement
@@ -52,7 +53,7 @@ class IngestSummary:
             out.append(f"events: {self.events_read} read, {self.events_stored} stored, "
                        f"{sum(self.events_rejected.values())} rejected ({self.events_source})")
             out += [f"  rejected: {n} {reason}" for reason, n in sorted(self.events_rejected.items(), key=lambda kv: -kv[1])]
-        out += [f"uncovered: {n} stored tickets {what}" for what, n in self.uncovered.items() if n]
+        out += [f"uncovered: {n} stored tickets {what}" for what, n in self.uncovered.items()]
         return out
 
 
@@ -293,7 +294,7 @@ def uncovered_counts(con: duckdb.DuckDBPyConnection, policy: Policy) -> dict[str
         schema={"client": pl.String, "priority": pl.String}, orient="row").unique()
     con.register("covered_pairs", pairs)
     try:
-        row = con.execute(statement("uncovered_counts"), {"clients": list(policy.client_contract)}).fetchone()
+        row = one(con, statement("uncovered_counts"), {"clients": list(policy.client_contract)})
     finally:
         con.unregister("covered_pairs")
     return {"whose client no contract covers": int(row[0]), "whose priority no service level targets": int(row[1])}

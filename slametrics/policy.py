@@ -248,7 +248,7 @@ class _Validator:
             self.bad(f"{path}.timezone", tz, "unknown time zone; use an IANA name such as Europe/Berlin, America/New_York or UTC")
         hours_raw = data.get("hours", _MISSING)
         always = hours_raw == "always"
-        hours = ((0, 86400),) * 7 if always else self.hours(hours_raw, f"{path}.hours")
+        hours = (((0, 86400),),) * 7 if always else self.hours(hours_raw, f"{path}.hours")
         dates, country, subdiv = self.holidays(data.get("holidays"), f"{path}.holidays")
         if len(self.problems) > before or hours is None:
             return None

@@ -1,0 +1,6 @@
+"""``python -m slametrics``: see slametrics.cli."""
+import sys
+
+from slametrics.cli import main
+
+sys.exit(main())

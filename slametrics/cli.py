@@ -1,0 +1,157 @@
+"""The command line (SLA_SPEC §6): ``python -m slametrics ingest | evaluate | compliance | credits | demo``.
+
+A thin shell over the library: parse options, call the same functions the dashboard calls, write
+CSV. Mistakes in what the user gave end with one line per mistake on stderr and exit code 2; no
+traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from slametrics.errors import SlaError
+
+DEFAULT_POLICY = "config/policy.yaml"
+DEFAULT_DB = "data/sla.duckdb"
+FORMATS = ("canonical",)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not the usage block
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m slametrics", description="Business-hours SLA clocks, compliance and service credits.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(p: argparse.ArgumentParser, compute: bool) -> None:
+        p.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB database (default {DEFAULT_DB})")
+        p.add_argument("--policy", default=DEFAULT_POLICY if compute else None,
+                       help=f"policy YAML (default {DEFAULT_POLICY})" if compute else "policy YAML, to count uncovered tickets")
+        if compute:
+            p.add_argument("--as-of", default=None, help="evaluate as of this moment (default now; UTC without an offset)")
+            p.add_argument("--out", default=None, help="write CSV here instead of standard output")
+
+    ing = sub.add_parser("ingest", help="load tickets (and status events) into the database")
+    ing.add_argument("--tickets", required=True, help="tickets file (CSV or Parquet)")
+    ing.add_argument("--events", default=None, help="status events file (CSV or Parquet)")
+    ing.add_argument("--format", default="canonical", help=f"input format: {', '.join(FORMATS)} (default canonical)")
+    ing.add_argument("--timezone", default="UTC", help="time zone of timestamps written without an offset (default UTC)")
+    ing.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    common(ing, compute=False)
+
+    sub_eval = sub.add_parser("evaluate", help="one row per clock")
+    common(sub_eval, compute=True)
+    comp = sub.add_parser("compliance", help="compliance per period, contract and service level")
+    comp.add_argument("--by", default="", help="extra breakdown columns, comma-separated (e.g. priority,team)")
+    common(comp, compute=True)
+    cred = sub.add_parser("credits", help="service credits per period and contract")
+    common(cred, compute=True)
+    demo = sub.add_parser("demo", help="build the demo database from the demo policy")
+    common(demo, compute=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except SlaError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; nothing was stored by the unfinished step", file=sys.stderr)
+        return 130
+
+
+def _progress(quiet: bool):
+    if quiet:
+        return None
+    started = time.monotonic()
+
+    def report(phase: str, fraction: float) -> None:
+        print(f"[{fraction:4.0%}] {phase} ({time.monotonic() - started:.1f}s)", file=sys.stderr)
+
+    return report
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from slametrics.db import connect
+    from slametrics.errors import DataError
+    from slametrics.ingest import ingest_files
+    from slametrics.policy import load_policy
+
+    if args.format not in FORMATS:
+        raise DataError(f"--format: unknown format {args.format!r}; allowed: {', '.join(FORMATS)}")
+    policy_path = args.policy or (DEFAULT_POLICY if Path(DEFAULT_POLICY).exists() else None)
+    policy = load_policy(policy_path) if policy_path else None
+    con = connect(args.db)
+    try:
+        summary = ingest_files(con, args.tickets, args.events, timezone=args.timezone, policy=policy,
+                               progress=_progress(args.quiet))
+    finally:
+        con.close()
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def _computed(args: argparse.Namespace, by: list[str] | None = None):
+    from slametrics.clock import evaluate_clocks
+    from slametrics.db import connect
+    from slametrics.policy import load_policy
+    from slametrics.timeparse import parse_as_of
+
+    policy = load_policy(args.policy)
+    as_of = parse_as_of(args.as_of)
+    con = connect(args.db, read_only=True)
+    try:
+        return policy, evaluate_clocks(con, policy, as_of)
+    finally:
+        con.close()
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from slametrics.clock import CLOCK_COLUMNS
+    from slametrics.output import write_csv
+
+    _, clocks = _computed(args)
+    write_csv(clocks, CLOCK_COLUMNS, args.out)
+    return 0
+
+
+def _compliance(args: argparse.Namespace) -> int:
+    from slametrics.compliance import KEYS, check_by, compliance
+    from slametrics.output import write_csv
+
+    by = check_by([c.strip() for c in args.by.split(",") if c.strip()])
+    policy, clocks = _computed(args)
+    frame = compliance(clocks, policy, by)
+    keys = KEYS + [c for c in by if c not in KEYS]
+    write_csv(frame, keys + ["met", "breached", "pending", "assessed", "compliance", "objective", "status", "provisional"], args.out)
+    return 0
+
+
+def _credits(args: argparse.Namespace) -> int:
+    from slametrics.compliance import compliance
+    from slametrics.credits import CREDIT_SCHEMA, credits
+    from slametrics.output import write_csv
+
+    policy, clocks = _computed(args)
+    write_csv(credits(compliance(clocks, policy), policy), list(CREDIT_SCHEMA), args.out)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from slametrics.demo import build_demo
+
+    summary = build_demo(args.db, args.policy or DEFAULT_POLICY, progress=_progress(False))
+    print("\n".join(summary.lines()))
+    print(f"demo database written to {args.db}")
+    return 0
+
+
+_COMMANDS = {"ingest": _ingest, "evaluate": _evaluate, "compliance": _compliance, "credits": _credits, "demo": _demo}
