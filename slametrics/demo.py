@@ -1,16 +1,17 @@
 """A seeded, realistic helpdesk history for the demo, the tests and the benchmark.
 
 ``generate_history`` makes tickets and status events in the canonical form of SLA_SPEC §1; every
-step is a whole-column numpy operation, so 10M tickets cost what 40k do, only more of it.
-``build_demo`` loads the default history into a fresh database next to ``config/policy.yaml``.
+step is a whole-column numpy operation (no loop over tickets), so the benchmark can ask for 10M.
+``build_demo`` loads the default history into a fresh database; ``config/policy.yaml`` is made for it.
 
 How the desk behaves: tickets arrive in each client's local business hours (weekday peaks, a few at
 night and at weekends, volume growing over time, a dip around Christmas). Agents work on a business-time
 axis of the client's office hours (P1 tickets round the clock): reply and work times are lognormal
 and scaled by priority, category and channel; waiting for the customer or a third party (a pause)
-and reopening push the resolution out in wall time without adding work. A staffing gap at Hudson and
-a summer backlog at Wattle make some months clearly worse. The history ends at the export moment
-(``start`` plus ``months``, midnight UTC): what had not happened by then is not in it.
+and reopening push the resolution out in wall time without adding work. A staffing gap at Hudson, a
+summer backlog at Wattle and a thin August in Berlin make some months clearly worse (GAPS). The
+history ends at the export moment (``start`` plus ``months``, midnight UTC): what had not happened by
+then is not in it, so the newest month has open tickets.
 """
 from __future__ import annotations
 
@@ -70,8 +71,10 @@ CLIENTS = (
 )
 # Bad months, by client and month index from `start`: (reply factor, work factor).
 GAPS = {
-    "Hudson Financial": {7: (2.6, 1.3), 8: (2.1, 1.2)},  # two agents left, the backfill took weeks
-    "Wattle Energy": {15: (1.2, 2.0), 16: (1.1, 1.6)},  # summer leave, the backlog grew
+    "Hudson Financial": {7: (3.3, 1.3), 8: (2.3, 1.2)},  # two agents left, the backfill took weeks
+    "Wattle Energy": {15: (1.2, 2.4), 16: (1.1, 1.8)},  # summer leave, the backlog grew
+    "Acme GmbH": {21: (1.9, 1.1)},  # August: holidays and a sick leave on the Berlin desk
+    "Acme Logistics GmbH": {21: (1.9, 1.1)},
 }
 
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")  # P5: a legacy priority no service level targets
@@ -100,6 +103,10 @@ CHANNELS = ("email", "phone", "portal", "chat")
 CHANNEL_MIX_P1 = (0.15, 0.55, 0.10, 0.20)
 CHANNEL_MIX = (0.45, 0.12, 0.30, 0.13)
 CHANNEL_REPLY = np.array([1.15, 0.5, 1.0, 0.6])
+TRAIT_LABELS = {  # the text of each code column
+    "priority": PRIORITIES, "category": tuple(c[0] for c in CATEGORIES), "team": tuple(TEAMS),
+    "agent": tuple(a for team in TEAMS.values() for a in team), "channel": CHANNELS,
+}
 
 # Share of each local hour in the day's arrivals.
 HOURS_WEEKDAY = np.array([1, 1, 1, 1, 1, 2, 4, 12, 40, 70, 80, 72, 50, 60, 70, 65, 50, 30, 15, 10, 7, 5, 3, 2.0])
@@ -186,14 +193,20 @@ def _arrivals(rng: np.random.Generator, n: int, days: np.ndarray, closed: np.nda
     return days[pick] * DAY + hour * HOUR + rng.integers(0, HOUR, size=n)
 
 
-def _pick(rng: np.random.Generator, mixes: np.ndarray) -> np.ndarray:
-    """One draw per row of ``mixes`` (each row a probability vector)."""
-    cdf = np.cumsum(mixes, axis=1)
-    return np.minimum((rng.random(len(mixes))[:, None] > cdf).sum(axis=1), mixes.shape[1] - 1)
+def _quantile(mix: tuple[float, ...], u: np.ndarray) -> np.ndarray:
+    """The category a uniform draw ``u`` falls in, for the shares ``mix``."""
+    cdf = np.cumsum(mix) / np.sum(mix)
+    return np.minimum(np.searchsorted(cdf, u, side="right"), len(mix) - 1).astype(np.int8)
 
 
-def _lognormal(rng: np.random.Generator, median: np.ndarray, sigma: float) -> np.ndarray:
-    return np.exp(rng.normal(np.log(median), sigma))
+def _labels(name: str, labels: list[str] | tuple[str, ...], codes: np.ndarray) -> pl.Series:
+    """A text column from small integer codes: a gather, not a Python string per row."""
+    return pl.Series(name, list(labels), dtype=pl.String).gather(codes)
+
+
+def _lognormal(rng: np.random.Generator, median: np.ndarray | float, sigma: float, size: int | None = None
+               ) -> np.ndarray:
+    return np.exp(rng.normal(np.log(median), sigma, size))
 
 
 def _timestamp(name: str) -> pl.Expr:
@@ -204,154 +217,164 @@ def _timestamp(name: str) -> pl.Expr:
 def generate_history(
     n_tickets: int = 40_000, start: str = "2024-11-01", months: int = 24, seed: int = 7
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Tickets and status events of a helpdesk over ``months`` from ``start``, canonical form (SLA_SPEC §1).
+    """Tickets and status events of a helpdesk over ``months`` from the month of ``start``, canonical
+    form (SLA_SPEC §1), about 1.5 events per ticket.
 
-    Same arguments, same frames. Tickets are numbered in order of creation (``T-000001``, ...).
+    Same arguments, same frames. Tickets are numbered in order of creation (``T-000001``, ...); the
+    history ends at midnight UTC after its last month, and holds nothing that happened later.
     """
     rng = np.random.default_rng(seed)
     first = np.datetime64(start, "M")
     first_day = int(first.astype("datetime64[D]").astype(int))
     end_day = int((first + months).astype("datetime64[D]").astype(int))
-    export = end_day * DAY  # the moment the history was taken: nothing later is in it
-    days = np.arange(first_day, end_day)
+    client, created, month = _arrivals_by_client(rng, n_tickets, first_day, end_day, months)
+    traits = _traits(rng, n_tickets)
+    at, who = _timeline(rng, client, created, month, traits, first_day, end_day, months)
+    export = end_day * DAY
+    happened = {k: v <= export for k, v in at.items()}
+    done = happened["final"] & ~who["abandoned"]
+    reopened = (who["reopens"] & happened["reopened"] & ~who["abandoned"]).astype(np.int64)
 
-    # Arrivals, client by client in the client's local time.
-    counts = rng.multinomial(n_tickets, np.array([c.share for c in CLIENTS]) / sum(c.share for c in CLIENTS))
-    client = np.repeat(np.arange(len(CLIENTS)), counts)
-    local = np.empty(n_tickets, np.int64)
-    created = np.empty(n_tickets, np.int64)
-    desk_names = list(DESKS)
-    desk_of_client = np.array([desk_names.index(c.desk) for c in CLIENTS])
-    for i, c in enumerate(CLIENTS):
+    # CSAT on some resolved tickets, worse when slow or reopened.
+    slowness = np.log(np.maximum(who["busy"], 60) / (REPLY_MEDIAN + WORK_MEDIAN)[traits["priority"]])
+    score = np.rint(4.4 - 0.45 * slowness - 0.9 * who["reopens"] + rng.normal(0, 0.8, n_tickets)).clip(1, 5)
+    csat = np.where(done & (rng.random(n_tickets) < 0.3), score, np.nan)
+
+    # A full trail of status events for paused and reopened tickets and some others (~1.5 per ticket).
+    pauses, silent = who["pauses"], who["silent"]
+    trail = (pauses > 0) | who["reopens"] | (rng.random(n_tickets) < 0.11)
+    hold = np.where(rng.random(n_tickets) < 0.75, 2, 3).astype(np.int8)  # pending_customer or on_hold
+    still_open = ~who["abandoned"]
+    kinds = [  # (status, instant, which tickets have this event)
+        (0, created, trail), (1, at["first_response"], trail & ~silent),
+        (hold, at["pause1"], trail & (pauses >= 1)), (1, at["resume1"], trail & (pauses >= 1)),
+        (hold, at["pause2"], trail & (pauses >= 2)), (1, at["resume2"], trail & (pauses >= 2)),
+        (4, at["solved"], trail & still_open), (5, at["reopened"], who["reopens"] & still_open),
+        (4, at["final"], who["reopens"] & still_open),
+    ]
+    parts = []
+    for seq, (status, when, has) in enumerate(kinds):  # nine kinds of event, each a whole column
+        rows = np.flatnonzero(has & (when <= export))
+        parts.append((rows, when[rows], np.broadcast_to(np.int8(status), n_tickets)[rows],
+                      np.full(len(rows), seq, np.int8)))
+    ev_ticket, ev_at, ev_status, ev_seq = (np.concatenate(x) for x in zip(*parts))
+
+    # Number the tickets in order of creation and write the frames.
+    order = np.argsort(created, kind="stable")
+    rank = np.empty(n_tickets, np.int64)
+    rank[order] = np.arange(n_tickets)
+    width = max(6, len(str(n_tickets)))
+
+    def ticket_id(index: np.ndarray) -> pl.Series:
+        return ("T-" + pl.Series(index + 1).cast(pl.String).str.zfill(width)).alias("ticket_id")
+
+    tickets = pl.DataFrame({
+        "created_at": created[order],
+        "first_response_at": np.where(happened["first_response"] & ~silent, at["first_response"], -1)[order],
+        "resolved_at": np.where(done, at["final"], -1)[order],
+    }).select(
+        ticket_id(np.arange(n_tickets)),
+        _labels("client", [c.name for c in CLIENTS], client[order]),
+        _labels("priority", PRIORITIES, traits["priority"][order]),
+        _timestamp("created_at"), _timestamp("first_response_at"), _timestamp("resolved_at"),
+        *(_labels(k, labels, traits[k][order]) for k, labels in TRAIT_LABELS.items() if k != "priority"),
+        pl.Series("csat", csat[order]).fill_nan(None),
+        pl.Series("reopened", reopened[order]),
+    )
+    ev_order = np.lexsort((ev_seq, rank[ev_ticket]))
+    events = pl.DataFrame({"at": ev_at[ev_order]}).select(
+        ticket_id(rank[ev_ticket[ev_order]]), _timestamp("at"), _labels("status", STATUSES, ev_status[ev_order]))
+    return tickets, events
+
+
+def _arrivals_by_client(rng: np.random.Generator, n: int, first_day: int, end_day: int, months: int
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(client, created_at in epoch seconds, month index of the local creation date) per ticket."""
+    days = np.arange(first_day, end_day)
+    counts = rng.multinomial(n, np.array([c.share for c in CLIENTS]) / sum(c.share for c in CLIENTS))
+    client = np.repeat(np.arange(len(CLIENTS), dtype=np.int8), counts)
+    local, created = np.empty(n, np.int64), np.empty(n, np.int64)
+    for i, c in enumerate(CLIENTS):  # a handful of clients, each a whole column
         rows = client == i
         desk = DESKS[c.desk]
         local[rows] = _arrivals(rng, int(counts[i]), days, _closed(desk, days))
         created[rows] = _local_to_utc(local[rows], desk.timezone)
-    created = np.where(created >= export, created - 7 * DAY, created)  # a west-of-UTC evening after the export
-    month = (local // DAY).astype("datetime64[D]").astype("datetime64[M]").astype(int) - first.astype(int)
-    month = np.clip(month, 0, months - 1)
+    # A local evening west of UTC may fall after the export: it happened a week earlier instead.
+    created = np.where(created >= end_day * DAY, created - 7 * DAY, created)
+    first_month = np.datetime64(first_day, "D").astype("datetime64[M]").astype(np.int64)
+    month = (local // DAY).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) - first_month
+    month = np.clip(month, 0, months - 1).astype(np.int16)
+    return client, created, month
 
-    # What the ticket is.
-    n = n_tickets
-    priority = rng.choice(len(PRIORITIES), size=n, p=PRIORITY_MIX)
-    p1 = priority == 0
-    channel = _pick(rng, np.where(p1[:, None], CHANNEL_MIX_P1, CHANNEL_MIX))
-    shares = np.array([c[1] for c in CATEGORIES])
-    category = rng.choice(len(CATEGORIES), size=n, p=shares / shares.sum())
-    team_names = list(TEAMS)
-    home_team = np.array([team_names.index(c[2]) for c in CATEGORIES])[category]
-    team = np.where(rng.random(n) < 0.85, home_team, 0)  # the rest the service desk solves itself
+
+def _traits(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    """Priority, channel, category, team and agent codes per ticket (indexes into TRAIT_LABELS)."""
+    priority = rng.choice(len(PRIORITIES), size=n, p=PRIORITY_MIX).astype(np.int8)
+    u = rng.random(n)
+    channel = np.where(priority == 0, _quantile(CHANNEL_MIX_P1, u), _quantile(CHANNEL_MIX, u))
+    category = _quantile(tuple(c[1] for c in CATEGORIES), rng.random(n))
+    home_team = np.array([list(TEAMS).index(c[2]) for c in CATEGORIES], np.int8)[category]
+    team = np.where(rng.random(n) < 0.85, home_team, np.int8(0))  # the rest the service desk solves itself
     sizes = np.array([len(a) for a in TEAMS.values()])
-    agent = np.concatenate([[0], np.cumsum(sizes)[:-1]])[team] + rng.integers(0, sizes[team])
+    agent = (np.concatenate([[0], np.cumsum(sizes)[:-1]])[team] + rng.integers(0, sizes[team])).astype(np.int16)
+    return {"priority": priority, "category": category, "team": team, "agent": agent, "channel": channel}
 
-    # How fast the desk was: month-to-month noise, staffing gaps, client, priority, channel, category.
-    mood = np.exp(rng.normal(0, 0.12, size=(len(CLIENTS), months)))
+
+def _timeline(rng: np.random.Generator, client: np.ndarray, created: np.ndarray, month: np.ndarray,
+              traits: dict[str, np.ndarray], first_day: int, end_day: int, months: int
+              ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(instants of each milestone, what happened to each ticket), before cutting at the export."""
+    n, priority = len(client), traits["priority"]
+    p1 = priority == 0
+    mood = np.exp(rng.normal(0, 0.12, size=(len(CLIENTS), months)))  # month-to-month noise
     reply_gap, work_gap = np.ones((len(CLIENTS), months)), np.ones((len(CLIENTS), months))
     for i, c in enumerate(CLIENTS):
         for m, (r, w) in GAPS.get(c.name, {}).items():
             if m < months:
                 reply_gap[i, m], work_gap[i, m] = r, w
     speed = np.array([c.speed for c in CLIENTS])[client] * mood[client, month]
-    difficulty = np.array([c[3] for c in CATEGORIES])[category]
-    reply = _lognormal(rng, REPLY_MEDIAN[priority], 0.85) * speed * reply_gap[client, month] * CHANNEL_REPLY[channel]
+    difficulty = np.array([c[3] for c in CATEGORIES])[traits["category"]]
+    reply = _lognormal(rng, REPLY_MEDIAN[priority], 0.85) * speed * reply_gap[client, month]
+    reply = np.clip(reply * CHANNEL_REPLY[traits["channel"]], 60, 60 * HOUR).astype(np.int64)
     work = _lognormal(rng, WORK_MEDIAN[priority] * difficulty, 1.0) * speed * work_gap[client, month]
-    reply = np.clip(reply, 60, 60 * HOUR).astype(np.int64)
     work = np.clip(work, 300, 400 * HOUR).astype(np.int64)
 
     silent = ~p1 & (rng.random(n) < 0.03)  # solved straight away: the resolution is the reply
     pauses = np.where(silent, 0, (rng.random(n) < np.where(p1, 0.05, 0.17)) + (rng.random(n) < 0.05))
-    wait1 = np.where(pauses >= 1, _lognormal(rng, np.full(n, 6.0 * HOUR), 1.1), 0).astype(np.int64)
-    wait2 = np.where(pauses >= 2, _lognormal(rng, np.full(n, 4.0 * HOUR), 1.1), 0).astype(np.int64)
-    wait1, wait2 = np.minimum(wait1, 150 * HOUR), np.minimum(wait2, 150 * HOUR)
+    wait1 = np.where(pauses >= 1, np.clip(_lognormal(rng, 6.0 * HOUR, 1.1, n), 60, 150 * HOUR), 0).astype(np.int64)
+    wait2 = np.where(pauses >= 2, np.clip(_lognormal(rng, 4.0 * HOUR, 1.1, n), 60, 150 * HOUR), 0).astype(np.int64)
     at1 = (work * rng.uniform(0.1, 0.6, n)).astype(np.int64)
     at2 = at1 + ((work - at1) * rng.uniform(0.2, 0.9, n)).astype(np.int64)
     reopens = ~silent & (rng.random(n) < 0.055)
-    reopen_wait = (_lognormal(rng, np.full(n, 5.0 * HOUR), 1.0)).astype(np.int64)
+    reopen_wait = _lognormal(rng, 5.0 * HOUR, 1.0, n).astype(np.int64)
     rework = (_lognormal(rng, WORK_MEDIAN[priority] * 0.3, 0.8) * speed).astype(np.int64) + 60
     abandoned = (rng.random(n) < 0.004) & (month < months - 3)  # fell through the cracks
 
     # Milestones on each ticket's business-time axis (P1: round the clock), then back to instants.
+    desk_names = list(DESKS)
     axes = [work_axis(DESKS[d], first_day - 7, end_day + 800) for d in desk_names] + [WorkAxis()]
-    axis = np.where(p1, len(desk_names), desk_of_client[client])
-    base = np.empty(n, np.int64)
-    for a, ax in enumerate(axes):
-        base[axis == a] = ax.position(created[axis == a])
-    answered = base + reply
+    axis = np.where(p1, len(desk_names), np.array([desk_names.index(c.desk) for c in CLIENTS])[client])
+    members = [np.flatnonzero(axis == a) for a in range(len(axes))]
+    answered = np.empty(n, np.int64)
+    for ax, rows in zip(axes, members):
+        answered[rows] = ax.position(created[rows])
+    answered += reply
     solved = answered + work + wait1 + wait2
-    final = solved + reopen_wait + rework
-    points = {
-        "first_response": answered,
-        "pause1": answered + at1, "resume1": answered + at1 + wait1,
-        "pause2": answered + at2 + wait1, "resume2": answered + at2 + wait1 + wait2,
-        "solved": np.where(silent, answered, solved),
-        "reopened": np.where(reopens, solved + reopen_wait, 0),
-        "final": np.where(silent, answered, np.where(reopens, final, solved)),
+    positions = {
+        "first_response": lambda: answered,
+        "pause1": lambda: answered + at1, "resume1": lambda: answered + at1 + wait1,
+        "pause2": lambda: answered + at2 + wait1, "resume2": lambda: answered + at2 + wait1 + wait2,
+        "solved": lambda: np.where(silent, answered, solved),
+        "reopened": lambda: np.where(reopens, solved + reopen_wait, answered),
+        "final": lambda: np.where(silent, answered, np.where(reopens, solved + reopen_wait + rework, solved)),
     }
-    at = {k: np.empty(n, np.int64) for k in points}
-    for a, ax in enumerate(axes):
-        rows = axis == a
-        for k, b in points.items():
-            at[k][rows] = ax.instant(b[rows])
-    happened = {k: v <= export for k, v in at.items()}
-    resolved_at = np.where(happened["final"] & ~abandoned, at["final"], -1)
-    first_response_at = np.where(happened["first_response"] & ~silent, at["first_response"], -1)
-
-    # CSAT on some resolved tickets, worse when slow or reopened.
-    busy = points["final"] - base - wait1 - wait2 - np.where(reopens, reopen_wait, 0)
-    slowness = np.log(np.maximum(busy, 60) / (REPLY_MEDIAN + WORK_MEDIAN)[priority])
-    score = np.rint(4.4 - 0.45 * slowness - 0.9 * reopens + rng.normal(0, 0.8, n)).clip(1, 5)
-    csat = np.where((resolved_at >= 0) & (rng.random(n) < 0.3), score, np.nan)
-
-    # Status events: a full trail for paused and reopened tickets and some others (~1.5 per ticket).
-    trail = (pauses > 0) | reopens | (rng.random(n) < 0.11)
-    hold = np.where(rng.random(n) < 0.75, 2, 3)  # pending_customer or on_hold
-    kinds = [  # (status, instant, whether the ticket has this event)
-        (0, created, trail),
-        (1, at["first_response"], trail & ~silent),
-        (hold, at["pause1"], trail & (pauses >= 1)), (1, at["resume1"], trail & (pauses >= 1)),
-        (hold, at["pause2"], trail & (pauses >= 2)), (1, at["resume2"], trail & (pauses >= 2)),
-        (4, at["solved"], trail), (5, at["reopened"], reopens), (4, at["final"], reopens),
-    ]
-    event_parts = []
-    for seq, (status, when, has) in enumerate(kinds):
-        if seq >= 6:  # an abandoned ticket was never resolved
-            has = has & ~abandoned
-        rows = np.flatnonzero(has & (when <= export))
-        event_parts.append((rows, when[rows], np.broadcast_to(status, n)[rows], np.full(len(rows), seq)))
-    ev_ticket, ev_at, ev_status, ev_seq = (np.concatenate(x) for x in zip(*event_parts))
-    reopened = (reopens & happened["reopened"] & ~abandoned).astype(np.int64)
-
-    # Number the tickets in order of creation and write the frames.
-    order = np.argsort(created, kind="stable")
-    rank = np.empty(n, np.int64)
-    rank[order] = np.arange(n)
-    width = max(6, len(str(n)))
-
-    def ticket_id(index: np.ndarray) -> pl.Expr:
-        return pl.lit("T-") + pl.lit(pl.Series(index + 1)).cast(pl.String).str.zfill(width)
-
-    tickets = pl.DataFrame({
-        "created_at": created[order], "first_response_at": first_response_at[order],
-        "resolved_at": resolved_at[order],
-    }).select(
-        ticket_id(np.arange(n)).alias("ticket_id"),
-        pl.Series("client", np.array([c.name for c in CLIENTS])[client[order]]),
-        pl.Series("priority", np.array(PRIORITIES)[priority[order]]),
-        _timestamp("created_at"), _timestamp("first_response_at"), _timestamp("resolved_at"),
-        pl.Series("category", np.array([c[0] for c in CATEGORIES])[category[order]]),
-        pl.Series("team", np.array(team_names)[team[order]]),
-        pl.Series("agent", np.array([a for t in TEAMS.values() for a in t])[agent[order]]),
-        pl.Series("channel", np.array(CHANNELS)[channel[order]]),
-        pl.Series("csat", csat[order]).fill_nan(None),
-        pl.Series("reopened", reopened[order]),
-    )
-    ev_order = np.lexsort((ev_seq, rank[ev_ticket]))
-    events = pl.DataFrame({"at": ev_at[ev_order]}).select(
-        ticket_id(rank[ev_ticket][ev_order]).alias("ticket_id"),
-        _timestamp("at"),
-        pl.Series("status", np.array(STATUSES)[ev_status[ev_order]]),
-    )
-    return tickets, events
+    at = {}
+    for name, position in positions.items():  # one at a time: at 10M tickets memory matters
+        b, at[name] = position(), np.empty(n, np.int64)
+        for ax, rows in zip(axes, members):
+            at[name][rows] = ax.instant(b[rows])
+    busy = reply + np.where(silent, 0, work + np.where(reopens, rework, 0))
+    return at, {"silent": silent, "pauses": pauses, "reopens": reopens, "abandoned": abandoned, "busy": busy}
 
 
 def build_demo(
@@ -362,26 +385,32 @@ def build_demo(
     """Generate the default history and load it into a new database at ``db_path``.
 
     The database is built next to its destination and renamed into place at the end, so a failed
-    build leaves the previous database (or none), never half of one.
+    build leaves the previous database (or none), never half of one. ``progress(phase, fraction)``
+    hears the phases with the fraction of the whole build done, ending with ``("done", 1.0)``.
     """
     from slametrics.db import connect
     from slametrics.ingest import ingest_frames
     from slametrics.policy import load_policy
 
     report = progress or (lambda phase, fraction: None)
+
+    def ingesting(phase: str, fraction: float) -> None:
+        if phase != "done":  # done is when the database is in place
+            report(phase, 0.25 + 0.7 * fraction)
+
     policy = load_policy(policy_path)
     target = Path(db_path)
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_name(f"{target.name}.building-{os.getpid()}")
-    for leftover in (building, building.with_name(building.name + ".wal")):
+    leftovers = (building, building.with_name(building.name + ".wal"))
+    for leftover in leftovers:
         leftover.unlink(missing_ok=True)
-    report("generate", 0.0)
-    tickets, events = generate_history()
-    report("generate", 1.0)
     try:
-        con = connect(str(building))
+        report("generating history", 0.0)
+        tickets, events = generate_history()
+        con = connect(building)
         try:
-            summary = ingest_frames(con, tickets, events, source="demo", policy=policy, progress=progress)
+            summary = ingest_frames(con, tickets, events, source="demo", policy=policy, progress=ingesting)
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -389,7 +418,7 @@ def build_demo(
         Path(f"{target}.wal").unlink(missing_ok=True)
         os.replace(building, target)
     finally:
-        for leftover in (building, building.with_name(building.name + ".wal")):
+        for leftover in leftovers:
             leftover.unlink(missing_ok=True)
     report("done", 1.0)
     return summary

@@ -95,8 +95,10 @@ def ingest_frames(con: duckdb.DuckDBPyConnection, tickets: pl.DataFrame, events:
     report = progress or (lambda phase, fraction: None)
     events_source = events_source or (f"{source} (events)" if events is not None else None)
     _require(tickets, TICKET_REQUIRED, source)
+    tickets = _numbered(tickets)
     if events is not None:
         _require(events, EVENT_REQUIRED, events_source)
+        events = _numbered(events)
     report("checking tickets", 0.1)
     good, bad = validate_tickets(tickets, timezone)
     summary = IngestSummary(source=source, rows_read=tickets.height, stored=good.height,
@@ -113,6 +115,13 @@ def ingest_frames(con: duckdb.DuckDBPyConnection, tickets: pl.DataFrame, events:
         summary.uncovered = uncovered_counts(con, policy)
     report("done", 1.0)
     return summary
+
+
+def _numbered(frame: pl.DataFrame) -> pl.DataFrame:
+    """Frames made in code have no ``_line``: number their rows from 1 (input order, as events need)."""
+    if "_line" in frame.columns:
+        return frame
+    return frame.with_row_index("_line", offset=1).with_columns(pl.col("_line").cast(pl.Int64))
 
 
 def _check_zone(timezone: str) -> None:

@@ -118,7 +118,15 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
         return text  # .inf/.nan: reported by validation as not a share
 
 
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)  # an impossible date: validation names it
+
+
 _DecimalLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+_DecimalLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def load_policy(path: str | Path) -> Policy:

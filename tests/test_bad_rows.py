@@ -1,0 +1,163 @@
+"""Bad rows (SLA_SPEC §1.3), through the command line: rejected with a reason and their line number,
+counted in the ingest summary, kept in the `rejects` table; a file missing a required column is
+refused whole; and ingesting the same files twice changes nothing.
+
+The fixtures are in tests/bad_rows/ (CSV header = line 1). Each bad row has exactly one problem.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cli_runner import run_cli  # noqa: E402
+
+FIXTURES = Path(__file__).resolve().parent / "bad_rows"
+DB = "sla.duckdb"
+
+# (kind, line, words of which the reason must name one): every reject the ingest must keep.
+EXPECTED_REJECTS = [
+    ("ticket", 4, ["client"]),                           # B1: required column empty
+    ("ticket", 5, ["created_at"]),                       # B2: required timestamp empty
+    ("ticket", 6, ["created_at"]),                       # B3: created_at does not parse (hour 25)
+    ("ticket", 7, ["first_response_at"]),                # B4: optional timestamp does not parse
+    ("ticket", 8, ["csat"]),                             # B5: csat is not a number
+    ("ticket", 9, ["reopened"]),                         # B6: reopened is not an integer (1.5)
+    ("ticket", 10, ["first_response_at"]),               # B7: first response before creation
+    ("ticket", 11, ["resolved_at"]),                     # B8: resolution before creation
+    ("ticket", 12, ["csat"]),                            # B9: csat 6, outside 1..5
+    ("ticket", 13, ["csat"]),                            # B10: csat 0, outside 1..5
+    ("ticket", 14, ["duplicat", "more than once", "ticket_id"]),  # D1, first copy
+    ("ticket", 15, ["ticket_id"]),                       # ticket_id empty
+    ("ticket", 16, ["duplicat", "more than once", "ticket_id"]),  # D1, second copy: both are rejected
+    ("ticket", 17, ["priority"]),                        # B11: required column empty
+    ("event", 4, ["ticket"]),                            # NOPE: unknown ticket
+    ("event", 5, ["ticket"]),                            # B5: its ticket was rejected
+    ("event", 6, ["ticket"]),                            # D1: its ticket was rejected
+    ("event", 7, [r"\bat\b", "timestamp"]),              # `at` does not parse
+    ("event", 8, ["status"]),                            # status empty
+    ("event", 9, ["ticket_id"]),                         # ticket_id empty
+]
+# Good rows: G1-G6 are stored (G3's client is uncovered, still stored); event lines 2, 3, 10 too.
+TICKETS_READ, TICKETS_STORED, TICKETS_REJECTED = 20, 6, 14
+EVENTS_READ, EVENTS_STORED, EVENTS_REJECTED = 9, 3, 6
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    for f in FIXTURES.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    return tmp_path
+
+
+def ingest(workdir: Path, tickets: str = "tickets.csv", events: str | None = "events.csv"):
+    args = ["ingest", "--db", DB, "--tickets", tickets]
+    if events:
+        args += ["--events", events]
+    return run_cli(*args, "--policy", "policy.yaml", cwd=workdir)
+
+
+def snapshot(workdir: Path, tables: list[str] | None = None) -> dict[str, list[tuple]]:
+    """Every row of the named tables (default: all tables), in a stable order."""
+    con = duckdb.connect(str(workdir / DB), read_only=True)
+    try:
+        if tables is None:
+            tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY ALL').fetchall() for t in tables}
+    finally:
+        con.close()
+
+
+def rejects(workdir: Path) -> list[tuple[str, str, int, str]]:
+    con = duckdb.connect(str(workdir / DB), read_only=True)
+    try:
+        return con.execute("SELECT source, kind, line, reason FROM rejects").fetchall()
+    finally:
+        con.close()
+
+
+def says(summary: str, word: str, number: int) -> bool:
+    """Some line of the summary names `word` and the count `number` (as a whole number)."""
+    return any(
+        word in line.lower() and re.search(rf"(?<![\d.]){number}(?![\d.])", line)
+        for line in summary.splitlines()
+    )
+
+
+def test_ingest_summary_counts_rows_read_stored_and_rejected(workdir: Path) -> None:
+    result = ingest(workdir)
+    assert result.returncode == 0, result.stderr
+    summary = result.stdout + result.stderr
+    for word, number in [
+        ("read", TICKETS_READ), ("stored", TICKETS_STORED), ("reject", TICKETS_REJECTED),
+        ("read", EVENTS_READ), ("stored", EVENTS_STORED), ("reject", EVENTS_REJECTED),
+    ]:
+        assert says(summary, word, number), f"summary does not say {word} {number}:\n{summary}"
+    # Rejected by reason: each reason kept in the rejects table is counted on a line of the summary.
+    by_reason: dict[tuple[str, str], int] = {}
+    for _, kind, _, reason in rejects(workdir):
+        by_reason[kind, reason] = by_reason.get((kind, reason), 0) + 1
+    for (kind, reason), number in by_reason.items():
+        assert says(summary, reason.lower(), number), f"summary does not count {number} x {reason!r}:\n{summary}"
+
+
+def test_every_bad_row_is_kept_with_its_line_and_reason(workdir: Path) -> None:
+    assert ingest(workdir).returncode == 0
+    kept = rejects(workdir)
+    assert len(kept) == len(EXPECTED_REJECTS), "\n".join(map(str, sorted(kept, key=lambda r: (r[1], r[2]))))
+    for kind, line, words in EXPECTED_REJECTS:
+        matches = [r for r in kept if str(r[1]).lower().startswith(kind) and int(r[2]) == line]
+        assert len(matches) == 1, f"expected one {kind} reject at line {line}, found {matches}"
+        source, _, _, reason = matches[0]
+        assert source, f"{kind} line {line}: reject without a source"
+        assert any(re.search(w, reason, re.IGNORECASE) for w in words), (
+            f"{kind} line {line}: reason {reason!r} should name one of {words}"
+        )
+
+
+def test_good_rows_are_stored_and_evaluated(workdir: Path) -> None:
+    assert ingest(workdir).returncode == 0
+    result = run_cli(
+        "evaluate", "--db", DB, "--policy", "policy.yaml", "--as-of", "2026-03-03T00:00:00Z",
+        "--out", "evaluate.csv", cwd=workdir,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = (workdir / "evaluate.csv").read_text().splitlines()
+    ids = {line.split(",")[0] for line in lines[1:]}
+    assert ids == {"G1", "G2", "G4", "G5", "G6"}  # G3's client is uncovered: stored, but no clock
+
+
+def test_ingesting_the_same_files_twice_changes_nothing(workdir: Path) -> None:
+    assert ingest(workdir).returncode == 0
+    first = snapshot(workdir, ["tickets", "events", "rejects"])
+    assert ingest(workdir).returncode == 0
+    assert snapshot(workdir, ["tickets", "events", "rejects"]) == first
+
+
+@pytest.mark.parametrize(
+    "tickets, events, column",
+    [
+        ("tickets_missing_priority.csv", None, "priority"),
+        ("tickets_new.csv", "events_missing_status.csv", "status"),
+    ],
+)
+def test_a_file_missing_a_required_column_is_refused_whole(
+    workdir: Path, tickets: str, events: str | None, column: str
+) -> None:
+    assert ingest(workdir).returncode == 0
+    before = snapshot(workdir)
+    result = ingest(workdir, tickets, events)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1, f"expected a one-line message, got:\n{message}"
+    assert column in message, f"the message should name the missing column {column!r}: {message}"
+    assert (events or tickets) in message, f"the message should name the file: {message}"
+    assert snapshot(workdir) == before, "a refused file must leave the database unchanged"

@@ -1,0 +1,143 @@
+"""Policy validation: every kind of mistake is reported with file, key path, value and the fix, all at once."""
+from decimal import Decimal
+
+import pytest
+
+from slametrics.errors import PolicyError
+from slametrics.policy import format_duration, load_policy, parse_duration, parse_policy
+
+GOOD = """
+calendars:
+  berlin:
+    timezone: Europe/Berlin
+    hours: {mon-fri: "08:00-18:00", sat: ["09:00-12:00", "13:00-15:00"]}
+    holidays: {dates: [2026-12-24], country: DE, subdivision: BY}
+  always: {timezone: UTC, hours: always}
+contracts:
+  acme:
+    name: Acme Corp
+    clients: [Acme Corp, Acme GmbH]
+    calendar: berlin
+    pause_statuses: [pending_customer]
+    monthly_fee: 20000
+    currency: EUR
+    credit_cap: 0.15
+    min_tickets: 10
+    service_levels:
+      p1_response: {metric: first_response, targets: {P1: 15m}, calendar: always, objective: 0.95,
+                    credits: [{below: 0.95, credit: 0.05}]}
+      resolution: {metric: resolution, targets: {1: 4h, P2: 1h30m}, objective: 0.85}
+"""
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(PolicyError) as info:
+        parse_policy(text, source="p.yaml")
+    return info.value.problems
+
+
+def test_a_good_policy_reads_shares_exactly_and_priority_keys_as_text():
+    policy = parse_policy(GOOD, source="p.yaml")
+    acme = policy.contracts["acme"]
+    assert acme.service_levels["p1_response"].objective == Decimal("0.95")
+    assert acme.credit_cap == Decimal("0.15")
+    assert acme.service_levels["resolution"].targets == {"1": 14400, "P2": 5400}
+    assert acme.resolved_statuses == ("resolved", "closed", "solved")
+    assert policy.calendars["berlin"].hours[5] == ((9 * 3600, 12 * 3600), (13 * 3600, 15 * 3600))
+    assert policy.calendars["always"].hours[6] == ((0, 86400),)
+    assert policy.client_contract == {"Acme Corp": "acme", "Acme GmbH": "acme"}
+
+
+def test_resolution_pauses_in_resolved_statuses_and_first_response_only_in_its_own():
+    acme = parse_policy(GOOD).contracts["acme"]
+    assert acme.pausing_statuses(acme.service_levels["resolution"]) == ("pending_customer", "resolved", "closed", "solved")
+    assert acme.pausing_statuses(acme.service_levels["p1_response"]) == ()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1h30m", 5400), ("90m", 5400), ("15m", 900), ("4h", 14400), ("0m", 0),
+    ("15 min", None), ("1H", None), ("", None), ("4", None), ("30s", None),
+])
+def test_durations_use_lower_case_h_and_m(text, expected):
+    assert parse_duration(text) == expected
+
+
+def test_durations_print_back_in_policy_notation():
+    assert [format_duration(s) for s in (900, 5400, 14400, 0)] == ["15m", "1h30m", "4h", "0m"]
+
+
+@pytest.mark.parametrize("change, expected", [
+    (("timezone: Europe/Berlin", "timezone: Europe/Berln"),
+     "p.yaml: calendars.berlin.timezone: 'Europe/Berln': unknown time zone"),
+    (("targets: {P1: 15m}", "targets: {P1: 15 min}"),
+     "p.yaml: contracts.acme.service_levels.p1_response.targets.P1: '15 min': not a duration"),
+    (("objective: 0.95", "objective: 95"),
+     "p.yaml: contracts.acme.service_levels.p1_response.objective: 95: must be a share from 0 to 1"),
+    (("credit_cap: 0.15", "credit_cap: 1.5"),
+     "p.yaml: contracts.acme.credit_cap: Decimal('1.5'): must be a share from 0 to 1"),
+    (("calendar: always", "calendar: allways"),
+     "p.yaml: contracts.acme.service_levels.p1_response.calendar: 'allways': unknown calendar; defined calendars: always, berlin"),
+    (("metric: resolution", "metric: resolve"),
+     "p.yaml: contracts.acme.service_levels.resolution.metric: 'resolve': must be one of {first_response, resolution}"),
+    (("    currency: EUR\n", "    currency: EUR\n    colour: red\n"),
+     "p.yaml: contracts.acme.colour: 'red': unknown key; allowed:"),
+    (('sat: ["09:00-12:00", "13:00-15:00"]', 'sat: ["09:00-12:00", "11:00-15:00"]'),
+     "p.yaml: calendars.berlin.hours: 'sat 09:00-12:00 and 11:00-15:00': intervals of one day overlap"),
+    (('mon-fri: "08:00-18:00"', 'fri-mon: "08:00-18:00"'),
+     "p.yaml: calendars.berlin.hours.fri-mon: 'fri-mon': unknown day; use mon, tue, wed, thu, fri, sat, sun or a forward range"),
+    (('mon-fri: "08:00-18:00"', 'mon-fri: "22:00-02:00"'),
+     "p.yaml: calendars.berlin.hours.mon-fri: '22:00-02:00': must be an interval"),
+    (("country: DE", "country: XX"),
+     "p.yaml: calendars.berlin.holidays.country: 'XX': unknown country"),
+    (("subdivision: BY", "subdivision: ZZ"),
+     "p.yaml: calendars.berlin.holidays.subdivision: 'ZZ': unknown subdivision of DE"),
+    (("country: DE", "country: NO"),
+     "p.yaml: calendars.berlin.holidays.country: False: YAML read this country code as a boolean; quote it"),
+    (("dates: [2026-12-24]", "dates: [2026-13-24]"),
+     "p.yaml: calendars.berlin.holidays.dates[0]: '2026-13-24': must be a date written YYYY-MM-DD"),
+    (("    monthly_fee: 20000\n", ""),
+     "p.yaml: contracts.acme.monthly_fee: missing: required where a service level has credits"),
+    (("    calendar: berlin\n", ""),
+     "p.yaml: contracts.acme.calendar: missing: required: the name of a calendar under calendars"),
+    (("credits: [{below: 0.95, credit: 0.05}]", "credits: [{below: 0.95}]"),
+     "p.yaml: contracts.acme.service_levels.p1_response.credits[0].credit: missing: required: a share from 0 to 1"),
+    (("min_tickets: 10", "min_tickets: ten"),
+     "p.yaml: contracts.acme.min_tickets: 'ten': must be a whole number of tickets"),
+])
+def test_each_kind_of_mistake_is_named_with_its_key_path_value_and_fix(change, expected):
+    old, new = change
+    assert old in GOOD
+    problems = problems_of(GOOD.replace(old, new, 1))
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_a_client_in_two_contracts_is_refused():
+    text = GOOD + """
+  other:
+    clients: [Acme GmbH]
+    calendar: berlin
+    service_levels:
+      r: {metric: resolution, targets: {P1: 4h}, objective: 0.9}
+"""
+    assert any("contracts.other.clients: 'Acme GmbH': client is already in contract 'acme'" in p for p in problems_of(text))
+
+
+def test_every_mistake_is_reported_at_once():
+    text = GOOD.replace("Europe/Berlin", "Europe/Berln").replace("15m", "15x").replace("0.85", "85")
+    problems = problems_of(text)
+    assert len(problems) == 3
+    assert [p.split(":")[1].strip() for p in problems] == [
+        "calendars.berlin.timezone",
+        "contracts.acme.service_levels.p1_response.targets.P1",
+        "contracts.acme.service_levels.resolution.objective",
+    ]
+
+
+def test_yaml_that_does_not_parse_names_the_line():
+    problems = problems_of("calendars:\n  a: [unclosed\n")
+    assert problems[0].startswith("p.yaml: line ") and "not valid YAML" in problems[0]
+
+
+def test_a_missing_file_says_so(tmp_path):
+    with pytest.raises(PolicyError, match="no such policy file"):
+        load_policy(tmp_path / "nope.yaml")
