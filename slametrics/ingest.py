@@ -157,7 +157,7 @@ def validate_tickets(frame: pl.DataFrame, timezone: str) -> tuple[pl.DataFrame, 
             times[name], bad_time[name] = parse_timestamps(frame[name], timezone)
         else:
             times[name] = pl.Series(name, [None] * frame.height, dtype=pl.Datetime("us", "UTC"))
-            bad_time[name] = pl.Series(name, [False] * frame.height)
+            bad_time[name] = pl.Series(name, [False] * frame.height, dtype=pl.Boolean)
     work = frame.select(
         pl.col("_line"),
         *[_text(frame, c) for c in ("ticket_id", "client", "priority", "category", "team", "agent", "channel")],
