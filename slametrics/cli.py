@@ -1,4 +1,4 @@
-"""The command line (SLA_SPEC §6): ``python -m slametrics ingest | evaluate | compliance | credits | demo``.
+"""The command line (SLA_SPEC §6): ``python -m slametrics ingest | evaluate | compliance | credits | demo | reconcile``.
 
 A thin shell over the library: parse options, call the same functions the dashboard calls, write
 CSV. Mistakes in what the user gave end with one line per mistake on stderr and exit code 2; no
@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 
 from slametrics.errors import SlaError
+from slametrics.imports import FORMATS as IMPORT_FORMATS
 
 DEFAULT_POLICY = "config/policy.yaml"
 DEFAULT_DB = "data/sla.duckdb"
-FORMATS = ("canonical",)
+FORMATS = ("canonical", *IMPORT_FORMATS)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,9 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--out", default=None, help="write CSV here instead of standard output")
 
     ing = sub.add_parser("ingest", help="load tickets (and status events) into the database")
-    ing.add_argument("--tickets", required=True, help="tickets file (CSV or Parquet)")
-    ing.add_argument("--events", default=None, help="status events file (CSV or Parquet)")
-    ing.add_argument("--format", default="canonical", help=f"input format: {', '.join(FORMATS)} (default canonical)")
+    ing.add_argument("--tickets", required=True, help="tickets file (CSV or Parquet); for an export format, the export")
+    ing.add_argument("--events", default=None, help="status events file (CSV or Parquet; canonical format only)")
+    ing.add_argument("--format", default="canonical", help=f"input format: {', '.join(FORMATS)} (default canonical; "
+                                                           "see docs/imports.md)")
+    ing.add_argument("--mapping", default=None, help="column mapping YAML (or the name of one in config/mappings/): "
+                                                     "required for eventlog, replaces the default of zendesk, jira, freshdesk")
+    ing.add_argument("--client", default=None, help="export formats: the client of every ticket (ServiceNow has no company column)")
+    ing.add_argument("--client-column", default=None, help="export formats: the column that holds the client")
     ing.add_argument("--timezone", default="UTC", help="time zone of timestamps written without an offset (default UTC)")
     ing.add_argument("--quiet", action="store_true", help="no progress on stderr")
     common(ing, compute=False)
@@ -52,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     common(cred, compute=True)
     demo = sub.add_parser("demo", help="build the demo database from the demo policy")
     common(demo, compute=False)
+    rec = sub.add_parser("reconcile", help="agreement of our outcomes with the source's own SLA verdict")
+    rec.add_argument("--metric", default=None, help="compare the verdict with clocks of this metric "
+                                                   "(first_response or resolution; default resolution)")
+    rec.add_argument("--service-level", default=None, help="compare with these service levels only, comma-separated")
+    rec.add_argument("--details", default=None, help="write the tickets where they differ to this CSV")
+    common(rec, compute=True)
     return parser
 
 
@@ -87,12 +99,27 @@ def _ingest(args: argparse.Namespace) -> int:
 
     if args.format not in FORMATS:
         raise DataError(f"--format: unknown format {args.format!r}; allowed: {', '.join(FORMATS)}")
+    if args.format == "canonical":
+        given = [o for o, v in (("--mapping", args.mapping), ("--client", args.client),
+                                ("--client-column", args.client_column)) if v is not None]
+        if given:
+            raise DataError(f"{', '.join(given)}: only for export formats ({', '.join(IMPORT_FORMATS)}); "
+                            "canonical files carry their client column")
+    elif args.events is not None:
+        raise DataError(f"--events: the {args.format} format reads everything from the export in --tickets")
     policy_path = args.policy or (DEFAULT_POLICY if Path(DEFAULT_POLICY).exists() else None)
     policy = load_policy(policy_path) if policy_path else None
     con = connect(args.db)
     try:
-        summary = ingest_files(con, args.tickets, args.events, timezone=args.timezone, policy=policy,
-                               progress=_progress(args.quiet))
+        if args.format == "canonical":
+            summary = ingest_files(con, args.tickets, args.events, timezone=args.timezone, policy=policy,
+                                   progress=_progress(args.quiet))
+        else:
+            from slametrics.imports import import_export
+
+            summary = import_export(con, args.format, args.tickets, mapping=args.mapping, client=args.client,
+                                    client_column=args.client_column, timezone=args.timezone, policy=policy,
+                                    progress=_progress(args.quiet))
     finally:
         con.close()
     print("\n".join(summary.lines()))
@@ -154,4 +181,27 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"ingest": _ingest, "evaluate": _evaluate, "compliance": _compliance, "credits": _credits, "demo": _demo}
+def _reconcile(args: argparse.Namespace) -> int:
+    from slametrics.db import connect
+    from slametrics.imports.reconcile import DETAIL_COLUMNS, SUMMARY_COLUMNS, reconcile, summary_for_csv
+    from slametrics.output import write_csv
+    from slametrics.policy import load_policy
+
+    levels = tuple(s.strip() for s in (args.service_level or "").split(",") if s.strip())
+    metric = args.metric or (None if levels else "resolution")
+    policy = load_policy(args.policy)
+    con = connect(args.db, read_only=True)
+    try:
+        result = reconcile(con, policy, args.as_of, metric=metric, service_levels=levels)
+    finally:
+        con.close()
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    write_csv(summary_for_csv(result.summary), SUMMARY_COLUMNS, args.out)
+    if args.details:
+        write_csv(result.details, DETAIL_COLUMNS, args.details)
+    return 0
+
+
+_COMMANDS = {"ingest": _ingest, "evaluate": _evaluate, "compliance": _compliance, "credits": _credits, "demo": _demo,
+             "reconcile": _reconcile}

@@ -161,6 +161,7 @@ def validate_tickets(frame: pl.DataFrame, timezone: str) -> tuple[pl.DataFrame, 
     work = frame.select(
         pl.col("_line"),
         *[_text(frame, c) for c in ("ticket_id", "client", "priority", "category", "team", "agent", "channel")],
+        _text(frame, "_problem"),
         *[times[n].alias(n) for n in TICKET_TIMES],
         *[bad_time[n].alias(f"_bad_{n}") for n in TICKET_TIMES],
         **_number(frame, "csat", pl.Float64), **_number(frame, "reopened", pl.Int64),
@@ -168,6 +169,7 @@ def validate_tickets(frame: pl.DataFrame, timezone: str) -> tuple[pl.DataFrame, 
     )
     dup = pl.col("ticket_id").is_not_null() & (pl.len().over("ticket_id") > 1)
     reasons = [
+        pl.col("_problem"),  # an import converter's own explanation comes first
         *[_reason(pl.col(c).is_null() & ~pl.col(f"_bad_{c}") if c in TICKET_TIMES else pl.col(c).is_null(),
                   f"required column {c} is empty") for c in TICKET_REQUIRED],
         *[_reason(pl.col(f"_bad_{c}"), f"{c} is not a timestamp (ISO 8601, e.g. 2026-03-01T09:30:00Z)") for c in TICKET_TIMES],
@@ -229,7 +231,9 @@ def validate_events(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, timezon
                     good_tickets: pl.DataFrame, bad_tickets: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split status events into (good rows with seq = input line, rejects)."""
     at, bad_at = parse_timestamps(frame["at"], timezone)
-    work = frame.select(pl.col("_line"), _text(frame, "ticket_id"), _text(frame, "status"),
+    seq = pl.col("_seq") if "_seq" in frame.columns else pl.col("_line")  # converters may order ties themselves
+    work = frame.select(pl.col("_line"), seq.cast(pl.Int64).alias("_seq"), _text(frame, "ticket_id"), _text(frame, "status"),
+                        _text(frame, "_problem"),
                         _text(frame, "at").alias("_raw_at"), event_at=at, _bad_at=bad_at)
     con.register("event_ticket_ids", work.select(pl.col("ticket_id").drop_nulls().unique()))
     try:
@@ -240,6 +244,7 @@ def validate_events(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, timezon
     accepted = good_tickets["ticket_id"]
     known = pl.concat([accepted, stored.cast(pl.String)]).unique()
     reasons = [
+        pl.col("_problem"),
         _reason(pl.col("ticket_id").is_null(), "required column ticket_id is empty"),
         _reason(pl.col("_raw_at").is_null(), "required column at is empty"),
         _reason(pl.col("status").is_null(), "required column status is empty"),
@@ -251,7 +256,7 @@ def validate_events(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, timezon
     ]
     work = work.with_columns(_reasons=pl.concat_list(reasons).list.drop_nulls())
     good = work.filter(pl.col("_reasons").list.len() == 0).select(
-        "ticket_id", pl.col("_line").cast(pl.Int32).alias("seq"), "event_at", "status")
+        "ticket_id", pl.col("_seq").cast(pl.Int32).alias("seq"), "event_at", "status")
     return good, _rejects(frame, work, "events")
 
 

@@ -1,0 +1,5 @@
+-- source_verdicts: the source's own SLA verdict of every stored ticket that carries one.
+-- Returns ticket_id, source_sla_met (BOOLEAN), reopened (INTEGER, may be NULL), source. Parameters: none.
+SELECT ticket_id, source_sla_met, reopened, source
+FROM tickets
+WHERE source_sla_met IS NOT NULL
