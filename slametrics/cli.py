@@ -95,6 +95,7 @@ def _ingest(args: argparse.Namespace) -> int:
     from slametrics.db import connect
     from slametrics.errors import DataError
     from slametrics.ingest import ingest_files
+    from slametrics.errors import PolicyError
     from slametrics.policy import load_policy
 
     if args.format not in FORMATS:
@@ -107,8 +108,15 @@ def _ingest(args: argparse.Namespace) -> int:
                             "canonical files carry their client column")
     elif args.events is not None:
         raise DataError(f"--events: the {args.format} format reads everything from the export in --tickets")
-    policy_path = args.policy or (DEFAULT_POLICY if Path(DEFAULT_POLICY).exists() else None)
-    policy = load_policy(policy_path) if policy_path else None
+    policy = None
+    if args.policy:
+        policy = load_policy(args.policy)  # asked for by name: a broken one is an error
+    elif Path(DEFAULT_POLICY).exists():
+        try:
+            policy = load_policy(DEFAULT_POLICY)
+        except PolicyError as exc:  # only used to count uncovered tickets: store the data anyway
+            print(f"warning: {DEFAULT_POLICY} is broken ({len(exc.problems)} problem(s)), so uncovered tickets "
+                  "are not counted; the data is stored", file=sys.stderr)
     con = connect(args.db)
     try:
         if args.format == "canonical":
