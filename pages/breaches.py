@@ -1,0 +1,55 @@
+"""Breaches: how late, where, when, and the breached tickets themselves (downloadable)."""
+import polars as pl
+import streamlit as st
+
+from slametrics.breaches import OVERRUN_BANDS, breached, creation_heatmap, overrun_bands, pareto
+from slametrics.compliance import compliance
+from ui import app, charts, tables
+from ui import format as fmt
+
+app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
+
+v = app.view()
+st.title("Breaches")
+app.subtitle(v, "Tickets that missed their target")
+names = list(v.terms.service_levels)
+pick_level, pick_by = st.columns(2)
+with pick_level:
+    chosen = st.pills("Service level", ["all", *names], default="all", key="breach_level", required=True,
+                      format_func=lambda n: "All service levels" if n == "all" else fmt.level(n),
+                      persist_state="session")
+with pick_by:
+    by = st.segmented_control("Where: break down by", ["team", "category", "agent", "channel"], default="team",
+                              key="breach_by", required=True, format_func=fmt.DIMENSIONS.get, persist_state="session")
+
+with app.guard():
+    clocks = v.scoped()
+    if chosen != "all":
+        clocks = clocks.filter(pl.col("service_level") == chosen)
+    late = breached(clocks)
+    assessed = compliance(clocks, v.policy)["assessed"].sum()
+
+if app.empty(late, "No breaches in these months: every assessed ticket met its target."):
+    st.stop()
+
+k1, k2, k3 = st.columns(3)
+k1.metric("Breaches", f"{late.height:,}", border=True)
+k2.metric("Share of assessed tickets", fmt.percent(late.height / assessed if assessed else None), border=True,
+          help="Breaches divided by met and breached clocks in these months.")
+k3.metric("Typical overrun (median)", fmt.duration(late["overrun_seconds"].median()), border=True,
+          help="Half of the breaches ended less than this far past their target (business time).")
+
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(charts.overrun_chart(overrun_bands(clocks), [label for label, _ in OVERRUN_BANDS]), key="overrun")
+with right:
+    st.plotly_chart(charts.pareto_chart(pareto(clocks, by), by), key="pareto")
+
+st.plotly_chart(charts.heatmap_chart(creation_heatmap(clocks, v.policy), v.zone), key="heatmap")
+
+st.subheader("Breached tickets")
+st.caption(f"{late.height:,} breaches, the furthest past target first. Times are business time under the "
+           f"service level's calendar; 'Opened' is {v.zone} time.")
+tables.breached(late, v.zone)
+st.download_button("Download as CSV", tables.breach_csv(late), file_name=f"breaches-{v.contract}-"
+                   f"{v.periods[0]}-to-{v.periods[-1]}.csv", mime="text/csv", icon=":material/download:")

@@ -1,0 +1,100 @@
+"""Service credits: per month and contract, each service level against its tiers, cap and minimum volume,
+and the range of a month that is still open."""
+import polars as pl
+import streamlit as st
+
+from slametrics.compliance import compliance
+from slametrics.credits import credits
+from slametrics.settlement import credit_statement
+from slametrics.whatif import projection
+from ui import app, charts, tables
+from ui import format as fmt
+
+app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
+
+v = app.view()
+st.title("Service credits")
+app.subtitle(v, "What missed objectives cost")
+if v.filtered:
+    st.caption("Credits are owed per contract and month: the sidebar's filters do not apply on this page.")
+
+with app.guard():
+    months = list(v.periods)
+    every = v.clocks.filter(pl.col("period").is_in(months))
+    owed = credits(compliance(every, v.policy), v.policy)
+    mine = v.contract_clocks()
+    levels = compliance(mine, v.policy)
+    level_rows, month_rows = credit_statement(levels, v.policy)
+    ahead = projection(mine, v.policy)
+
+totals = owed.filter(pl.col("service_level") == "TOTAL")
+names = {k: c.name for k, c in v.policy.contracts.items()}
+if app.empty(totals, "No contract carries service credits, or there are no tickets in these months."):
+    st.stop()
+
+st.plotly_chart(charts.credit_rate_chart(totals, names), key="credit_rates")
+table = (totals.with_columns(
+    shown=pl.struct("credit_amount", "currency", "provisional").map_elements(
+        lambda r: (fmt.money(r["credit_amount"], r["currency"]) if r["credit_amount"] else "–")
+        + (" (provisional)" if r["provisional"] else ""), return_dtype=pl.String),
+    contract=pl.col("contract").replace_strict(names, return_dtype=pl.String))
+    .pivot(on="contract", index="period", values="shown").sort("period", descending=True)
+    .with_columns(pl.col("period").map_elements(fmt.month, return_dtype=pl.String)).rename({"period": "Month"}))
+st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * table.height, 460))
+st.caption("Amounts are in each contract's currency; '–' means no credit is owed. A month with tickets still open "
+           "is provisional: its credit is a projection, not a final figure.")
+
+st.divider()
+st.header(f"{v.terms.name}: how the credit comes about")
+fee = fmt.money(float(v.terms.monthly_fee or 0), v.terms.currency)
+st.markdown(f"Monthly fee **{fee}** · the month's credit is the sum of the service levels' tiers, capped at "
+            f"**{fmt.percent(float(v.terms.credit_cap), 1)}** of the fee · a service level with fewer than "
+            f"**{v.terms.min_tickets}** assessed tickets in a month earns no credit.")
+
+open_months = ahead.filter((pl.col("service_level") == "TOTAL") & pl.col("provisional"))
+for r in open_months.iter_rows(named=True):
+    pending = levels.filter(pl.col("period") == r["period"])["pending"].sum()
+    with st.container(border=True):
+        st.markdown(f"**{fmt.month_long(r['period'])} is still open: the credit is a projection.** "
+                    f"{pending:,} clock{'s are' if pending != 1 else ' is'} still running within target; "
+                    "the month's credit lies between the two outer figures until they are settled.")
+        low, now, high = st.columns(3)
+        low.metric("If every open ticket meets its target", fmt.money(r["all_met_credit_amount"], r["currency"]),
+                   help=f"Credit rate {fmt.percent(r['all_met_credit_rate'])} of the fee")
+        now.metric("As it stands (provisional)", fmt.money(r["credit_amount"], r["currency"]),
+                   help=f"Credit rate {fmt.percent(r['credit_rate'])} of the fee, counting only settled tickets")
+        high.metric("If every open ticket misses its target", fmt.money(r["all_breached_credit_amount"], r["currency"]),
+                    help=f"Credit rate {fmt.percent(r['all_breached_credit_rate'])} of the fee")
+
+capped = month_rows.filter(pl.col("capped"))
+waived = level_rows.filter(pl.col("below_minimum") & (pl.col("waived_rate") > 0))
+if capped.height:
+    st.warning("The cap limited the credit in " + ", ".join(
+        f"{fmt.month(r['period'])} (tiers added up to {fmt.percent(r['levels_rate'])}, paid "
+        f"{fmt.percent(r['credit_rate'])})" for r in capped.iter_rows(named=True)) + ".", icon=":material/block:")
+if waived.height:
+    st.warning("The minimum volume waived a credit in " + ", ".join(
+        f"{fmt.month(r['period'])} for {fmt.level(r['service_level'])} ({r['assessed']} assessed tickets, tiers "
+        f"would have paid {fmt.percent(r['waived_rate'])})" for r in waived.iter_rows(named=True)) + ".",
+        icon=":material/do_not_disturb_on:")
+if not capped.height and not waived.height:
+    st.caption("Neither the cap nor the minimum volume changed a credit in these months.")
+
+with_credits = [n for n, sl in v.terms.service_levels.items() if sl.credits]
+for start in range(0, len(with_credits), 2):
+    for column, name in zip(st.columns(2), with_credits[start:start + 2]):
+        level = v.terms.service_levels[name]
+        rows = levels.filter(pl.col("service_level") == name)
+        with column:
+            if rows.filter(pl.col("compliance").is_not_null()).is_empty():
+                st.info(f"{fmt.level(name)}: no assessed tickets in these months.")
+            else:
+                tiers = [(float(t.below), float(t.credit)) for t in level.credits]
+                st.plotly_chart(charts.compliance_trend(rows, name, float(level.objective), tiers=tiers),
+                                key=f"tiers_{name}")
+
+st.subheader("Month by month")
+st.dataframe(tables.credit_statement(month_rows, level_rows), hide_index=True, width="stretch",
+             height=38 + 35 * month_rows.height, column_config={
+                 "Credit rate": st.column_config.NumberColumn(format="%.1f%%",
+                                                              help="Share of the monthly fee, after the cap")})

@@ -1,0 +1,98 @@
+"""Data: load tickets and status events through the same ingest as the command line; what the database holds."""
+import polars as pl
+import streamlit as st
+
+from ui import app, data, upload
+from ui import format as fmt
+
+app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
+
+st.title("Data")
+policy = data.policy_state().policy
+
+st.header("What the database holds")
+if not data.database_exists():
+    st.info(f"No database at `{data.db_path()}` yet: load tickets below to create one.")
+else:
+    with app.guard():
+        held = data.holdings()
+    k1, k2, k3, k4 = st.columns(4)
+    k1.metric("Tickets", f"{held.tickets:,}", border=True)
+    k2.metric("Status events", f"{held.events:,}", border=True)
+    k3.metric("Clients", f"{held.clients.height:,}", border=True)
+    k4.metric("Rejected rows kept", f"{held.rejects:,}", border=True,
+              help="Rows refused by an ingest, kept with their reason; each new ingest of the same file replaces them.")
+    if held.tickets:
+        st.caption(f"Tickets opened from {fmt.moment(held.first_created)} to {fmt.moment(held.last_created)} · "
+                   f"database `{data.db_path()}`")
+        names = {k: c.name for k, c in policy.contracts.items()} if policy else {}
+        st.dataframe(held.clients.select(
+            pl.col("client").alias("Client"),
+            pl.col("contract").replace_strict(names, default=None, return_dtype=pl.String)
+            .fill_null("no contract").alias("Contract"),
+            pl.col("tickets").alias("Tickets"),
+            pl.col("first_created").dt.date().alias("First ticket"),
+            pl.col("last_created").dt.date().alias("Last ticket"),
+        ), hide_index=True, width="stretch", column_config={
+            "First ticket": st.column_config.DateColumn(format="D MMM YYYY"),
+            "Last ticket": st.column_config.DateColumn(format="D MMM YYYY")})
+        if policy is None:
+            st.warning("The policy file is broken, so coverage cannot be checked: see the Policy page.")
+        else:
+            uncovered = held.uncovered_clients
+            if uncovered.height:
+                st.warning(f"{uncovered['tickets'].sum():,} tickets of {uncovered.height} client"
+                           f"{'s' if uncovered.height > 1 else ''} that no contract covers: "
+                           + ", ".join(f"{r['client']} ({r['tickets']:,})" for r in uncovered.iter_rows(named=True))
+                           + ". They get no clock.", icon=":material/person_off:")
+            if held.uncovered_priorities.height:
+                st.warning("Tickets whose priority no service level of their contract targets: "
+                           + ", ".join(f"{r['priority']} of {r['client']} ({r['tickets']:,})"
+                                       for r in held.uncovered_priorities.iter_rows(named=True))
+                           + ". They get no clock.", icon=":material/label_off:")
+            if not uncovered.height and not held.uncovered_priorities.height:
+                st.success("Every stored ticket is covered by a contract and a service level.")
+
+st.header("Load tickets")
+st.markdown("Tickets (and optionally status events) as **CSV** with a header row or **Parquet**, in the columns of "
+            "the ticket format: `ticket_id, client, priority, created_at` and optionally `first_response_at, "
+            "resolved_at, category, team, agent, channel, csat, reopened`; events `ticket_id, at, status`. "
+            "Loading a ticket that is already stored replaces it.")
+left, right = st.columns(2)
+tickets_file = left.file_uploader("Tickets", type=["csv", "parquet", "pq"], key="up_tickets")
+events_file = right.file_uploader("Status events (optional)", type=["csv", "parquet", "pq"], key="up_events")
+zone = st.selectbox("Time zone of timestamps written without an offset", ["UTC", "Europe/Berlin", "Europe/London",
+                    "America/New_York", "America/Chicago", "America/Los_Angeles", "Australia/Sydney", "Asia/Tokyo"],
+                    key="up_zone")
+
+if tickets_file is not None:
+    with app.guard():
+        tickets_path = upload.keep(tickets_file.name, tickets_file.getvalue())
+        events_path = upload.keep(events_file.name, events_file.getvalue()) if events_file else None
+        st.markdown(f"**Preview of {tickets_file.name}** (first rows as read)")
+        st.dataframe(upload.preview(tickets_path, "tickets"), hide_index=True, width="stretch")
+        if events_path:
+            st.markdown(f"**Preview of {events_file.name}**")
+            st.dataframe(upload.preview(events_path, "events"), hide_index=True, width="stretch")
+    if st.button("Load into the database", type="primary", icon=":material/upload:", key="up_load"):
+        with st.spinner("Loading ..."), app.guard():
+            summary, rejected = upload.ingest(tickets_path, events_path, zone, policy)
+        st.session_state["up_result"] = (tickets_file.name, upload.readable(summary.lines()), rejected)
+        st.rerun()  # draw "what the database holds" again from the new data
+
+if "up_result" in st.session_state:
+    name, lines, rejected = st.session_state["up_result"]
+    st.subheader(f"Ingest of {name}")
+    summary = "\n".join(f"- {line.strip()}" for line in lines)
+    if rejected.height:
+        st.warning(summary, icon=":material/rule:")
+    else:
+        st.success(summary, icon=":material/task_alt:")
+    if rejected.height:
+        st.markdown(f"**Rejected rows ({rejected.height:,})**, with the line of the input and every reason:")
+        st.dataframe(rejected.select(pl.col("kind").alias("File"), pl.col("line").alias("Line"),
+                                     pl.col("ticket_id").alias("Ticket"), pl.col("reason").alias("Reason"),
+                                     pl.col("row_json").alias("Row as read")),
+                     hide_index=True, width="stretch")
+    else:
+        st.caption("No row was rejected.")

@@ -1,0 +1,109 @@
+"""Overview: one month of one contract at a glance: service levels, credit, volume, clocks at risk."""
+import polars as pl
+import streamlit as st
+
+from slametrics.breaches import at_risk
+from slametrics.compliance import compliance
+from slametrics.credits import credits
+from slametrics.whatif import projection
+from ui import app, data, tables
+from ui import format as fmt
+
+app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
+
+v = app.view()
+month = v.last_period
+st.title(f"{v.terms.name}: {fmt.month_long(month)}")
+st.caption(f"The last month of the range chosen in the sidebar, as of {fmt.moment(v.as_of)}"
+           + (f" · filtered: {v.filter_note()}" if v.filtered else ""))
+
+with app.guard():
+    history = compliance(v.contract_clocks(all_months=True, filtered=True), v.policy)
+    owed = credits(compliance(v.contract_clocks(all_months=True), v.policy), v.policy)
+    ahead = projection(v.contract_clocks(all_months=True).filter(pl.col("period") == month), v.policy)
+    volume = data.volume(v.contract, v.as_of, "month", v.filters)
+
+previous = next((p for p in reversed(v.all_periods) if p < month), None)
+now_rows = history.filter(pl.col("period") == month)
+before = {r["service_level"]: r for r in history.filter(pl.col("period") == previous).iter_rows(named=True)}
+spark_periods = [p for p in v.all_periods if p <= month][-12:]
+
+if now_rows.filter(pl.col("provisional")).height:
+    st.info(f"{fmt.month_long(month)} still has open tickets: its figures are provisional and can change.",
+            icon=":material/hourglass_top:")
+
+st.subheader("Service levels")
+levels = list(v.terms.service_levels.items())
+per_row = len(levels) if len(levels) <= 4 else 3
+for start in range(0, len(levels), per_row):
+    for column, (name, level) in zip(st.columns(per_row), levels[start:start + per_row]):
+        with column.container(border=True):
+            row = next(now_rows.filter(pl.col("service_level") == name).iter_rows(named=True), None)
+            targets = ", ".join(f"{p} {fmt.duration(s)}" for p, s in level.targets.items())
+            label = fmt.level(name)
+            if row is None:
+                st.metric(label, "–", help=f"Targets: {targets}")
+                st.caption("No tickets for this service level in this month.")
+                continue
+            prior = before.get(name)
+            delta = (row["compliance"] - prior["compliance"]) if prior and prior["compliance"] is not None \
+                and row["compliance"] is not None else None
+            trend = history.filter((pl.col("service_level") == name)
+                                   & pl.col("period").is_in(spark_periods)).sort("period")
+            st.metric(label, fmt.percent(row["compliance"]), delta=fmt.points(delta),
+                      delta_description=f"vs {fmt.month(previous)}" if delta is not None else None,
+                      help=f"{fmt.METRICS[level.metric]} within target, as a share of assessed tickets. "
+                           f"Targets: {targets}.",
+                      chart_data=[round(c * 100, 1) for c in trend["compliance"].drop_nulls().to_list()],
+                      chart_type="line")
+            colour = {"meets": "green", "misses": "red", "insufficient": "gray"}[row["status"]]
+            st.badge(f"{fmt.STATUSES[row['status']]} ({fmt.percent(float(level.objective))})", color=colour,
+                     icon=":material/check_circle:" if row["status"] == "meets" else
+                     ":material/cancel:" if row["status"] == "misses" else ":material/help:")
+            st.caption(f"{row['met']:,} met · {row['breached']:,} breached · {row['pending']:,} pending"
+                       + (" (provisional)" if row["provisional"] else ""))
+
+st.subheader("Credit and volume")
+total = next(owed.filter((pl.col("period") == month) & (pl.col("service_level") == "TOTAL"))
+             .iter_rows(named=True), None)
+made = next(volume.filter(pl.col("period") == month).iter_rows(named=True), None)
+made_before = next(volume.filter(pl.col("period") == previous).iter_rows(named=True), None)
+risk_share = st.session_state.get("risk_share", 75)
+risky = at_risk(v.contract_clocks(all_months=True, filtered=True), risk_share / 100)
+c1, c2, c3 = st.columns(3)
+with c1.container(border=True):
+    if total is None:
+        st.metric("Service credit", "–", help="No service level of this contract carries credits.")
+        st.caption("No credits defined for this contract." if not any(
+            sl.credits for sl in v.terms.service_levels.values()) else "No tickets this month.")
+    else:
+        st.metric("Service credit" + (" (provisional)" if total["provisional"] else ""),
+                  fmt.money(total["credit_amount"], total["currency"]),
+                  help="Owed to the client for this month under the contract's credit tiers. "
+                       "Computed on the whole contract: the sidebar's filters do not apply.")
+        span = next(ahead.filter(pl.col("service_level") == "TOTAL").iter_rows(named=True), None)
+        st.caption(f"{fmt.percent(total['credit_rate'])} of the monthly fee of "
+                   f"{fmt.money(float(v.terms.monthly_fee or 0), v.terms.currency)}"
+                   + (" · a projection: it will end between "
+                      f"{fmt.money(span['all_met_credit_amount'], span['currency'])} and "
+                      f"{fmt.money(span['all_breached_credit_amount'], span['currency'])} as open tickets settle"
+                      if total["provisional"] and span else ""))
+with c2.container(border=True):
+    opened = made["created"] if made else 0
+    delta = opened - made_before["created"] if made and made_before else None
+    st.metric("Tickets opened", f"{opened:,}", delta=None if delta is None else f"{delta:+,}", delta_color="off",
+              delta_arrow="off" if not delta else "auto",
+              delta_description=f"vs {fmt.month(previous)}" if delta is not None else None)
+    st.caption(f"{made['resolved']:,} resolved this month · {made['backlog']:,} still open at month end"
+               if made else "No tickets opened this month.")
+with c3.container(border=True):
+    st.metric("Open clocks at risk", f"{risky.height:,}",
+              help="Clocks still running and within target that have used at least the share of their target "
+                   "chosen below, in any month.")
+    st.caption(f"Running, within target, past {risk_share}% of it")
+
+st.subheader("Open clocks at risk")
+st.columns([2, 3])[0].slider("Show running clocks that have used at least this share of their target", 50, 100, 75,
+                             step=5, format="%d%%", key="risk_share", persist_state="session")
+if not app.empty(risky, f"No running clock has used {risk_share}% of its target or more. Nothing is about to breach."):
+    tables.at_risk(risky, v.zone)

@@ -1,0 +1,83 @@
+"""Policy: the active policy in readable form, or every problem that keeps it from loading."""
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+from slametrics import describe
+from ui import app, charts, data
+from ui import format as fmt
+
+app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
+
+st.title("Policy")
+state = data.policy_state()
+st.caption(f"The active policy file: `{state.path}`. It is read again whenever it changes.")
+if state.policy is None:
+    st.error(f"**The policy file cannot be used: {len(state.problems)} problem"
+             f"{'s' if len(state.problems) != 1 else ''}.** Nothing is computed until they are fixed.",
+             icon=":material/error:")
+    st.markdown("\n".join(f"{i}. `{p}`" for i, p in enumerate(state.problems, start=1)))
+    st.stop()
+policy = state.policy
+
+st.header("Contracts")
+for key, terms in policy.contracts.items():
+    with st.container(border=True):
+        st.subheader(f"{terms.name}")
+        fee = fmt.money(float(terms.monthly_fee), terms.currency) if terms.monthly_fee is not None else "none"
+        st.markdown(
+            f"Key `{key}` · clients: {', '.join(terms.clients)} · calendar **{terms.calendar}** "
+            f"· monthly fee **{fee}** "
+            f"· credit cap **{fmt.percent(float(terms.credit_cap))}** of the fee · minimum volume "
+            f"**{terms.min_tickets}** assessed tickets · paused while: {', '.join(terms.pause_statuses) or 'never'} "
+            f"· resolved statuses: {', '.join(terms.resolved_statuses)}")
+        levels = describe.service_levels(policy, key)
+        st.dataframe(levels.select(
+            pl.col("service_level").map_elements(fmt.level, return_dtype=pl.String).alias("Service level"),
+            pl.col("metric").replace_strict(fmt.METRICS, return_dtype=pl.String).alias("Measures"),
+            (pl.col("objective") * 100).alias("Objective"),
+            pl.col("calendar").alias("Calendar"),
+            pl.col("pausing_statuses").list.join(", ").alias("Clock paused while"),
+            pl.struct("tier_below", "tier_credit").map_elements(
+                lambda r: "; ".join(f"below {fmt.percent(b)}: {fmt.percent(c)}"
+                                    for b, c in zip(r["tier_below"], r["tier_credit"])) or "no credits",
+                return_dtype=pl.String).alias("Credit (share of the fee)"),
+        ), hide_index=True, width="stretch",
+            column_config={"Objective": st.column_config.NumberColumn(format="%.1f%%")})
+        st.markdown("**Targets** (business time under the service level's calendar)")
+        matrix = describe.targets_matrix(policy, key).with_columns(
+            pl.col("service_level").map_elements(fmt.level, return_dtype=pl.String)).rename(
+            {"service_level": "Service level"}).fill_null("–")
+        st.dataframe(matrix, hide_index=True)
+
+st.header("Calendars")
+today = dt.date.today()
+first, last = dt.date(today.year, 1, 1), dt.date(today.year + 1, 12, 31)
+for name, calendar in policy.calendars.items():
+    with st.container(border=True):
+        left, right = st.columns([3, 2], gap="large")
+        with left:
+            if calendar.always:
+                st.subheader(name)
+                st.markdown(f"**Round the clock** in {calendar.timezone}: every second of every day counts"
+                            + (", except on the holidays listed." if calendar.holiday_dates or calendar.country
+                               else "."))
+            else:
+                st.plotly_chart(charts.week_chart(describe.week_grid(calendar),
+                                                  f"{name}: working hours ({calendar.timezone}), "
+                                                  f"{describe.weekly_hours(calendar):g} h a week"),
+                                key=f"week_{name}")
+        with right:
+            holidays = describe.holiday_table(calendar, first, last)
+            where = f"{calendar.country}" + (f"-{calendar.subdivision}" if calendar.subdivision else "")
+            st.markdown(f"**Holidays {first.year}-{last.year}**"
+                        + (f" (public holidays of {where} and dates listed)" if calendar.country else ""))
+            if holidays.is_empty():
+                st.caption("None: every listed working day counts.")
+            else:
+                st.dataframe(holidays.select(pl.col("date").alias("Date"),
+                                             pl.col("date").dt.strftime("%a").alias("Day"),
+                                             pl.col("name").alias("Holiday")),
+                             hide_index=True, width="stretch", height=260,
+                             column_config={"Date": st.column_config.DateColumn(format="D MMM YYYY")})

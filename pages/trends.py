@@ -1,0 +1,63 @@
+"""Trends: compliance per service level over time, volume and backlog, business-time percentiles, CSAT."""
+import polars as pl
+import streamlit as st
+
+from slametrics.compliance import compliance
+from slametrics.trends import durations, weekly
+from ui import app, charts, data
+from ui import format as fmt
+
+app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
+
+v = app.view()
+st.title("Trends")
+app.subtitle(v, "How the service developed")
+grain = st.segmented_control("Show by", ["month", "week"], default="month", key="trend_grain", required=True,
+                             format_func=str.capitalize, persist_state="session")
+
+with app.guard():
+    clocks = v.scoped()
+    if grain == "week":
+        clocks = weekly(clocks, v.policy)
+    levels = compliance(clocks, v.policy)
+    times = durations(clocks, by=("priority",))
+    vol = data.volume(v.contract, v.as_of, grain, v.filters)
+first, last = v.periods[0], v.periods[-1]
+vol = vol.filter((pl.col("period") >= first) & (pl.col("period").str.slice(0, 7) <= last))
+
+st.subheader("Service levels")
+if not app.empty(levels, "No tickets with a service level in these months."):
+    names = list(v.terms.service_levels)
+    width = 3 if len(names) % 3 == 0 else 2
+    for start in range(0, len(names), width):
+        for column, name in zip(st.columns(width), names[start:start + width]):
+            level = v.terms.service_levels[name]
+            rows = levels.filter(pl.col("service_level") == name)
+            with column:
+                if rows.filter(pl.col("compliance").is_not_null()).is_empty():
+                    st.info(f"{fmt.level(name)}: no assessed tickets in these months.")
+                else:
+                    st.plotly_chart(charts.compliance_trend(rows, name, float(level.objective), grain,
+                                                            ticks=4 if width == 3 else 6),
+                                    key=f"trend_{name}")
+
+st.subheader("Volume and backlog")
+if not app.empty(vol, "No tickets were opened or resolved in these months."):
+    st.plotly_chart(charts.volume_chart(vol, grain), key="volume")
+
+st.subheader("Response and resolution times")
+statistic = st.segmented_control("Show", ["median_seconds", "p90_seconds"], default="median_seconds",
+                                 key="trend_statistic", required=True, persist_state="session",
+                                 format_func={"median_seconds": "Median (half the tickets took less)",
+                                              "p90_seconds": "9 in 10 (90th percentile)"}.get)
+left, right = st.columns(2)
+for column, metric in ((left, "first_response"), (right, "resolution")):
+    rows = times.filter(pl.col("metric") == metric)
+    with column:
+        if not app.empty(rows, f"No {metric.replace('_', ' ')} clock stopped in these months."):
+            st.plotly_chart(charts.duration_chart(rows, metric, grain, statistic), key=f"times_{metric}")
+
+st.subheader("Customer satisfaction")
+rated = vol.filter(pl.col("rated") > 0)
+if not app.empty(rated, "No satisfaction ratings for tickets opened in these months."):
+    st.plotly_chart(charts.csat_chart(vol, grain), key="csat")

@@ -1,0 +1,107 @@
+"""What-if: change targets, objectives, tiers, cap and minimum volume; see compliance and credits move.
+
+The clocks are the cached ones of every other page: a scenario only re-aggregates them."""
+import polars as pl
+import streamlit as st
+
+from slametrics import whatif
+from ui import app, charts, scenario, tables
+from ui import format as fmt
+
+app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
+
+v = app.view()
+st.title("What-if")
+app.subtitle(v, "The same tickets under other terms")
+st.caption("Change the contract's terms below: compliance and credits are recomputed at once for the months "
+           "chosen in the sidebar, from the same clocks" + (" (the sidebar's filters do not apply here)."
+                                                            if v.filtered else "."))
+
+with st.expander("Load a scenario file", icon=":material/upload_file:"):
+    upload = st.file_uploader("A policy YAML saved from this page (or any policy file with this contract)",
+                              type=["yaml", "yml"], key="wi_upload")
+    if upload is not None and st.session_state.get("wi_loaded") != upload.file_id:
+        with app.guard():
+            notes = scenario.load(upload.getvalue().decode("utf-8"), upload.name, v.contract, v.policy)
+        st.session_state["wi_loaded"] = upload.file_id
+        st.success(f"Loaded {upload.name}.", icon=":material/check:")
+        for note in notes:
+            st.caption(note)
+
+scenario.controls(v.contract, v.terms)
+changed = scenario.scenario(v.policy, v.contract)
+said = scenario.changes(v.policy, changed, v.contract)
+st.button("Reset to the contract's terms", on_click=scenario.reset, args=(v.contract,), icon=":material/undo:",
+          key="wi_reset", disabled=not said)
+
+with app.guard():
+    clocks = v.contract_clocks()
+    base_levels, base_credits = whatif.evaluate(clocks, v.policy)
+    new_levels, new_credits = whatif.evaluate(clocks, changed)
+    levels = whatif.compare(base_levels, new_levels, values=["compliance", "status", "met", "breached", "pending"])
+    money = whatif.compare(base_credits.filter(pl.col("service_level") == "TOTAL"),
+                           new_credits.filter(pl.col("service_level") == "TOTAL"),
+                           keys=["period", "contract"], values=["credit_rate", "credit_amount", "provisional"])
+    needed = whatif.target_finder(clocks, changed)
+
+st.divider()
+if said:
+    st.markdown("**This scenario:** " + "; ".join(said) + ".")
+else:
+    st.markdown("**No change yet:** the scenario equals the contract. Move a control above to compare.")
+currency = v.terms.currency or ""
+k1, k2, k3 = st.columns(3)
+base_total = money["credit_amount_base"].fill_null(0).sum()
+new_total = money["credit_amount_scenario"].fill_null(0).sum()
+k1.metric("Credit over these months, scenario", fmt.money(new_total, currency),
+          delta=fmt.money(new_total - base_total, currency) if new_total != base_total else None,
+          delta_color="inverse", border=True, delta_description=f"vs {fmt.money(base_total, currency)} today")
+missed_base = levels.filter(pl.col("status_base") == "misses").height
+missed_new = levels.filter(pl.col("status_scenario") == "misses").height
+k2.metric("Objectives missed in these months", f"{missed_new}", border=True,
+          help="Counted per service level and month: a level that misses in three months counts three times.",
+          delta=f"{missed_new - missed_base:+d}" if missed_new != missed_base else None, delta_color="inverse",
+          delta_description=f"vs {missed_base} today")
+k3.metric("Months with a credit", f"{(money['credit_amount_scenario'].fill_null(0) > 0).sum()}", border=True,
+          delta_description=f"vs {(money['credit_amount_base'].fill_null(0) > 0).sum()} today")
+
+if not app.empty(money, "No credit rows in these months: the contract carries no credits, or no tickets."):
+    st.plotly_chart(charts.credit_compare_chart(money, currency), key="wi_credits")
+
+names = list(v.terms.service_levels)
+for start in range(0, len(names), 2):
+    for column, name in zip(st.columns(2), names[start:start + 2]):
+        rows = levels.filter(pl.col("service_level") == name)
+        with column:
+            assessed = pl.col("compliance_base").is_not_null() | pl.col("compliance_scenario").is_not_null()
+            if rows.filter(assessed).is_empty():
+                st.info(f"{fmt.level(name)}: no assessed tickets in these months.")
+            else:
+                st.plotly_chart(charts.baseline_vs_scenario(
+                    rows, name, float(v.terms.service_levels[name].objective),
+                    float(changed.contracts[v.contract].service_levels[name].objective)), key=f"wi_{name}")
+
+st.subheader("Month by month")
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.markdown("**Tickets within target**")
+    tables.compliance_compare(levels)
+with right:
+    st.markdown(f"**Service credit** ({currency})")
+    tables.credit_compare(money)
+
+st.subheader("Target finder")
+st.caption("For each service level and priority: the smallest target (whole minutes of business time) that would "
+           "have met the scenario's objective in each month, taking that priority on its own. Red: the month needed "
+           "more than the scenario's target. '–': no ticket of that priority finished that month. The minimum "
+           "volume is not applied.")
+if not app.empty(needed, "No clocks in these months."):
+    tables.target_finder(needed)
+
+st.subheader("Save this scenario")
+text = whatif.policy_to_yaml(changed, header="A what-if scenario saved from the slametrics dashboard.\n"
+                             + (f"Changes to {v.contract}: " + "; ".join(said) if said else "No changes."))
+st.download_button("Download as a policy file (YAML)", text, file_name=f"scenario-{v.contract}.yaml",
+                   mime="application/x-yaml", icon=":material/download:")
+with st.expander("Show the scenario file"):
+    st.code(text, language="yaml")

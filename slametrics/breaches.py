@@ -1,0 +1,94 @@
+"""Where, when and by how much clocks breach, and which running clocks are about to.
+
+All functions take clocks from ``evaluate_clocks`` (or ``whatif.retarget``) and work on whole columns.
+"""
+from __future__ import annotations
+
+import polars as pl
+
+from slametrics.compliance import check_by
+from slametrics.policy import Policy
+from slametrics.trends import local_created
+
+HOUR = 3600
+#: overrun bands: (label, lower bound exclusive in seconds); the last band is open-ended
+OVERRUN_BANDS: tuple[tuple[str, int], ...] = (
+    ("up to 15 min", 0), ("15 min to 1 h", 15 * 60), ("1 to 4 h", HOUR), ("4 to 8 h", 4 * HOUR),
+    ("8 to 24 h", 8 * HOUR), ("over 24 h", 24 * HOUR),
+)
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+NOT_SET = "(not set)"
+
+
+def breached(clocks: pl.DataFrame) -> pl.DataFrame:
+    """The breached clocks, latest overrun first."""
+    return clocks.filter(pl.col("outcome") == "breached").sort("overrun_seconds", descending=True)
+
+
+def overrun_bands(clocks: pl.DataFrame) -> pl.DataFrame:
+    """How late breaches were: breached clocks per priority and overrun band (business time).
+
+    Columns: priority, band (a label of ``OVERRUN_BANDS``), band_order, breaches. Only bands with breaches.
+
+    >>> # overrun 600 s -> 'up to 15 min'; 3600 s -> '15 min to 1 h'; 3601 s -> '1 to 4 h'
+    """
+    band, order = pl.lit(OVERRUN_BANDS[0][0]), pl.lit(0)
+    for i, (label, lower) in enumerate(OVERRUN_BANDS[1:], start=1):
+        band = pl.when(pl.col("overrun_seconds") > lower).then(pl.lit(label)).otherwise(band)
+        order = pl.when(pl.col("overrun_seconds") > lower).then(pl.lit(i)).otherwise(order)
+    return (
+        breached(clocks).group_by("priority", band=band, band_order=order)
+        .agg(breaches=pl.len().cast(pl.Int64))
+        .sort("priority", "band_order")
+    )
+
+
+def pareto(clocks: pl.DataFrame, by: str) -> pl.DataFrame:
+    """Breaches per value of ``by`` (a breakdown column), most first, with share and cumulative share.
+
+    Columns: <by> (nulls shown as '(not set)'), breaches, share, cumulative_share (0..1).
+    """
+    (column,) = check_by([by])
+    return (
+        breached(clocks).group_by(pl.col(column).fill_null(NOT_SET)).agg(breaches=pl.len().cast(pl.Int64))
+        .sort(["breaches", column], descending=[True, False])
+        .with_columns(share=pl.col("breaches") / pl.col("breaches").sum())
+        .with_columns(cumulative_share=pl.col("share").cum_sum())
+    )
+
+
+def creation_heatmap(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """Breaches by weekday and hour of creation in the contract calendar's local time, every cell present.
+
+    Columns: weekday (0 = Monday), weekday_name, hour (0..23), breaches.
+    """
+    found = (
+        breached(clocks).select(local=local_created(clocks, policy))
+        .group_by(weekday=(pl.col("local").dt.weekday() - 1).cast(pl.Int64),
+                  hour=pl.col("local").dt.hour().cast(pl.Int64))
+        .agg(breaches=pl.len().cast(pl.Int64))
+    )
+    grid = pl.DataFrame({"weekday": list(range(7))}).join(pl.DataFrame({"hour": list(range(24))}), how="cross")
+    return (
+        grid.join(found, on=["weekday", "hour"], how="left")
+        .with_columns(pl.col("breaches").fill_null(0),
+                      weekday_name=pl.col("weekday").replace_strict(dict(enumerate(WEEKDAYS)), return_dtype=pl.String))
+        .select("weekday", "weekday_name", "hour", "breaches")
+        .sort("weekday", "hour")
+    )
+
+
+def at_risk(clocks: pl.DataFrame, share: float) -> pl.DataFrame:
+    """Running clocks still within target that have used at least ``share`` of it, least time left first.
+
+    Adds time_left_seconds (target - elapsed) and used (elapsed / target, 0..1).
+
+    >>> # target 4h, elapsed 3h30m, share 0.75 -> listed, time_left 30m, used 0.875
+    """
+    return (
+        clocks.filter(pl.col("outcome") == "pending")
+        .with_columns(time_left_seconds=pl.col("target_seconds") - pl.col("elapsed_seconds"),
+                      used=pl.col("elapsed_seconds") / pl.col("target_seconds"))
+        .filter(pl.col("elapsed_seconds") >= pl.col("target_seconds") * share)
+        .sort("time_left_seconds", "ticket_id")
+    )

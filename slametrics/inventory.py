@@ -1,0 +1,85 @@
+"""What the database holds, set against the policy: tickets, span, clients, and what no contract covers."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from slametrics.db import one
+from slametrics.policy import Policy
+from slametrics.sql import statement
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """Counts of the stored history and its coverage by the policy.
+
+    clients: client, contract (null where none covers it), tickets, first_created, last_created.
+    uncovered_priorities: client, contract, priority, tickets: tickets of covered clients whose
+    priority no service level of their contract targets.
+    """
+
+    tickets: int
+    events: int
+    rejects: int
+    ingests: int
+    first_created: dt.datetime | None
+    last_created: dt.datetime | None
+    clients: pl.DataFrame
+    uncovered_priorities: pl.DataFrame
+
+    @property
+    def uncovered_clients(self) -> pl.DataFrame:
+        return self.clients.filter(pl.col("contract").is_null())
+
+
+def coverage(policy: Policy) -> pl.DataFrame:
+    """One row per client and priority that gets at least one clock: client, contract, priority."""
+    rows = {(client, c.key, prio) for c in policy.contracts.values() for client in c.clients
+            for sl in c.service_levels.values() for prio in sl.targets}
+    return pl.DataFrame(sorted(rows), orient="row",
+                        schema={"client": pl.String, "contract": pl.String, "priority": pl.String})
+
+
+def holdings(con: duckdb.DuckDBPyConnection, policy: Policy | None) -> Holdings:
+    """What is stored, and (with a policy) which clients and priorities get no clock."""
+    cur = con.cursor()
+    try:
+        counts = one(cur, statement("database_counts"))
+        pairs = cur.sql(statement("tickets_by_client")).pl()
+    finally:
+        cur.close()
+    owners = pl.DataFrame(list((policy.client_contract if policy else {}).items()), orient="row",
+                          schema={"client": pl.String, "contract": pl.String})
+    clients = (
+        pairs.group_by("client").agg(tickets=pl.col("tickets").sum().cast(pl.Int64),
+                                     first_created=pl.col("first_created").min(),
+                                     last_created=pl.col("last_created").max())
+        .join(owners, on="client", how="left")
+        .select("client", "contract", "tickets", "first_created", "last_created")
+        .sort(pl.col("contract").is_null(), "contract", "client")
+    )
+    covered = coverage(policy) if policy else pl.DataFrame(schema={"client": pl.String, "contract": pl.String,
+                                                                    "priority": pl.String})
+    uncovered = (
+        pairs.join(owners, on="client", how="inner")
+        .join(covered, on=["client", "priority"], how="anti")
+        .select("client", "contract", "priority", pl.col("tickets").cast(pl.Int64))
+        .sort("contract", "client", "priority")
+    )
+    return Holdings(tickets=int(counts[0]), events=int(counts[1]), rejects=int(counts[2]), ingests=int(counts[3]),
+                    first_created=clients["first_created"].min() if clients.height else None,
+                    last_created=clients["last_created"].max() if clients.height else None,
+                    clients=clients, uncovered_priorities=uncovered)
+
+
+def last_activity(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+    """The latest moment the history records anything (UTC), or None for an empty database."""
+    cur = con.cursor()
+    try:
+        value = cur.sql(statement("last_activity")).pl()["last_activity"][0]
+    finally:
+        cur.close()
+    return value

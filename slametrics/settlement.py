@@ -1,0 +1,62 @@
+"""How each month's service credit comes about: which tiers paid, where the cap and the minimum volume bit.
+
+``credits`` (SLA_SPEC §5) gives the figures; this module explains them on the same rows, so a
+statement can show "capped at 10 %" or "no credit: 8 tickets, below the minimum of 10" next to them.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+
+from slametrics.credits import credits, level_rate
+from slametrics.policy import Policy
+
+LEVEL_SCHEMA = {"period": pl.String, "contract": pl.String, "service_level": pl.String, "assessed": pl.Int64,
+                "compliance": pl.Float64, "objective": pl.Float64, "status": pl.String,
+                "credit_rate": pl.Float64, "waived_rate": pl.Float64, "below_minimum": pl.Boolean,
+                "provisional": pl.Boolean}
+MONTH_SCHEMA = {"period": pl.String, "contract": pl.String, "levels_rate": pl.Float64, "credit_cap": pl.Float64,
+                "capped": pl.Boolean, "credit_rate": pl.Float64, "credit_amount": pl.Float64,
+                "waived_rate": pl.Float64, "min_tickets": pl.Int64, "monthly_fee": pl.Float64,
+                "currency": pl.String, "provisional": pl.Boolean}
+
+
+def credit_statement(compliance_frame: pl.DataFrame, policy: Policy) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(levels, months) explaining the credits of ``compliance(clocks, policy)`` (no breakdown).
+
+    levels: one row per period, contract and service level with credits: its ``credit_rate``, and
+    ``waived_rate``, the rate its tiers would have paid but for ``min_tickets`` (``below_minimum``).
+    months: one row per period and contract: ``levels_rate`` (the uncapped sum), ``credit_cap``,
+    ``capped`` (the cap bit), ``waived_rate`` (summed), and ``credit_rate``, ``credit_amount`` and
+    ``currency`` taken from ``credits`` itself.
+
+    >>> # rates 0.05 + 0.06 under a cap of 0.10 -> levels_rate 0.11, capped, credit_rate 0.10
+    """
+    level_rows, months = [], {}
+    for r in compliance_frame.sort(["period", "contract", "service_level"]).iter_rows(named=True):
+        contract = policy.contracts[r["contract"]]
+        level = contract.service_levels[r["service_level"]]
+        if not level.credits:
+            continue
+        rate = level_rate(level, r["met"], r["assessed"], r["status"])
+        below = 0 < r["assessed"] < contract.min_tickets
+        waived = level_rate(level, r["met"], r["assessed"], "misses") if below else Decimal(0)
+        level_rows.append((r["period"], r["contract"], r["service_level"], r["assessed"], r["compliance"],
+                           r["objective"], r["status"], float(rate), float(waived), below, r["provisional"]))
+        month = months.setdefault((r["period"], r["contract"]), [Decimal(0), Decimal(0), False])
+        month[0] += rate
+        month[1] += waived
+        month[2] = month[2] or r["provisional"]
+    month_rows = []
+    for (period, key), (rate_sum, waived, provisional) in months.items():
+        contract = policy.contracts[key]
+        month_rows.append((period, key, float(rate_sum), float(contract.credit_cap), rate_sum > contract.credit_cap,
+                           float(waived), contract.min_tickets, float(contract.monthly_fee or 0), provisional))
+    month_schema = {k: v for k, v in MONTH_SCHEMA.items() if k not in ("credit_rate", "credit_amount", "currency")}
+    totals = credits(compliance_frame, policy).filter(pl.col("service_level") == "TOTAL").select(
+        "period", "contract", "credit_rate", "credit_amount", "currency")
+    month_frame = (pl.DataFrame(month_rows, schema=month_schema, orient="row")
+                   .join(totals, on=["period", "contract"], how="left")
+                   .select(list(MONTH_SCHEMA)).sort("period", "contract"))
+    return pl.DataFrame(level_rows, schema=LEVEL_SCHEMA, orient="row"), month_frame

@@ -1,0 +1,353 @@
+"""What-if analysis: the same clocks under changed targets, objectives, credit tiers, cap and volume.
+
+Elapsed business time does not depend on targets, so a scenario never re-evaluates clocks: it takes
+the stored ``elapsed_seconds`` and ``running`` of each clock and re-derives ``target_seconds``,
+``outcome`` and ``overrun_seconds`` under the scenario's targets (``retarget``), then aggregates with
+the engine's own ``compliance`` and ``credits``. Everything here is whole-column polars work.
+
+A scenario may change targets, objectives, tiers, ``credit_cap`` and ``min_tickets``. It cannot
+change calendars, pause statuses or which clients a contract covers: those change elapsed time or
+which clocks exist, and need ``evaluate_clocks`` again.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Mapping
+
+import numpy as np
+import polars as pl
+import yaml
+
+from slametrics.compliance import KEYS, compliance, finish, share_parts
+from slametrics.credits import credits
+from slametrics.policy import DAYS, Contract, Policy, ServiceLevel, Tier, format_duration
+
+TARGET_KEYS = ["contract", "service_level", "priority"]
+
+
+def target_table(policy: Policy) -> pl.DataFrame:
+    """One row per contract, service level and targeted priority: target_seconds."""
+    rows = [(c.key, sl.name, prio, seconds) for c in policy.contracts.values()
+            for sl in c.service_levels.values() for prio, seconds in sl.targets.items()]
+    return pl.DataFrame(rows, orient="row", schema={
+        "contract": pl.String, "service_level": pl.String, "priority": pl.String, "target_seconds": pl.Int64})
+
+
+def retarget(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """The clocks with target, outcome and overrun under ``policy``'s targets (SLA_SPEC §3).
+
+    Clocks whose contract, service level or priority ``policy`` no longer targets drop out.
+
+    >>> # elapsed 1200 s, stopped: target 900 -> breached, overrun 300; target 1800 -> met, overrun 0
+    >>> # elapsed 1200 s, still running: target 1800 -> pending
+    """
+    targets = target_table(policy)
+    over = pl.col("elapsed_seconds") > pl.col("target_seconds")
+    return (
+        clocks.drop("target_seconds")
+        .join(targets, on=TARGET_KEYS, how="inner", maintain_order="left")
+        .with_columns(
+            outcome=pl.when(over).then(pl.lit("breached")).when(pl.col("running")).then(pl.lit("pending"))
+            .otherwise(pl.lit("met")),
+            overrun_seconds=pl.when(over).then(pl.col("elapsed_seconds") - pl.col("target_seconds")).otherwise(0),
+        )
+        .select(clocks.columns)
+    )
+
+
+def amend(policy: Policy, contract: str, *, targets: Mapping[str, Mapping[str, int]] | None = None,
+          objectives: Mapping[str, Decimal] | None = None, tiers: Mapping[str, tuple[Tier, ...]] | None = None,
+          credit_cap: Decimal | None = None, min_tickets: int | None = None) -> Policy:
+    """A copy of ``policy`` with one contract's targets, objectives, tiers, cap or minimum volume changed.
+
+    ``targets`` maps service level -> priority -> seconds and replaces that level's whole target map;
+    levels not named keep theirs.
+    """
+    old = policy.contracts[contract]
+    levels: dict[str, ServiceLevel] = {}
+    for name, level in old.service_levels.items():
+        changes: dict[str, Any] = {}
+        if targets and name in targets:
+            changes["targets"] = {str(p): int(s) for p, s in targets[name].items()}
+        if objectives and name in objectives:
+            changes["objective"] = Decimal(objectives[name])
+        if tiers is not None and name in tiers:
+            changes["credits"] = tuple(tiers[name])
+        levels[name] = dataclasses.replace(level, **changes) if changes else level
+    changes = {"service_levels": levels}
+    if credit_cap is not None:
+        changes["credit_cap"] = Decimal(credit_cap)
+    if min_tickets is not None:
+        changes["min_tickets"] = int(min_tickets)
+    contracts = dict(policy.contracts)
+    contracts[contract] = dataclasses.replace(old, **changes)
+    return dataclasses.replace(policy, contracts=contracts)
+
+
+def evaluate(clocks: pl.DataFrame, policy: Policy) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(compliance, credits) of the stored clocks under ``policy``: retarget, then the engine's aggregates."""
+    levels = compliance(retarget(clocks, policy), policy)
+    return levels, credits(levels, policy)
+
+
+def compare(base: pl.DataFrame, scenario: pl.DataFrame, keys: list[str] | None = None,
+            values: list[str] | None = None) -> pl.DataFrame:
+    """Baseline and scenario side by side: ``<value>_base``, ``<value>_scenario`` and, for numbers, ``<value>_delta``.
+
+    ``keys`` default to the string columns both frames share among period, contract, service_level,
+    priority; ``values`` to the other columns both hold. A row present on one side only keeps nulls
+    on the other (and a null delta).
+
+    >>> # base compliance 0.80, scenario 0.90 -> compliance_base 0.8, compliance_scenario 0.9, compliance_delta 0.1
+    """
+    keys = keys or [c for c in ("period", "contract", "service_level", "priority")
+                    if c in base.columns and c in scenario.columns]
+    values = values or [c for c in base.columns if c in scenario.columns and c not in keys]
+    left = base.select(*keys, *[pl.col(v).alias(f"{v}_base") for v in values])
+    right = scenario.select(*keys, *[pl.col(v).alias(f"{v}_scenario") for v in values])
+    joined = left.join(right, on=keys, how="full", coalesce=True, nulls_equal=True)
+    deltas = [(pl.col(f"{v}_scenario") - pl.col(f"{v}_base")).alias(f"{v}_delta")
+              for v in values if base.schema[v].is_numeric() and scenario.schema[v].is_numeric()]
+    ordered = [c for v in values for c in (f"{v}_base", f"{v}_scenario", f"{v}_delta")]
+    out = joined.with_columns(deltas)
+    return out.select(*keys, *[c for c in ordered if c in out.columns]).sort(keys, nulls_last=True)
+
+
+def target_finder(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """Per period, contract, service level and priority: the smallest whole-minute target meeting the objective.
+
+    With a target of ``T`` minutes a stopped clock is met where ``elapsed <= T`` and breached otherwise;
+    a running clock is breached where ``elapsed > T`` and pending (not assessed) otherwise (SLA_SPEC
+    §3-4). Without running clocks the answer is the k-th smallest elapsed time rounded up to a minute,
+    where ``k = ceil(objective * assessed)``; running clocks only move it where dropping out of the
+    assessed count lets a smaller target pass. Each priority is taken on its own, as if it alone had to
+    meet its level's objective; ``min_tickets`` is not applied. Null where no clock of the group has stopped.
+
+    Columns: period, contract, service_level, priority, clocks, target_seconds (the policy's),
+    needed_seconds (whole minutes), compliance_at_needed, objective.
+
+    >>> # stopped elapsed 10m, 20m, 30m, 40m; objective 0.75 -> k = 3 -> needed 30m (3 of 4 met)
+    """
+    keys = ["period", "contract", "service_level", "priority"]
+    objectives = pl.DataFrame(
+        [(c.key, sl.name, float(sl.objective), *share_parts(sl.objective))
+         for c in policy.contracts.values() for sl in c.service_levels.values()],
+        orient="row", schema={"contract": pl.String, "service_level": pl.String, "objective": pl.Float64,
+                              "obj_num": pl.Int64, "obj_den": pl.Int64})
+    known = clocks.join(target_table(policy), on=TARGET_KEYS, how="semi")
+    # a stopped clock is met by T iff its elapsed time rounded up to whole minutes is <= T
+    minutes = known.select(*keys, minute=(pl.col("elapsed_seconds") + 59) // 60, running=pl.col("running"))
+    steps = minutes.group_by(*keys, "minute").agg(
+        stopped=(~pl.col("running")).sum().cast(pl.Int64), running=pl.col("running").sum().cast(pl.Int64))
+    zero = steps.select(keys).unique().with_columns(minute=pl.lit(0, pl.Int64), stopped=pl.lit(0, pl.Int64),
+                                                    running=pl.lit(0, pl.Int64))
+    curve = (
+        pl.concat([steps, zero]).group_by(*keys, "minute").agg(pl.col("stopped").sum(), pl.col("running").sum())
+        .sort(*keys, "minute")
+        .with_columns(
+            met=pl.col("stopped").cum_sum().over(keys),
+            total_stopped=pl.col("stopped").sum().over(keys),
+            running_after=pl.col("running").sum().over(keys) - pl.col("running").cum_sum().over(keys),
+        )
+        .with_columns(assessed=pl.col("total_stopped") + pl.col("running_after"))
+        .join(objectives, on=["contract", "service_level"], how="left")
+    )
+    meets = pl.col("met") * pl.col("obj_den") >= pl.col("obj_num") * pl.col("assessed")  # exact, as compliance does
+    passing = curve.filter((pl.col("assessed") > 0) & meets)
+    needed = passing.group_by(keys).agg(
+        needed_seconds=(pl.col("minute").min() * 60),
+        compliance_at_needed=(pl.col("met") / pl.col("assessed")).sort_by("minute").first(),
+    )
+    groups = known.group_by(keys).agg(clocks=pl.len().cast(pl.Int64))
+    return (
+        groups.join(target_table(policy), on=TARGET_KEYS, how="left")
+        .join(needed, on=keys, how="left")
+        .join(objectives.select("contract", "service_level", "objective"), on=["contract", "service_level"], how="left")
+        .select(*keys, "clocks", "target_seconds", "needed_seconds", "compliance_at_needed", "objective")
+        .sort(keys)
+    )
+
+
+def projection(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """Credits now, and if every pending clock ends met or every one ends breached (SLA_SPEC §5).
+
+    One row per ``credits`` row: period, contract, service_level ('TOTAL' rows too), currency,
+    provisional, compliance, credit_rate, credit_amount, and the same three with ``all_met_`` and
+    ``all_breached_`` in front. Where nothing is pending the three agree.
+    """
+    now = credits(compliance(clocks, policy), policy)
+    cases = {}
+    for name, outcome in (("all_met", "met"), ("all_breached", "breached")):
+        settled = clocks.with_columns(outcome=pl.when(pl.col("outcome") == "pending").then(pl.lit(outcome))
+                                      .otherwise(pl.col("outcome")))
+        cases[name] = credits(compliance(settled, policy), policy).select(
+            "period", "contract", "service_level",
+            *[pl.col(c).alias(f"{name}_{c}") for c in ("compliance", "credit_rate", "credit_amount")])
+    keys = ["period", "contract", "service_level"]
+    out = now.select(*keys, "currency", "provisional", "compliance", "credit_rate", "credit_amount")
+    for frame in cases.values():
+        out = out.join(frame, on=keys, how="left", maintain_order="left")
+    return out
+
+
+# --- scenario files -------------------------------------------------------------------------------
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes shares and amounts as the decimal written, so ``parse_policy`` reads back the same value."""
+
+
+def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
+    text = format(value, "f")
+    whole = value == value.to_integral_value() and "." not in text
+    tag = "tag:yaml.org,2002:int" if whole else "tag:yaml.org,2002:float"
+    return dumper.represent_scalar(tag, text)
+
+
+def _flow_list(dumper: yaml.SafeDumper, value: "_Flow") -> yaml.Node:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", list(value), flow_style=True)
+
+
+class _Flow(list):
+    """A list written on one line: ``[P1, P2]``."""
+
+
+_Dumper.add_representer(Decimal, _decimal)
+_Dumper.add_representer(_Flow, _flow_list)
+
+
+def _hhmm(seconds: int) -> str:
+    """Seconds from local midnight as the policy file writes them: 30600 -> '08:30', 86400 -> '24:00'."""
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def _hours(hours: tuple) -> dict[str, Any]:
+    """Seven days of intervals -> {"mon-fri": "08:00-18:00", "sat": [...]}, grouping runs of equal days."""
+    out: dict[str, Any] = {}
+    day = 0
+    while day < 7:
+        last = day
+        while last + 1 < 7 and hours[last + 1] == hours[day]:
+            last += 1
+        if hours[day]:
+            key = DAYS[day] if last == day else f"{DAYS[day]}-{DAYS[last]}"
+            spans = [f"{_hhmm(s)}-{_hhmm(e)}" for s, e in hours[day]]
+            out[key] = spans[0] if len(spans) == 1 else _Flow(spans)
+        day = last + 1
+    return out
+
+
+def _contract(c: Contract) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": c.name, "clients": _Flow(c.clients), "calendar": c.calendar,
+                           "pause_statuses": _Flow(c.pause_statuses), "resolved_statuses": _Flow(c.resolved_statuses)}
+    if c.monthly_fee is not None:
+        out["monthly_fee"] = c.monthly_fee
+    if c.currency is not None:
+        out["currency"] = c.currency
+    out["credit_cap"] = c.credit_cap
+    out["min_tickets"] = c.min_tickets
+    levels = {}
+    for name, sl in c.service_levels.items():
+        level: dict[str, Any] = {"metric": sl.metric,
+                                 "targets": {p: format_duration(s) for p, s in sl.targets.items()}}
+        if sl.calendar:
+            level["calendar"] = sl.calendar
+        level["objective"] = sl.objective
+        if sl.credits:
+            level["credits"] = [{"below": t.below, "credit": t.credit} for t in sl.credits]
+        if sl.pause_statuses is not None:
+            level["pause_statuses"] = _Flow(sl.pause_statuses)
+        levels[name] = level
+    out["service_levels"] = levels
+    return out
+
+
+def policy_to_yaml(policy: Policy, header: str | None = None) -> str:
+    """The policy as a policy file that ``parse_policy`` reads back to an equal ``Policy``.
+
+    ``header`` becomes a comment block at the top (e.g. what the scenario changed).
+    """
+    calendars = {}
+    for name, cal in policy.calendars.items():
+        entry: dict[str, Any] = {"timezone": cal.timezone, "hours": "always" if cal.always else _hours(cal.hours)}
+        holidays: dict[str, Any] = {}
+        if cal.holiday_dates:
+            holidays["dates"] = _Flow(cal.holiday_dates)
+        if cal.country:
+            holidays["country"] = cal.country
+        if cal.subdivision:
+            holidays["subdivision"] = cal.subdivision
+        if holidays:
+            entry["holidays"] = holidays
+        calendars[name] = entry
+    data = {"calendars": calendars, "contracts": {k: _contract(c) for k, c in policy.contracts.items()}}
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+    if header:
+        body = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines()) + body
+    return body
+
+
+# --- the fast path: re-aggregating under new targets without touching the clocks ----------------
+
+_GROUP_KEYS = ["period", "contract", "service_level", "priority"]
+_SCALE = 1 << 40  # elapsed business seconds stay far below this (35,000 years)
+
+
+@dataclass(frozen=True, eq=False)
+class ElapsedIndex:
+    """The clocks' elapsed times, sorted within each period, contract, service level and priority.
+
+    Under a target ``T`` a group's stopped clocks are met where ``elapsed <= T`` and breached otherwise,
+    its running clocks breached where ``elapsed > T`` and pending otherwise (SLA_SPEC §3), so each count is
+    one binary search. Both arrays hold ``group * 2**40 + elapsed``, sorted, so one ``searchsorted``
+    answers every group at once. ``groups`` has the keys and ``group`` numbers; ``*_start`` are the first
+    position of each group in ``stopped`` and ``running``.
+    """
+
+    groups: pl.DataFrame
+    stopped: np.ndarray
+    running: np.ndarray
+    stopped_start: np.ndarray
+    running_start: np.ndarray
+
+
+def prepare(clocks: pl.DataFrame) -> ElapsedIndex:
+    """Index clocks for ``evaluate_prepared`` (once per set of clocks, like the clocks themselves)."""
+    groups = (
+        clocks.group_by(_GROUP_KEYS)
+        .agg(stopped=pl.col("elapsed_seconds").filter(~pl.col("running")).sort(),
+             running=pl.col("elapsed_seconds").filter(pl.col("running")).sort())
+        .sort(_GROUP_KEYS)
+        .with_row_index("group")
+    )
+
+    def flat(column: str) -> tuple[np.ndarray, np.ndarray]:
+        sizes = groups[column].list.len().to_numpy().astype(np.int64)
+        values = groups[column].explode().drop_nulls().to_numpy().astype(np.int64)
+        owner = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+        return owner * _SCALE + values, np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+
+    stopped, stopped_start = flat("stopped")
+    running, running_start = flat("running")
+    return ElapsedIndex(groups.drop("stopped", "running"), stopped, running, stopped_start, running_start)
+
+
+def evaluate_prepared(index: ElapsedIndex, policy: Policy) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``evaluate(clocks, policy)`` from an index of the clocks: the same two frames, in milliseconds.
+
+    >>> # stopped elapsed 10m, 20m, 40m under a 30m target -> met 2, breached 1 (two binary searches)
+    """
+    scenario = index.groups.join(target_table(policy), on=TARGET_KEYS, how="inner")
+    group = scenario["group"].to_numpy().astype(np.int64)
+    probe = group * _SCALE + scenario["target_seconds"].to_numpy()
+    met = np.searchsorted(index.stopped, probe, side="right") - index.stopped_start[group]
+    stopped = index.stopped_start[group + 1] - index.stopped_start[group]
+    pending = np.searchsorted(index.running, probe, side="right") - index.running_start[group]
+    running = index.running_start[group + 1] - index.running_start[group]
+    counts = scenario.select(KEYS).with_columns(
+        met=pl.Series(met), breached=pl.Series(stopped - met + running - pending), pending=pl.Series(pending),
+    ).group_by(KEYS).agg(pl.col("met", "breached", "pending").sum())
+    levels = finish(counts, policy, KEYS)
+    return levels, credits(levels, policy)

@@ -1,0 +1,160 @@
+"""Drive the running dashboard in headless chromium: open pages, wait for their charts, take screenshots.
+
+Shared by the browser test and by hand (``python tests/browser.py URL OUT_DIR``: screenshots of every
+page of a running app, for looking at).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync"]
+#: url path, page name, how many plotly charts it draws at least (on data with breaches and credits)
+PAGES = [("", "Overview", 0), ("trends", "Trends", 5), ("breaches", "Breaches", 3), ("credits", "Service credits", 3),
+         ("whatif", "What-if", 3), ("data", "Data", 0), ("policy", "Policy", 1)]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(env: dict[str, str], port: int | None = None, timeout: float = 90.0):
+    """Start the app with the project's run command (``./run dashboard``) and yield its URL."""
+    port = port or free_port()
+    log = open(Path(env.get("SLA_LOG_DIR", "/tmp")) / f"dashboard-{port}.log", "w")
+    proc = subprocess.Popen(
+        [str(ROOT / "run"), "dashboard", "--server.headless", "true", "--server.address", "127.0.0.1",
+         "--server.port", str(port)],
+        cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the dashboard did not start; see {log.name}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@dataclass
+class PageShot:
+    path: str
+    title: str
+    heading: str
+    charts: int
+    errors: list[str]
+    exceptions: list[str]
+    screenshot: Path
+
+
+def _settle(page, timeout_ms: int) -> None:
+    """Wait until the app has connected, run the script and stopped showing its running indicator."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.getAttribute('data-test-script-state') === 'notRunning'
+                && !document.querySelector('[data-testid="stStatusWidget"]');
+        }""", timeout=timeout_ms)
+
+
+def visit(url: str, timeout_ms: int = 90_000) -> dict[str, object]:
+    """Open one link in a new browser; report the page title, the navigation and the page's text."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        page.goto(url, wait_until="domcontentloaded")
+        _settle(page, timeout_ms)
+        page.wait_for_selector('h1, [data-testid="stException"]', timeout=timeout_ms)
+        exceptions = page.locator('[data-testid="stException"]').all_inner_texts()
+        if exceptions:
+            browser.close()
+            raise AssertionError(f"{url}: {exceptions}")
+        found = {
+            "title": page.locator("h1").first.inner_text(),
+            "navigation": page.locator('[data-testid="stSidebarNav"] a').all_inner_texts(),
+            "text": page.locator('[data-testid="stMain"]').inner_text(),
+            "url": page.url,
+        }
+        browser.close()
+    return found
+
+
+def _shoot_page(page, address: str, path: str, title: str, min_charts: int, shot: Path, timeout_ms: int) -> PageShot:
+    page.set_viewport_size({"width": 1500, "height": 1000})
+    page.goto(address, wait_until="domcontentloaded")
+    _settle(page, timeout_ms)
+    page.wait_for_selector('h1, [data-testid="stAlertContentError"], [data-testid="stException"]', timeout=timeout_ms)
+    stopped = page.locator('[data-testid="stMain"] [data-testid="stAlertContentError"], '
+                           '[data-testid="stException"]').count()
+    if min_charts and not stopped:
+        page.wait_for_function(
+            f"() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"]:has(.main-svg)').length >= {min_charts}",
+            timeout=timeout_ms)
+    # the app scrolls inside stMain: grow the window to the page's height, so everything is laid out and
+    # drawn, then take the whole of it
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1500, "height": min(max(int(height), 1000), 12_000)})
+    _settle(page, timeout_ms)
+    page.wait_for_timeout(800)
+    charts = page.locator('[data-testid="stPlotlyChart"]:has(.main-svg)').count()
+    errors = page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
+    exceptions = page.locator('[data-testid="stException"]').all_inner_texts()
+    page.screenshot(path=str(shot), full_page=True)
+    heading = page.locator("h1").first.inner_text() if page.locator("h1").count() else ""
+    return PageShot(path, title, heading, charts, errors, exceptions, shot)
+
+
+def shoot(url: str, out_dir: Path, pages=PAGES, timeout_ms: int = 90_000, query: str = "") -> list[PageShot]:
+    """Open each page, wait for its charts to be drawn, and save a full-page screenshot."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shots = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1000}, device_scale_factor=1)
+        for i, (path, title, min_charts) in enumerate(pages, start=1):
+            shot = out_dir / f"{i}-{(path or 'overview')}.png"
+            try:
+                shots.append(_shoot_page(page, f"{url}/{path}{query}", path, title, min_charts, shot, timeout_ms))
+            except PlaywrightTimeout as exc:  # keep going: the test names the page, the screenshot shows it
+                page.screenshot(path=str(shot), full_page=True)
+                first = str(exc).splitlines()[0]
+                shots.append(PageShot(path, title, "", 0, [], [f"timed out: {first}"], shot))
+        browser.close()
+    return shots
+
+
+if __name__ == "__main__":
+    for s in shoot(sys.argv[1], Path(sys.argv[2]), query=sys.argv[3] if len(sys.argv) > 3 else ""):
+        print(f"{s.title}: {s.charts} charts, errors {s.errors}, exceptions {s.exceptions} -> {s.screenshot}")

@@ -1,0 +1,50 @@
+"""Fixtures of the dashboard's tests: the fixture database and policy, what the engine says about them,
+and the app pointed at them (SLA_DB, SLA_POLICY) with Streamlit's caches cleared around each test."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+
+from slametrics.clock import evaluate_clocks
+from slametrics.compliance import compliance
+from slametrics.credits import credits
+from slametrics.db import connect
+from slametrics.policy import load_policy
+from tests.dashboard.fixture import AS_OF, write_fixture
+
+
+@pytest.fixture(scope="session")
+def fixture_files(tmp_path_factory) -> tuple[Path, Path]:
+    return write_fixture(tmp_path_factory.mktemp("dashboard"))
+
+
+@pytest.fixture(scope="session")
+def engine(fixture_files) -> tuple:
+    """(policy, clocks, compliance, credits) of the fixture, as of the moment the app evaluates at."""
+    db, policy_path = fixture_files
+    policy = load_policy(policy_path)
+    con = connect(db, read_only=True)
+    try:
+        clocks = evaluate_clocks(con, policy, AS_OF)
+    finally:
+        con.close()
+    levels = compliance(clocks, policy)
+    return policy, clocks, levels, credits(levels, policy)
+
+
+def _clear_caches() -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()  # also closes the app's read-only connections (on_release)
+
+
+@pytest.fixture
+def app_env(fixture_files, monkeypatch) -> tuple[Path, Path]:
+    db, policy_path = fixture_files
+    monkeypatch.setenv("SLA_DB", str(db))
+    monkeypatch.setenv("SLA_POLICY", str(policy_path))
+    _clear_caches()
+    yield db, policy_path
+    _clear_caches()
+

@@ -1,0 +1,152 @@
+"""Every page of the dashboard, run from dashboard.py with AppTest on the small fixture database.
+
+Each test checks that the page runs without an exception and that one real figure on it is the
+engine's figure for the same question (tests/dashboard/fixture.py says what the fixture holds).
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.dashboard.helpers import figure, figures, level, metric, open_page
+from ui import format as fmt
+
+
+def test_overview_shows_the_engines_compliance_of_the_last_month(app_env, engine):
+    _, _, levels, _ = engine
+    at = open_page()
+    assert at.title[0].value == "Acme Corp: March 2026"
+    for name, label in (("response", "Response"), ("resolution", "Resolution")):
+        row = level(levels, "2026-03", "acme", name)
+        assert metric(at, label).value == fmt.percent(row["compliance"])
+    before, now = level(levels, "2026-02", "acme", "response"), level(levels, "2026-03", "acme", "response")
+    assert metric(at, "Response").delta == fmt.points(now["compliance"] - before["compliance"])  # +10.0 pts
+    assert metric(at, "Service credit (provisional)").value == "€0.00"
+    assert metric(at, "Tickets opened").value == "20"
+
+
+def test_overview_of_february_shows_the_capped_credit(app_env, engine):
+    _, _, _, owed = engine
+    at = open_page(period=("2026-01", "2026-02"))
+    assert at.title[0].value == "Acme Corp: February 2026"
+    total = owed.filter((pl.col("period") == "2026-02") & (pl.col("contract") == "acme")
+                        & (pl.col("service_level") == "TOTAL")).row(0, named=True)
+    assert metric(at, "Service credit").value == fmt.money(total["credit_amount"], "EUR") == "€1,200.00"
+    assert metric(at, "Response").value == "80.0%"
+
+
+def test_overview_lists_open_clocks_at_risk_by_time_left(app_env, engine):
+    _, clocks, _, _ = engine
+    at = open_page()
+    pending = clocks.filter((pl.col("contract") == "acme") & (pl.col("outcome") == "pending"))
+    risky = pending.filter(pl.col("elapsed_seconds") >= 0.5 * pl.col("target_seconds"))
+    at.slider(key="risk_share").set_value(50).run()
+    table = at.dataframe[0].value
+    by_time_left = risky.sort(pl.col("target_seconds") - pl.col("elapsed_seconds"))
+    assert list(table["Ticket"]) == by_time_left["ticket_id"].to_list()
+
+
+def test_trends_draws_compliance_per_month_as_the_engine_computes_it(app_env, engine):
+    _, _, levels, _ = engine
+    at = open_page("trends")
+    spec = figure(at, "Response: tickets within target")
+    expected = levels.filter((pl.col("contract") == "acme") & (pl.col("service_level") == "response")).sort("period")
+    assert spec["data"][0]["y"] == pytest.approx(expected["compliance"].to_list())
+    assert figure(at, "Tickets opened and resolved")
+
+
+def test_trends_by_week_runs(app_env):
+    at = open_page("trends")
+    at.segmented_control(key="trend_grain").set_value("week").run()
+    assert not at.exception
+    assert figure(at, "Response: tickets within target, by week")
+
+
+def test_breaches_counts_and_lists_the_engines_breaches(app_env, engine):
+    _, clocks, _, _ = engine
+    at = open_page("breaches")
+    late = clocks.filter((pl.col("contract") == "acme") & (pl.col("outcome") == "breached"))
+    assert metric(at, "Breaches").value == f"{late.height:,}" == "12"
+    assert len(at.dataframe[0].value) == late.height
+    assert at.get("download_button")
+    heat = figure(at, "When breached tickets were opened (UTC time)")
+    assert sum(sum(row) for row in heat["data"][0]["z"]) == late.height
+
+
+def test_breaches_of_one_service_level_and_an_empty_filter_say_so(app_env):
+    at = open_page("breaches", priority=["P1"])
+    assert "No breaches in these months" in at.info[0].value
+
+
+def test_credits_shows_the_engines_amounts_and_the_cap_where_it_bites(app_env, engine):
+    _, _, _, owed = engine
+    at = open_page("credits")
+    table = at.dataframe[0].value
+    feb = table[table["Month"] == "Feb 2026"].iloc[0]
+    assert feb["Acme Corp"] == "€1,200.00"
+    assert feb["Globex Inc"] == "–"
+    assert any("The cap limited the credit in Feb 2026" in w.value for w in at.warning)
+    assert any("March 2026 is still open" in m.value for m in at.markdown)
+
+
+def test_credits_shows_where_the_minimum_volume_waived_a_credit(app_env):
+    at = open_page("credits", contract="globex")
+    assert any("minimum volume waived a credit in Feb 2026" in w.value for w in at.warning)
+
+
+def test_policy_page_shows_the_targets_matrix(app_env):
+    at = open_page("policy")
+    matrix = at.dataframe[1].value
+    assert list(matrix.columns) == ["Service level", "P1", "P2"]
+    assert matrix.iloc[0].tolist() == ["Response", "30m", "2h"]
+
+
+def test_a_broken_policy_is_listed_in_full_on_the_policy_page_and_named_elsewhere(app_env, tmp_path, monkeypatch):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(Path(app_env[1]).read_text().replace("objective: 0.90", "objective: 1.5")
+                      .replace("calendar: office", "calendar: nowhere"))
+    monkeypatch.setenv("SLA_POLICY", str(broken))
+    at = open_page("policy")
+    assert "3 problems" in at.error[0].value
+    assert "contracts.globex.calendar" in at.markdown[0].value and "objective" in at.markdown[0].value
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
+    assert any("cannot be used" in e.value and "Policy" in e.value for e in at.error)
+
+
+def test_data_page_shows_what_the_database_holds(app_env):
+    at = open_page("data")
+    assert metric(at, "Tickets").value == f"{60 + 18 + 3 + 2:,}"
+    assert any("Initech" in w.value for w in at.warning)
+    assert any("P9 of Acme" in w.value for w in at.warning)
+
+
+def test_data_page_ingests_an_upload_and_lists_rejected_rows(app_env, tmp_path, monkeypatch):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(app_env[0], copy)
+    monkeypatch.setenv("SLA_DB", str(copy))
+    at = open_page("data")
+    csv = ("ticket_id,client,priority,created_at,first_response_at,resolved_at\n"
+           "N-1,Acme,P1,2026-03-30T08:00:00Z,2026-03-30T08:10:00Z,2026-03-30T09:00:00Z\n"
+           "N-2,Acme,P1,not a time,,\n")
+    at.file_uploader(key="up_tickets").set_value(("new.csv", csv.encode(), "text/csv")).run()
+    assert not at.exception
+    at.button(key="up_load").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("1 stored, 1 rejected" in w.value for w in at.warning)  # rejects: a warning, not a success
+    rejected = at.dataframe[-1].value
+    assert rejected["Line"].tolist() == [3]
+    assert "created_at is not a timestamp" in rejected["Reason"].iloc[0]
+    assert metric(at, "Tickets").value == f"{83 + 1:,}"  # the page reads the database again after the write
+
+
+@pytest.mark.parametrize("page", [None, "trends", "breaches", "credits", "whatif"])
+def test_a_selection_without_tickets_says_so_instead_of_drawing_empty_axes(app_env, page):
+    at = open_page(page, team=["Network"], channel=["email"])  # no fixture ticket is both
+    if page in (None, "trends", "breaches"):
+        assert at.info, "an empty selection should be explained"
+    for chart in figures(at):
+        assert any(trace.get("x") or trace.get("z") for trace in chart["data"]), chart["layout"]["title"]["text"]

@@ -1,0 +1,120 @@
+"""The engine's figures behind the dashboard's charts (slametrics.trends, breaches, settlement,
+inventory, describe), on the small fixture database and on hand-made clocks."""
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from slametrics import breaches, describe, inventory, settlement, trends
+from slametrics.clock import evaluate_clocks
+from slametrics.compliance import compliance
+from slametrics.db import connect
+from slametrics.errors import DataError
+from slametrics.policy import load_policy
+from tests.dashboard.fixture import AS_OF, write_fixture
+
+MOMENT = dt.datetime(2026, 4, 1, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def fixture(tmp_path_factory):
+    db, policy_path = write_fixture(tmp_path_factory.mktemp("figures"))
+    policy = load_policy(policy_path)
+    con = connect(db, read_only=True)
+    yield con, policy, evaluate_clocks(con, policy, AS_OF)
+    con.close()
+
+
+def test_volume_counts_opened_and_resolved_and_the_backlog(fixture):
+    con, policy, _ = fixture
+    vol = trends.volume(con, policy, "acme", MOMENT).filter(pl.col("period") >= "2026-01")
+    # Acme: 20 + 2 (P9) in January, 20 in Feb and March; two March tickets are still open
+    assert vol["created"].to_list() == [22, 20, 20]
+    assert vol["resolved"].to_list() == [22, 20, 18]
+    assert vol["backlog"].to_list() == [0, 0, 2]
+    p1 = trends.volume(con, policy, "acme", MOMENT, filters={"priority": ["P1"]})
+    assert p1["created"].to_list() == [5, 5, 5]
+
+
+def test_volume_refuses_an_unknown_filter_or_grain(fixture):
+    con, policy, _ = fixture
+    with pytest.raises(DataError):
+        trends.volume(con, policy, "acme", MOMENT, filters={"agent; DROP": ["x"]})
+    with pytest.raises(DataError):
+        trends.volume(con, policy, "acme", MOMENT, grain="day")
+
+
+def test_weekly_periods_are_local_mondays(fixture):
+    _, policy, clocks = fixture
+    weeks = trends.weekly(clocks.filter(pl.col("ticket_id") == "G-100"), policy)  # Fri 2 Jan 2026, 10:00 Berlin
+    assert set(weeks["period"]) == {"2025-12-29"}
+
+
+def test_durations_take_stopped_clocks_only(fixture):
+    _, _, clocks = fixture
+    out = trends.durations(clocks.filter(pl.col("contract") == "acme"))
+    march = out.filter((pl.col("period") == "2026-03") & (pl.col("metric") == "resolution")
+                       & (pl.col("priority") == "P2"))
+    assert march["clocks"][0] == 13  # 15 P2 tickets in March, 2 still open
+    assert march["median_seconds"][0] == 4 * 3600
+
+
+def test_overrun_bands_edges():
+    frame = pl.DataFrame({"priority": ["P1"] * 4, "outcome": ["breached"] * 3 + ["met"],
+                          "overrun_seconds": [900, 901, 3600 * 24 + 1, 0]})
+    out = breaches.overrun_bands(frame)
+    assert dict(zip(out["band"], out["breaches"])) == {"up to 15 min": 1, "15 min to 1 h": 1, "over 24 h": 1}
+
+
+def test_pareto_orders_by_breaches_with_a_cumulative_share(fixture):
+    _, _, clocks = fixture
+    out = breaches.pareto(clocks.filter(pl.col("contract") == "acme"), "team")
+    assert out["breaches"].sum() == 12
+    assert out["breaches"].to_list() == sorted(out["breaches"].to_list(), reverse=True)
+    assert out["cumulative_share"][-1] == pytest.approx(1.0)
+
+
+def test_heatmap_is_in_the_contracts_local_time(fixture):
+    _, policy, clocks = fixture
+    grid = breaches.creation_heatmap(clocks.filter(pl.col("contract") == "globex"), policy)
+    assert grid.height == 7 * 24
+    hot = grid.filter(pl.col("breaches") > 0)
+    assert set(hot["hour"]) == {10}  # created 09:00 UTC = 10:00 in Berlin in winter
+
+
+def test_at_risk_lists_running_clocks_past_the_share_least_time_left_first(fixture):
+    _, _, clocks = fixture
+    out = breaches.at_risk(clocks, 0.5)
+    assert out["ticket_id"].to_list() == ["A-318", "A-319"]  # 14h and 13h of 24h
+    assert out["time_left_seconds"].to_list() == [10 * 3600, 11 * 3600]
+    assert breaches.at_risk(clocks, 0.6).height == 0
+
+
+def test_credit_statement_shows_where_cap_and_minimum_volume_bite(fixture):
+    _, policy, clocks = fixture
+    levels, months = settlement.credit_statement(compliance(clocks, policy), policy)
+    feb = months.filter((pl.col("period") == "2026-02") & (pl.col("contract") == "acme")).row(0, named=True)
+    assert feb["levels_rate"] == pytest.approx(0.15) and feb["capped"] and feb["credit_rate"] == 0.12
+    assert feb["credit_amount"] == 1200.0
+    waived = levels.filter(pl.col("below_minimum"))
+    assert waived.select("period", "contract", "waived_rate").rows() == [("2026-02", "globex", 0.03)]
+
+
+def test_holdings_lists_clients_and_what_no_contract_covers(fixture):
+    con, policy, _ = fixture
+    held = inventory.holdings(con, policy)
+    assert held.tickets == 83 and held.events == 4
+    assert held.uncovered_clients["client"].to_list() == ["Initech"]
+    assert held.uncovered_priorities.rows() == [("Acme", "acme", "P9", 2)]
+    assert inventory.last_activity(con) == dt.datetime(2026, 3, 31, 11, 20, tzinfo=dt.timezone.utc)
+
+
+def test_describe_policy(fixture):
+    _, policy, _ = fixture
+    assert describe.targets_matrix(policy, "acme").rows() == [("response", "30m", "2h"), ("resolution", "8h", "24h")]
+    office = policy.calendars["office"]
+    assert describe.weekly_hours(office) == 40
+    assert describe.week_grid(office)["day"].to_list() == ["mon", "tue", "wed", "thu", "fri"]
+    assert describe.holiday_table(office, dt.date(2026, 1, 1), dt.date(2026, 12, 31)).is_empty()

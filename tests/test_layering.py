@@ -1,0 +1,35 @@
+"""Dependencies point one way: pages -> ui -> slametrics. The engine never imports streamlit."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def imported_modules(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_nothing_in_slametrics_imports_streamlit():
+    files = sorted((ROOT / "slametrics").rglob("*.py"))
+    assert files
+    offenders = {str(f.relative_to(ROOT)): sorted(m for m in imported_modules(f) if m.split(".")[0] == "streamlit")
+                 for f in files}
+    assert not {f: m for f, m in offenders.items() if m}
+
+
+def test_nothing_in_slametrics_imports_the_dashboard():
+    for f in sorted((ROOT / "slametrics").rglob("*.py")):
+        assert not {m for m in imported_modules(f) if m.split(".")[0] in ("ui", "pages", "dashboard")}, f
+
+
+def test_ui_never_imports_pages():
+    for f in sorted((ROOT / "ui").rglob("*.py")):
+        assert not {m for m in imported_modules(f) if m.split(".")[0] in ("pages", "dashboard")}, f

@@ -1,0 +1,214 @@
+"""What-if (slametrics.whatif) on clocks small enough to check on paper."""
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from slametrics import whatif
+from slametrics.compliance import compliance
+from slametrics.credits import credits
+from slametrics.policy import Tier, load_policy, parse_policy
+
+ROOT = Path(__file__).resolve().parents[1]
+MIN = 60
+POLICY = """\
+calendars:
+  always: {timezone: UTC, hours: always}
+contracts:
+  acme:
+    name: Acme
+    clients: [Acme]
+    calendar: always
+    monthly_fee: 1000
+    currency: EUR
+    credit_cap: 0.08
+    service_levels:
+      response:
+        metric: first_response
+        targets: {P1: 1h, P2: 4h}
+        objective: 0.90
+        credits: [{below: 0.90, credit: 0.05}]
+      resolution:
+        metric: resolution
+        targets: {P1: 8h}
+        objective: 0.75
+        credits: [{below: 0.75, credit: 0.06}]
+"""
+
+
+@pytest.fixture
+def policy():
+    return parse_policy(POLICY)
+
+
+def clocks(rows: list[tuple], level: str = "response") -> pl.DataFrame:
+    """Clocks of contract acme from (ticket, priority, elapsed minutes or seconds, running[, period]).
+
+    ``target_seconds``, ``outcome`` and ``overrun_seconds`` start wrong on purpose: retarget must redo them.
+    """
+    return pl.DataFrame(
+        [(t, "acme", level, p, r[4] if len(r) > 4 else "2026-01", -1, e, 0, "?", -1, running)
+         for r in rows for t, p, e, running in [r[:4]]], orient="row",
+        schema={"ticket_id": pl.String, "contract": pl.String, "service_level": pl.String, "priority": pl.String,
+                "period": pl.String, "target_seconds": pl.Int64, "elapsed_seconds": pl.Int64,
+                "paused_seconds": pl.Int64, "outcome": pl.String, "overrun_seconds": pl.Int64, "running": pl.Boolean})
+
+
+def test_retarget_rederives_outcome_and_overrun_from_elapsed_time(policy):
+    frame = clocks([("a", "P1", 50 * MIN, False), ("b", "P1", 70 * MIN, False), ("c", "P1", 50 * MIN, True),
+                    ("d", "P1", 70 * MIN, True), ("e", "P1", 60 * MIN, False)])
+    out = whatif.retarget(frame, policy)
+    assert out["target_seconds"].to_list() == [3600] * 5
+    assert out["outcome"].to_list() == ["met", "breached", "pending", "breached", "met"]  # 60m of 60m is met
+    assert out["overrun_seconds"].to_list() == [0, 600, 0, 600, 0]
+    assert out.columns == frame.columns
+
+
+def test_retarget_drops_clocks_of_priorities_the_scenario_no_longer_targets(policy):
+    frame = clocks([("a", "P1", 10 * MIN, False), ("b", "P2", 10 * MIN, False), ("c", "P3", 10 * MIN, False)])
+    assert whatif.retarget(frame, policy)["ticket_id"].to_list() == ["a", "b"]  # P3 was never targeted
+    fewer = whatif.amend(policy, "acme", targets={"response": {"P1": 3600}})
+    assert whatif.retarget(frame, fewer)["ticket_id"].to_list() == ["a"]
+
+
+def test_a_longer_target_raises_compliance_and_removes_the_credit(policy):
+    # ten P1 answers after 10, 20, ..., 100 minutes
+    frame = clocks([(f"t{i}", "P1", i * 10 * MIN, False) for i in range(1, 11)])
+    levels, owed = whatif.evaluate(frame, policy)
+    assert levels.row(0, named=True)["met"] == 6 and levels["compliance"][0] == pytest.approx(0.6)
+    assert owed.filter(pl.col("service_level") == "TOTAL")["credit_amount"][0] == 50.00  # 5 % of 1000
+
+    longer = whatif.amend(policy, "acme", targets={"response": {"P1": 90 * MIN, "P2": 4 * 3600}})
+    levels, owed = whatif.evaluate(frame, longer)
+    assert levels["met"][0] == 9 and levels["status"][0] == "meets"  # 9 of 10 is 0.90, not below it
+    assert owed.filter(pl.col("service_level") == "TOTAL")["credit_amount"][0] == 0.0
+
+
+def test_amend_changes_objective_tiers_cap_and_minimum_volume(policy):
+    frame = clocks([(f"t{i}", "P1", i * 10 * MIN, False) for i in range(1, 11)])  # 0.6 as above
+    changed = whatif.amend(policy, "acme", objectives={"response": Decimal("0.5")},
+                           tiers={"response": (Tier(Decimal("0.7"), Decimal("0.10")),)}, credit_cap=Decimal("0.04"))
+    levels, owed = whatif.evaluate(frame, changed)
+    assert levels["status"][0] == "meets"  # 0.6 >= 0.5 ...
+    total = owed.filter(pl.col("service_level") == "TOTAL").row(0, named=True)
+    assert total["credit_rate"] == 0.04 and total["credit_amount"] == 40.0  # ... yet the tier below 0.7 pays, capped
+    quiet = whatif.amend(policy, "acme", min_tickets=11)
+    assert whatif.evaluate(frame, quiet)[1].filter(pl.col("service_level") == "TOTAL")["credit_amount"][0] == 0.0
+    assert policy.contracts["acme"].credit_cap == Decimal("0.08")  # the original is untouched
+
+
+def test_compare_puts_baseline_and_scenario_side_by_side_with_deltas(policy):
+    frame = clocks([(f"t{i}", "P1", i * 10 * MIN, False) for i in range(1, 11)])
+    base = compliance(whatif.retarget(frame, policy), policy)
+    longer = whatif.amend(policy, "acme", targets={"response": {"P1": 90 * MIN}})
+    scenario = compliance(whatif.retarget(frame, longer), longer)
+    out = whatif.compare(base, scenario, values=["compliance", "met", "status"])
+    row = out.row(0, named=True)
+    assert (row["compliance_base"], row["compliance_scenario"]) == pytest.approx((0.6, 0.9))
+    assert row["compliance_delta"] == pytest.approx(0.3)
+    assert (row["met_base"], row["met_scenario"], row["met_delta"]) == (6, 9, 3)
+    assert (row["status_base"], row["status_scenario"]) == ("misses", "meets") and "status_delta" not in out.columns
+
+
+def test_compare_keeps_rows_present_on_one_side_only(policy):
+    base = pl.DataFrame({"period": ["2026-01", "2026-02"], "contract": ["acme"] * 2, "x": [1.0, 2.0]})
+    scenario = pl.DataFrame({"period": ["2026-02", "2026-03"], "contract": ["acme"] * 2, "x": [3.0, 4.0]})
+    out = whatif.compare(base, scenario)
+    assert out["period"].to_list() == ["2026-01", "2026-02", "2026-03"]
+    assert out["x_delta"].to_list() == [None, 1.0, None]
+
+
+def test_target_finder_takes_the_kth_smallest_elapsed_time(policy):
+    # objective 0.75 of 4 stopped clocks: k = ceil(0.75 * 4) = 3 -> the 3rd smallest, 30 minutes
+    frame = clocks([("a", "P1", 10 * MIN, False), ("b", "P1", 40 * MIN, False), ("c", "P1", 20 * MIN, False),
+                    ("d", "P1", 30 * MIN, False)], level="resolution")
+    out = whatif.target_finder(frame, policy).row(0, named=True)
+    assert out["needed_seconds"] == 30 * MIN
+    assert out["compliance_at_needed"] == 0.75 and out["target_seconds"] == 8 * 3600 and out["clocks"] == 4
+
+
+def test_target_finder_rounds_up_to_whole_minutes(policy):
+    frame = clocks([("a", "P1", 30 * MIN + 1, False)], level="resolution")
+    assert whatif.target_finder(frame, policy)["needed_seconds"][0] == 31 * MIN
+
+
+def test_target_finder_counts_a_running_clock_as_breached_only_past_the_target(policy):
+    # stopped 10, 20, 30, 40 minutes and one still running at 50: at 30m it is breached (3 of 5 met,
+    # 0.6); at 40m still breached (4 of 5, 0.8 >= 0.75) -> 40 minutes
+    frame = clocks([("a", "P1", 10 * MIN, False), ("b", "P1", 20 * MIN, False), ("c", "P1", 30 * MIN, False),
+                    ("d", "P1", 40 * MIN, False), ("e", "P1", 50 * MIN, True)], level="resolution")
+    assert whatif.target_finder(frame, policy)["needed_seconds"][0] == 40 * MIN
+
+
+def test_target_finder_lets_a_running_clock_drop_out_by_becoming_pending(policy):
+    # objective 0.9 (response); stopped 10 and 20, running at 15: at 10m 1 met of 3 assessed; at 15m the
+    # running clock is pending: 1 of 2; at 20m 2 of 2 -> 20 minutes
+    frame = clocks([("a", "P1", 10 * MIN, False), ("b", "P1", 20 * MIN, False), ("c", "P1", 15 * MIN, True)])
+    assert whatif.target_finder(frame, policy)["needed_seconds"][0] == 20 * MIN
+
+
+def test_target_finder_answers_per_period_and_priority_and_not_without_a_stopped_clock(policy):
+    frame = clocks([("a", "P1", 10 * MIN, False, "2026-01"), ("b", "P1", 70 * MIN, False, "2026-02"),
+                    ("c", "P2", 5 * MIN, False, "2026-01"), ("d", "P2", 5 * MIN, True, "2026-02")])
+    out = whatif.target_finder(frame, policy)
+    got = {(r["period"], r["priority"]): r["needed_seconds"] for r in out.iter_rows(named=True)}
+    assert got == {("2026-01", "P1"): 10 * MIN, ("2026-02", "P1"): 70 * MIN, ("2026-01", "P2"): 5 * MIN,
+                   ("2026-02", "P2"): None}
+
+
+def test_target_finder_agrees_with_retargeting_at_its_answer(policy):
+    elapsed = [7, 13, 13, 29, 31, 44, 45, 58, 61, 90, 95, 120]
+    frame = clocks([(f"t{i}", "P1", e * MIN + 17, i % 5 == 0) for i, e in enumerate(elapsed)])
+    needed = whatif.target_finder(frame, policy)["needed_seconds"][0]
+    for target, status in ((needed, "meets"), (needed - MIN, "misses")):
+        changed = whatif.amend(policy, "acme", targets={"response": {"P1": target}})
+        assert compliance(whatif.retarget(frame, changed), changed)["status"][0] == status
+
+
+def test_projection_brackets_a_provisional_month(policy):
+    # 8 met, 1 breached, 1 pending; objective 0.9: now 8/9 = 0.889 -> 5 %; all met 9/10 -> 0; all breached 8/10 -> 5 %
+    rows = [(f"m{i}", "P1", 10 * MIN, False) for i in range(8)]
+    rows += [("b", "P1", 90 * MIN, False), ("p", "P1", 10 * MIN, True)]
+    frame = whatif.retarget(clocks(rows), policy)
+    out = whatif.projection(frame, policy).filter(pl.col("service_level") == "TOTAL").row(0, named=True)
+    assert out["provisional"] is True
+    assert (out["credit_amount"], out["all_met_credit_amount"], out["all_breached_credit_amount"]) == (50.0, 0.0, 50.0)
+    level = whatif.projection(frame, policy).filter(pl.col("service_level") == "response").row(0, named=True)
+    assert level["all_met_compliance"] == 0.9 and level["all_breached_compliance"] == 0.8
+
+
+def test_projection_of_a_settled_month_is_the_credit_itself(policy):
+    frame = whatif.retarget(clocks([("a", "P1", 90 * MIN, False)]), policy)
+    out = whatif.projection(frame, policy)
+    expected = credits(compliance(frame, policy), policy)
+    assert out["credit_amount"].to_list() == expected["credit_amount"].to_list()
+    amounts = expected["credit_amount"].to_list()
+    assert out["all_met_credit_amount"].to_list() == out["all_breached_credit_amount"].to_list() == amounts
+
+
+POLICY_FILES = [ROOT / "config" / "policy.yaml", *sorted((ROOT / "tests" / "golden").glob("*/policy.yaml"))]
+
+
+@pytest.mark.parametrize("path", POLICY_FILES, ids=lambda p: p.parent.name)
+def test_policy_to_yaml_round_trips_through_parse_policy(path):
+    if not path.exists():
+        pytest.skip(f"{path} is not there yet")
+    policy = load_policy(path)
+    again = parse_policy(whatif.policy_to_yaml(policy), source=policy.source)
+    assert again == policy
+
+
+def test_a_scenario_round_trips_with_exact_shares(policy):
+    changed = whatif.amend(policy, "acme", targets={"response": {"P1": 5400, "P2": 0}},
+                           objectives={"response": Decimal("0.925")}, credit_cap=Decimal("0.125"),
+                           tiers={"resolution": (Tier(Decimal("0.75"), Decimal("0.06")),
+                                                 Tier(Decimal("0.5"), Decimal("0.1")))},
+                           min_tickets=7)
+    text = whatif.policy_to_yaml(changed, header="what-if: longer P1 response\nsecond line")
+    assert text.startswith("# what-if: longer P1 response\n# second line\n")
+    assert "objective: 0.925" in text and "P1: 1h30m" in text
+    assert dataclasses.replace(parse_policy(text), source=changed.source) == changed

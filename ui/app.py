@@ -1,0 +1,139 @@
+"""The app's frame: first-run demo build, the shared sidebar, and what a page needs before it draws.
+
+``boot()`` runs in the entry script on every run; pages call ``view()`` (figures) or ``policy()``.
+Mistakes in what the user gave (``SlaError``) become ``st.error``; bugs still raise.
+"""
+from __future__ import annotations
+
+import runpy
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+import polars as pl
+import streamlit as st
+
+from slametrics.errors import SlaError
+from slametrics.policy import Policy
+from ui import data
+from ui import format as fmt
+from ui import view as view_mod
+from ui.view import View
+
+_RUN = threading.local()  # each session's script runs in its own thread
+
+
+@contextmanager
+def entry() -> Iterator[None]:
+    """Marks a run as having gone through the entry script (page config, navigation, sidebar)."""
+    _RUN.entered = True
+    try:
+        yield
+    finally:
+        _RUN.entered = False
+
+
+def entered() -> None:
+    """First line of every page: make sure the run went through ``dashboard.py``.
+
+    With a folder called ``pages/`` next to the entry script, Streamlit runs a linked page on its own
+    (the old multipage mode) until ``st.navigation`` has been called once in the process: on a fresh
+    server's first visit through a link, and in ``AppTest.switch_page``. The page then runs the entry
+    script, which draws the sidebar and runs this page again inside it, and stops its own run.
+    """
+    if getattr(_RUN, "entered", False):
+        return
+    runpy.run_path(str(data.ROOT / "dashboard.py"), run_name="__main__")
+    st.stop()
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Show an engine error (bad policy, bad input, locked database) as ``st.error`` and stop the page."""
+    try:
+        yield
+    except SlaError as exc:
+        st.error("\n\n".join(exc.problems), icon=":material/error:")
+        st.stop()
+
+
+def _build_demo() -> None:
+    with st.status("No database yet: building the demo database (first run, a few seconds) ...",
+                   expanded=True) as status:
+        bar = st.progress(0.0, text="Generating two years of helpdesk tickets")
+        texts = {"generate": "Generating two years of helpdesk tickets", "checking tickets": "Checking tickets",
+                 "checking events": "Checking status events", "writing": "Writing the database", "done": "Done"}
+
+        def report(phase: str, fraction: float) -> None:
+            overall = 0.3 * fraction if phase == "generate" else 0.3 + 0.7 * fraction
+            bar.progress(min(max(overall, 0.0), 1.0), text=texts.get(phase, phase.capitalize()))
+
+        with guard():
+            data.build_demo_database(report)
+        status.update(label="Demo database ready", state="complete", expanded=False)
+
+
+def boot() -> None:
+    """Every run: make sure there is a database (the demo, first time) and draw the shared sidebar."""
+    state = data.policy_state()
+    if state.policy is None:
+        st.sidebar.error(f"The policy file {state.path} has {len(state.problems)} "
+                         f"problem{'s' if len(state.problems) != 1 else ''}: see the Policy page.",
+                         icon=":material/error:")
+        return
+    if not data.database_exists():
+        _build_demo()
+    try:
+        as_of = data.as_of()
+        clocks = data.clocks(as_of)
+    except SlaError as exc:
+        st.sidebar.error("\n\n".join(exc.problems), icon=":material/error:")
+        return
+    view_mod.sidebar(state.policy, clocks, as_of)
+
+
+def policy() -> Policy:
+    """The active policy, or a clear message (pointing at the Policy page) and stop."""
+    entered()
+    state = data.policy_state()
+    if state.policy is None:
+        st.error(f"The policy file `{state.path}` cannot be used: it has {len(state.problems)} "
+                 f"problem{'s' if len(state.problems) != 1 else ''}. The **Policy** page lists "
+                 "them all; nothing is computed from a broken policy.", icon=":material/error:")
+        st.stop()
+    return state.policy
+
+
+def view() -> View:
+    """What the sidebar selects, with clocks; stops with a message where there is nothing to show."""
+    entered()
+    pol = policy()
+    if not data.database_exists():
+        st.info(f"There is no database at `{data.db_path()}` yet. Load tickets on the **Data** page.")
+        st.stop()
+    with guard():
+        as_of = data.as_of()
+        clocks = data.clocks(as_of)
+    if clocks.is_empty():
+        st.info("No tickets with a service level in the database yet. Load tickets on the **Data** page; "
+                "the **Policy** page shows which clients and priorities the contracts cover.")
+        st.stop()
+    return view_mod.current(pol, clocks, as_of)
+
+
+def empty(frame: pl.DataFrame, message: str) -> bool:
+    """Say so (instead of drawing empty axes) where ``frame`` has no rows; True when it was empty."""
+    if frame.is_empty():
+        st.info(message, icon=":material/info:")
+        return True
+    return False
+
+
+def subtitle(v: View, what: str) -> None:
+    """The caption under a page title: what it shows, contract, months and filters."""
+    if len(v.periods) > 1:
+        months = f"{fmt.month(v.periods[0])} to {fmt.month(v.periods[-1])}"
+    else:
+        months = fmt.month(v.periods[0]) if v.periods else "no months"
+    parts = [what, v.terms.name, months] + ([v.filter_note()] if v.filtered else [])
+    st.caption(" · ".join(parts))

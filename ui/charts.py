@@ -1,0 +1,271 @@
+"""Plotly figures for the pages: titles and axes in a client's words, shares shown as percentages.
+
+Each builder takes a frame the engine computed and only arranges it; no figure is computed here.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Sequence
+
+import plotly.graph_objects as go
+import polars as pl
+from plotly.subplots import make_subplots
+
+from ui import format as fmt
+
+MET = "#2e7d32"
+MISSED = "#c62828"
+PENDING = "#9e9e9e"
+INK = "#37474f"
+BASELINE = "#90a4ae"
+SCENARIO = "#1565c0"
+SERIES = ("#1565c0", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457", "#558b2f", "#5d4037", "#283593")
+BANDS = ("#ffcdd2", "#ef9a9a", "#e57373", "#e53935", "#c62828", "#7f0000")
+STATUS_COLOURS = {"meets": MET, "misses": MISSED, "insufficient": PENDING}
+HOUR = 3600.0
+
+
+def _style(fig: go.Figure, title: str, x: str | None, y: str | None, height: int = 360) -> go.Figure:
+    """Title top left, legend under the plot (never over the title), light grid, axis titles in words."""
+    fig.update_layout(
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=16)),
+        height=height, margin=dict(l=10, r=10, t=50, b=10),
+        legend=dict(orientation="h", yanchor="top", y=-0.14 if not x else -0.24, xanchor="left", x=0, title_text=""),
+        hoverlabel=dict(namelength=-1), plot_bgcolor="white",
+    )
+    fig.update_xaxes(showgrid=False)
+    fig.update_yaxes(gridcolor="#eceff1", zeroline=False)
+    fig.update_layout(xaxis_title_text=x, yaxis_title_text=y)
+    return fig
+
+
+def _months(periods: Sequence[str]) -> list[dt.date]:
+    """Periods as dates on a time axis: a month ('2026-10') is its first day, a week its Monday."""
+    return [dt.date.fromisoformat(p if len(p) == 10 else f"{p}-01") for p in periods]
+
+
+def _time_axis(fig: go.Figure, grain: str = "month", ticks: int = 6) -> go.Figure:
+    """Periods on a date axis, a tick on every month (or every 2nd, 3rd, ...: at most ``ticks`` labels)."""
+    dates = sorted({x for trace in fig.data for x in (trace.x or ())})
+    step = max(1, -(-len(dates) // ticks))
+    fig.update_xaxes(tickangle=0)
+    if grain == "month":
+        fig.update_xaxes(type="date", tickformat="%b %Y", hoverformat="%B %Y", dtick=f"M{step}",
+                         tick0=dates[0] if dates else None)
+    else:
+        fig.update_xaxes(type="date", tickformat="%-d %b %Y", hoverformat="week of %-d %b %Y",
+                         dtick=7 * 86_400_000 * step, tick0=dates[0] if dates else None)
+    return fig
+
+
+def _level_line(fig: go.Figure, x: list, y: float, name: str, colour: str, dash: str, width: float = 1.5) -> None:
+    """A horizontal reference (objective, tier) as a legend entry rather than a label over the data."""
+    if not x:
+        return
+    fig.add_trace(go.Scatter(x=[x[0], x[-1]] if len(x) > 1 else x, y=[y] * min(len(x), 2), mode="lines", name=name,
+                             line=dict(color=colour, dash=dash, width=width), hoverinfo="skip"))
+
+
+def compliance_trend(levels: pl.DataFrame, name: str, objective: float, grain: str = "month",
+                     tiers: Sequence[tuple[float, float]] = (), ticks: int = 6) -> go.Figure:
+    """Compliance of one service level per period, markers coloured by met/missed, the objective as a line.
+
+    ``levels``: compliance rows of one contract and service level (period, compliance, status, met,
+    breached, pending). ``tiers``: (below, credit) pairs drawn as dotted lines.
+    """
+    rows = levels.sort("period").filter(pl.col("compliance").is_not_null())
+    x = _months(rows["period"].to_list())
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=x, y=rows["compliance"].to_list(), mode="lines+markers", name="Within target",
+        line=dict(color=INK, width=2),
+        marker=dict(size=9, color=[STATUS_COLOURS[s] for s in rows["status"].to_list()]),
+        customdata=list(zip(rows["met"].to_list(), rows["breached"].to_list(), rows["pending"].to_list(),
+                            [fmt.STATUSES[s] for s in rows["status"].to_list()])),
+        hovertemplate="%{x}<br>%{y:.1%} within target<br>%{customdata[0]} met, %{customdata[1]} breached, "
+                      "%{customdata[2]} pending<br>%{customdata[3]}<extra></extra>",
+    ))
+    at_objective = [credit for below, credit in tiers if below == objective]
+    _level_line(fig, x, objective, f"Objective {fmt.percent(objective)}" + (
+        f" (below it: {fmt.percent(max(at_objective))} credit)" if at_objective else ""), MET, "dash")
+    for i, (below, credit) in enumerate(sorted(t for t in tiers if t[0] != objective)[::-1]):
+        _level_line(fig, x, below, f"Below {fmt.percent(below)}: {fmt.percent(credit)} credit",
+                    ("#ef6c00", MISSED, "#7f0000")[min(i, 2)], "dot", 1.2)
+    low = min([objective, *[b for b, _ in tiers], *rows["compliance"].to_list()] or [0.0])
+    fig.update_yaxes(tickformat=".0%", range=[max(0.0, low - 0.05), 1.01])
+    _time_axis(fig, grain, ticks)
+    what = "tickets within target" if grain == "month" else "tickets within target, by week"
+    return _style(fig, f"{fmt.level(name)}: {what}", None, "Within target")
+
+
+def volume_chart(vol: pl.DataFrame, grain: str) -> go.Figure:
+    """Tickets opened and closed per period (bars) and the backlog still open at each period's end (line)."""
+    x = _months(vol["period"].to_list())
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=x, y=vol["created"].to_list(), name="Opened", marker_color="#90caf9"))
+    fig.add_trace(go.Bar(x=x, y=vol["resolved"].to_list(), name="Resolved", marker_color="#1565c0"))
+    fig.add_trace(go.Scatter(x=x, y=vol["backlog"].to_list(), name="Still open at period end", mode="lines+markers",
+                             line=dict(color="#ef6c00", width=2)))
+    fig.update_layout(barmode="group", bargap=0.25)
+    _time_axis(fig, grain, ticks=12)
+    return _style(fig, "Tickets opened and resolved, and the open backlog", None, "Tickets")
+
+
+def duration_chart(frame: pl.DataFrame, metric: str, grain: str, statistic: str = "median_seconds") -> go.Figure:
+    """Business time per priority and period, in hours: the median or the 90th percentile."""
+    fig = go.Figure()
+    what = "median" if statistic == "median_seconds" else "9 in 10 within"
+    for i, priority in enumerate(sorted(frame["priority"].unique().to_list())):
+        rows = frame.filter(pl.col("priority") == priority).sort("period")
+        seconds = rows[statistic].to_list()
+        fig.add_trace(go.Scatter(
+            x=_months(rows["period"].to_list()), y=[s / HOUR for s in seconds], name=priority, mode="lines+markers",
+            line=dict(color=SERIES[i % len(SERIES)], width=2), marker=dict(size=6),
+            customdata=list(zip([fmt.duration(s) for s in seconds], rows["clocks"].to_list())),
+            hovertemplate=f"{priority}, %{{x}}: {what} %{{customdata[0]}} (%{{customdata[1]}} tickets)<extra></extra>"))
+    title = {"first_response": "Time to first response", "resolution": "Time to resolve"}[metric]
+    how = "median" if statistic == "median_seconds" else "90th percentile: 9 in 10 tickets took less"
+    fig.update_yaxes(rangemode="tozero")
+    _time_axis(fig, grain)
+    return _style(fig, f"{title} by priority ({how})", None, "Business hours", height=360)
+
+
+def csat_chart(vol: pl.DataFrame, grain: str) -> go.Figure:
+    """Average satisfaction rating (1..5) per period of ticket creation, with how many rated."""
+    rows = vol.filter(pl.col("rated") > 0)
+    fig = go.Figure(go.Bar(
+        x=_months(rows["period"].to_list()), y=rows["csat"].to_list(), marker_color="#00838f",
+        customdata=rows["rated"].to_list(), name="Average rating",
+        hovertemplate="%{x}<br>average %{y:.2f} of 5<br>%{customdata} ratings<extra></extra>"))
+    fig.update_yaxes(range=[1, 5], dtick=1)
+    _time_axis(fig, grain, ticks=12)
+    return _style(fig, "Customer satisfaction (average rating, 1 = poor, 5 = excellent)", None, "Average rating",
+                  height=320)
+
+
+def overrun_chart(bands: pl.DataFrame, band_labels: Sequence[str]) -> go.Figure:
+    """Breaches per priority, stacked by how far past target they ended (business time)."""
+    priorities = sorted(bands["priority"].unique().to_list())
+    fig = go.Figure()
+    for i, label in enumerate(band_labels):
+        rows = bands.filter(pl.col("band") == label)
+        counts = dict(zip(rows["priority"].to_list(), rows["breaches"].to_list()))
+        fig.add_trace(go.Bar(x=priorities, y=[counts.get(p, 0) for p in priorities], name=label,
+                             marker_color=BANDS[i % len(BANDS)],
+                             hovertemplate=f"%{{x}}: %{{y}} breaches {label} late<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig.update_layout(legend_traceorder="normal")
+    return _style(fig, "How late breached tickets were (business time past the target)", None, "Breaches")
+
+
+def pareto_chart(frame: pl.DataFrame, column: str) -> go.Figure:
+    """Breaches per value, most first (bars), and the cumulative share of all breaches (line, right axis)."""
+    label = fmt.DIMENSIONS[column]
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    names = frame[column].to_list()
+    fig.add_trace(go.Bar(x=names, y=frame["breaches"].to_list(), name="Breaches", marker_color=MISSED,
+                         hovertemplate="%{x}: %{y} breaches<extra></extra>"), secondary_y=False)
+    fig.add_trace(go.Scatter(x=names, y=frame["cumulative_share"].to_list(), name="Cumulative share",
+                             mode="lines+markers", line=dict(color=INK, width=2),
+                             hovertemplate="%{x}: %{y:.0%} of all breaches so far<extra></extra>"), secondary_y=True)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05], secondary_y=True, showgrid=False)
+    fig.update_xaxes(type="category")
+    fig = _style(fig, f"Where breaches happen: by {label.lower()}", None, "Breaches")
+    fig.update_yaxes(title_text="Share of all breaches", secondary_y=True)
+    return fig
+
+
+def heatmap_chart(grid: pl.DataFrame, zone: str) -> go.Figure:
+    """Breaches by weekday and hour the ticket was opened (local time of the contract)."""
+    days = grid.select("weekday", "weekday_name").unique().sort("weekday")["weekday_name"].to_list()
+    z = [grid.filter(pl.col("weekday") == d).sort("hour")["breaches"].to_list() for d in range(7)]
+    hours = [f"{h:02d}:00" for h in range(24)]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=hours, y=days, colorscale=[[0, "#fafafa"], [0.15, "#ffcdd2"], [1, "#b71c1c"]],
+        colorbar=dict(title=dict(text="Breaches")), xgap=1, ygap=1,
+        hovertemplate="%{y} %{x}: %{z} breaches<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", gridcolor="white")
+    return _style(fig, f"When breached tickets were opened ({zone} time)", "Hour of day", None, height=340)
+
+
+def credit_rate_chart(totals: pl.DataFrame, names: dict[str, str]) -> go.Figure:
+    """Credit per month and contract as a share of the monthly fee; hatched where still provisional."""
+    fig = go.Figure()
+    for i, key in enumerate(sorted(totals["contract"].unique().to_list())):
+        rows = totals.filter(pl.col("contract") == key).sort("period")
+        fig.add_trace(go.Bar(
+            x=_months(rows["period"].to_list()), y=rows["credit_rate"].to_list(), name=names.get(key, key),
+            marker=dict(color=SERIES[i % len(SERIES)],
+                        pattern=dict(shape=["/" if p else "" for p in rows["provisional"].to_list()])),
+            customdata=list(zip([fmt.money(a, c) for a, c in zip(rows["credit_amount"].to_list(),
+                                                                 rows["currency"].to_list())],
+                                ["provisional" if p else "final" for p in rows["provisional"].to_list()])),
+            hovertemplate=f"{names.get(key, key)}<br>%{{x}}: %{{y:.1%}} of the fee = %{{customdata[0]}} "
+                          "(%{customdata[1]})<extra></extra>"))
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    _time_axis(fig, ticks=12)
+    return _style(fig, "Service credits per month, as a share of each contract's monthly fee", None,
+                  "Credit (share of fee)")
+
+
+def baseline_vs_scenario(compare: pl.DataFrame, name: str, objective_base: float,
+                         objective_scenario: float) -> go.Figure:
+    """One service level's compliance per month: baseline (grey, dashed) against the scenario (blue)."""
+    rows = compare.sort("period")
+    x = _months(rows["period"].to_list())
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=rows["compliance_base"].to_list(), name="Contract today", mode="lines+markers",
+                             line=dict(color=BASELINE, dash="dash", width=2),
+                             hovertemplate="%{x}: %{y:.1%} today<extra></extra>"))
+    fig.add_trace(go.Scatter(x=x, y=rows["compliance_scenario"].to_list(), name="Scenario", mode="lines+markers",
+                             line=dict(color=SCENARIO, width=2.5),
+                             hovertemplate="%{x}: %{y:.1%} in the scenario<extra></extra>"))
+    if objective_base != objective_scenario:
+        _level_line(fig, x, objective_base, f"Objective today {fmt.percent(objective_base)}", BASELINE, "dot")
+        _level_line(fig, x, objective_scenario, f"Objective in scenario {fmt.percent(objective_scenario)}", MET, "dash")
+    else:
+        _level_line(fig, x, objective_scenario, f"Objective {fmt.percent(objective_scenario)}", MET, "dash")
+    values = [v for v in rows["compliance_base"].to_list() + rows["compliance_scenario"].to_list() if v is not None]
+    low = min([objective_base, objective_scenario, *values])
+    fig.update_yaxes(tickformat=".0%", range=[max(0.0, low - 0.05), 1.01])
+    _time_axis(fig)
+    return _style(fig, f"{fmt.level(name)}: tickets within target", None, "Within target", height=320)
+
+
+def credit_compare_chart(compare: pl.DataFrame, currency: str) -> go.Figure:
+    """Credit per month: the contract today against the scenario."""
+    rows = compare.sort("period")
+    x = _months(rows["period"].to_list())
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=x, y=rows["credit_amount_base"].fill_null(0).to_list(), name="Contract today",
+                         marker_color=BASELINE))
+    fig.add_trace(go.Bar(x=x, y=rows["credit_amount_scenario"].fill_null(0).to_list(), name="Scenario",
+                         marker_color=SCENARIO))
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(rangemode="tozero", tickprefix=fmt.CURRENCY_SIGNS.get(currency, currency + " "))
+    _time_axis(fig, ticks=12)
+    return _style(fig, "Service credit per month: today against the scenario", None, f"Credit ({currency})",
+                  height=320)
+
+
+def week_chart(grid: pl.DataFrame, title: str) -> go.Figure:
+    """A calendar's working week: one row per weekday, bars over the local hours that count."""
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    fig = go.Figure()
+    # an empty bar per day keeps days without working time on the grid
+    fig.add_trace(go.Bar(y=days, x=[0] * 7, orientation="h", hoverinfo="skip", marker_color="rgba(0,0,0,0)"))
+    fig.add_trace(go.Bar(
+        y=[days[d] for d in grid["weekday"].to_list()],
+        x=(grid["end_hour"] - grid["start_hour"]).to_list(), base=grid["start_hour"].to_list(),
+        orientation="h", marker_color="#1565c0", name="Working time",
+        customdata=[f"{int(s):02d}:{int(round(s % 1 * 60)):02d}-{int(e):02d}:{int(round(e % 1 * 60)):02d}"
+                    for s, e in zip(grid["start_hour"].to_list(), grid["end_hour"].to_list())],
+        hovertemplate="%{y} %{customdata}<extra></extra>", width=0.6))
+    fig.update_yaxes(categoryorder="array", categoryarray=days, autorange="reversed", showgrid=False)
+    fig.update_xaxes(range=[0, 24], dtick=2, tickvals=list(range(0, 25, 2)),
+                     ticktext=[f"{h:02d}:00" for h in range(0, 25, 2)], showgrid=True, gridcolor="#eceff1")
+    fig.update_layout(showlegend=False, barmode="overlay")
+    fig = _style(fig, title, "Local time", None, height=300)
+    fig.update_xaxes(showgrid=True, gridcolor="#eceff1")
+    return fig

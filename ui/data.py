@@ -1,0 +1,234 @@
+"""Cached access to the database and the policy, shared by every page and browser session.
+
+The app opens the database read-only, once per process (``st.cache_resource``), and takes a cursor
+per query: Streamlit runs each session in its own thread and a DuckDB connection is not to be shared
+between threads. Clocks are evaluated once per (database version, policy version, as-of moment)
+and reused by every page, what-if included. The Data page's upload is the one write: it closes the
+read-only connection, writes through a short-lived read-write one, and drops the caches.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from slametrics import clock, inventory
+from slametrics.db import connect
+from slametrics.errors import PolicyError
+from slametrics.policy import Policy, load_policy
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DB = ROOT / "data" / "sla.duckdb"
+DEFAULT_POLICY = ROOT / "config" / "policy.yaml"
+_BUILD_LOCK = threading.Lock()
+_WRITE_LOCK = threading.Lock()
+
+
+def db_path() -> Path:
+    """The database: ``$SLA_DB`` or ``data/sla.duckdb`` in the project."""
+    return Path(os.environ.get("SLA_DB") or DEFAULT_DB)
+
+
+def policy_path() -> Path:
+    """The policy file: ``$SLA_POLICY`` or ``config/policy.yaml`` in the project."""
+    return Path(os.environ.get("SLA_POLICY") or DEFAULT_POLICY)
+
+
+def _version(path: Path) -> tuple[int, int, int]:
+    """Changes whenever the file is rewritten or replaced (mtime, inode, size); zeros when it is missing."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return (0, 0, 0)
+    return (stat.st_mtime_ns, stat.st_ino, stat.st_size)
+
+
+# --- policy ---------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _policy(path: str, version: tuple[int, int, int]) -> Policy:
+    return load_policy(path)
+
+
+@dataclass(frozen=True)
+class PolicyState:
+    """The active policy, or the problems that keep it from loading."""
+
+    path: Path
+    policy: Policy | None
+    problems: tuple[str, ...] = ()
+
+
+def policy_state() -> PolicyState:
+    path = policy_path()
+    try:
+        return PolicyState(path, _policy(str(path), _version(path)))
+    except PolicyError as exc:
+        return PolicyState(path, None, tuple(exc.problems))
+
+
+# --- database -------------------------------------------------------------------------------------
+
+
+def _close(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.close()
+    except duckdb.Error:
+        pass
+
+
+@st.cache_resource(show_spinner=False, max_entries=2, on_release=_close)
+def _connection(path: str, version: tuple[int, int, int]) -> duckdb.DuckDBPyConnection:
+    return connect(path, read_only=True)
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """The shared read-only connection; take ``.cursor()`` for each query (or use ``cursor()``)."""
+    path = db_path()
+    return _connection(str(path), _version(path))
+
+
+@contextmanager
+def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of the shared connection, closed after use."""
+    cur = connection().cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
+
+
+def database_exists() -> bool:
+    return db_path().exists()
+
+
+def build_demo_database(progress: Callable[[str, float], None]) -> None:
+    """Build the demo database where the app expects one (once, even with several sessions waiting)."""
+    from slametrics.demo import build_demo
+
+    with _BUILD_LOCK:
+        if db_path().exists():
+            return
+        build_demo(db_path(), policy_path(), progress=progress)
+    clear_caches()
+
+
+def clear_caches() -> None:
+    """Forget every cached connection, policy and figure (after a write, or in tests)."""
+    _connection.clear()
+    _policy.clear()
+    _clocks.clear()
+    _last_activity.clear()
+    _volume_cache.clear()
+    _holdings.clear()
+
+
+@contextmanager
+def writable() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived read-write connection; the read-only one is closed first and caches dropped after.
+
+    DuckDB lets one process write or many read a file, and one process may not hold it both ways.
+    """
+    with _WRITE_LOCK:
+        _connection.clear()  # releases (closes) the read-only connection
+        con = connect(db_path())
+        try:
+            yield con
+        finally:
+            con.close()
+            clear_caches()
+
+
+# --- figures --------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _last_activity(path: str, version: tuple[int, int, int]) -> dt.datetime | None:
+    with cursor() as cur:
+        return inventory.last_activity(cur)
+
+
+def default_as_of() -> dt.datetime:
+    """Evaluate as of the end of the (UTC) day of the last recorded activity, but never later than now.
+
+    For a live database that is now; for an export it is the moment the export was taken, so clocks
+    that were open then are not charged for the weeks since (the data cannot know what happened).
+    """
+    now = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
+    last = _last_activity(str(db_path()), _version(db_path()))
+    if last is None:
+        return now
+    end_of_day = dt.datetime.combine(last.astimezone(dt.timezone.utc).date() + dt.timedelta(days=1),
+                                     dt.time(0), tzinfo=dt.timezone.utc)
+    return min(now, end_of_day)
+
+
+def as_of() -> dt.datetime:
+    """The moment this session's figures are evaluated at: fixed when the session starts (or the database
+    changes, or the user asks for a refresh), so moving a what-if control never evaluates clocks again."""
+    version = (str(db_path()), _version(db_path()))
+    stored = st.session_state.get("_as_of")
+    if stored is None or stored[0] != version:
+        stored = (version, default_as_of())
+        st.session_state["_as_of"] = stored
+    return stored[1]
+
+
+def refresh_as_of() -> None:
+    """Evaluate again as of now (a button callback)."""
+    st.session_state.pop("_as_of", None)
+
+
+@st.cache_resource(show_spinner="Evaluating clocks ...", max_entries=4)
+def _clocks(db: str, db_version: tuple, policy_file: str, policy_version: tuple, as_of: dt.datetime) -> pl.DataFrame:
+    policy = _policy(policy_file, policy_version)
+    with cursor() as cur:
+        return clock.evaluate_clocks(cur, policy, as_of)
+
+
+def clocks(as_of: dt.datetime) -> pl.DataFrame:
+    """Every clock as of ``as_of`` under the active policy (cached; the what-if page reuses them)."""
+    db, pol = db_path(), policy_path()
+    return _clocks(str(db), _version(db), str(pol), _version(pol), as_of)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _volume_cache(db: str, db_version: tuple, policy_file: str, policy_version: tuple, contract: str,
+                  as_of: dt.datetime, grain: str, filters: tuple) -> pl.DataFrame:
+    from slametrics.trends import volume
+
+    policy = _policy(policy_file, policy_version)
+    with cursor() as cur:
+        return volume(cur, policy, contract, as_of, grain, dict(filters))
+
+
+def volume(contract: str, as_of: dt.datetime, grain: str, filters: dict[str, list[str]]) -> pl.DataFrame:
+    """Tickets created and resolved per period, and the backlog (cached per filter set)."""
+    db, pol = db_path(), policy_path()
+    key = tuple(sorted((k, tuple(v)) for k, v in filters.items() if v))
+    return _volume_cache(str(db), _version(db), str(pol), _version(pol), contract, as_of, grain, key)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _holdings(db: str, db_version: tuple, policy_file: str, policy_version: tuple) -> inventory.Holdings:
+    try:
+        policy = _policy(policy_file, policy_version)
+    except PolicyError:
+        policy = None
+    with cursor() as cur:
+        return inventory.holdings(cur, policy)
+
+
+def holdings() -> inventory.Holdings:
+    """What the database holds, against the active policy (or none, where it is broken)."""
+    db, pol = db_path(), policy_path()
+    return _holdings(str(db), _version(db), str(pol), _version(pol))

@@ -1,0 +1,84 @@
+"""Formatting for the screen: percentages, business durations, money, months. No streamlit needed."""
+from __future__ import annotations
+
+import datetime as dt
+
+CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "AUD": "A$", "CAD": "C$", "CHF": "CHF ", "JPY": "¥"}
+METRICS = {"first_response": "First response", "resolution": "Resolution"}
+DIMENSIONS = {"priority": "Priority", "team": "Team", "category": "Category", "agent": "Agent",
+              "channel": "Channel", "client": "Client"}
+OUTCOMES = {"met": "Met", "breached": "Breached", "pending": "Pending"}
+STATUSES = {"meets": "Objective met", "misses": "Objective missed", "insufficient": "Too few tickets to assess"}
+
+
+def percent(share: float | None, digits: int = 1) -> str:
+    """0.9345 -> '93.5%'; None -> '–' (no tickets to assess)."""
+    if share is None:
+        return "–"
+    return f"{share * 100:.{digits}f}%"
+
+
+def points(delta: float | None, digits: int = 1) -> str | None:
+    """A change of a share in percentage points: 0.012 -> '+1.2 pts'; None stays None."""
+    if delta is None:
+        return None
+    return f"{delta * 100:+.{digits}f} pts"
+
+
+def duration(seconds: float | int | None) -> str:
+    """Business time in hours and minutes: 12000 -> '3h 20m'; 2700 -> '45m'; 30 -> '30s'; 0 -> '0m'."""
+    if seconds is None:
+        return "–"
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(int(round(seconds)))
+    if seconds == 0:
+        return "0m"
+    if seconds < 60:
+        return f"{sign}{seconds}s"
+    hours, minutes = divmod(seconds // 60, 60)
+    if not hours:
+        return f"{sign}{minutes}m"
+    return f"{sign}{hours}h {minutes:02d}m" if minutes else f"{sign}{hours}h"
+
+
+def money(amount: float | None, currency: str | None) -> str:
+    """1234.5, 'EUR' -> '€1,234.50'; unknown currencies keep their code: 'NOK 1,234.50'."""
+    if amount is None:
+        return "–"
+    sign = CURRENCY_SIGNS.get(currency or "", f"{currency} " if currency else "")
+    return f"{'-' if amount < 0 else ''}{sign}{abs(amount):,.2f}"
+
+
+def month(period: str | None) -> str:
+    """'2026-10' -> 'Oct 2026'; a week '2026-10-26' -> 'week of 26 Oct 2026'."""
+    if not period:
+        return "–"
+    if len(period) == 7:
+        return dt.date.fromisoformat(f"{period}-01").strftime("%b %Y")
+    return "week of " + dt.date.fromisoformat(period).strftime("%-d %b %Y")
+
+
+def month_long(period: str) -> str:
+    """'2026-10' -> 'October 2026'."""
+    return dt.date.fromisoformat(f"{period}-01").strftime("%B %Y")
+
+
+def level(name: str) -> str:
+    """A service level's key as a heading: 'p1_response' -> 'P1 response'."""
+    words = name.replace("_", " ").replace("-", " ").split()
+    if not words:
+        return name
+    first = words[0].upper() if words[0][:1].lower() == "p" and words[0][1:].isdigit() else words[0].capitalize()
+    return " ".join([first, *words[1:]])
+
+
+def moment(value: dt.datetime | None, zone: str | None = None) -> str:
+    """A UTC datetime as '31 Oct 2026, 20:21 UTC', or in ``zone`` local time with its abbreviation."""
+    if value is None:
+        return "–"
+    if zone:
+        from zoneinfo import ZoneInfo
+
+        local = value.astimezone(ZoneInfo(zone))
+        return local.strftime("%-d %b %Y, %H:%M ") + (local.tzname() or zone)
+    return value.astimezone(dt.timezone.utc).strftime("%-d %b %Y, %H:%M UTC")

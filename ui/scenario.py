@@ -1,0 +1,161 @@
+"""The what-if page's controls: one widget per target, objective, tier, cap and minimum volume.
+
+Widget values live in ``st.session_state`` under ``wi.<contract>.…`` keys (kept across page switches),
+start from the active policy, and can be replaced wholesale from a scenario file. ``scenario()`` turns
+them into a ``Policy`` with ``slametrics.whatif.amend``; shares are exact decimals of what is on screen
+(92.5 % -> 0.925), targets whole minutes.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import streamlit as st
+
+from slametrics.errors import PolicyError
+from slametrics.policy import Contract, Policy, Tier, parse_policy
+from slametrics.whatif import amend
+from ui import format as fmt
+
+MAX_TIERS = 3
+
+
+def _key(contract: str, *parts: object) -> str:
+    return ".".join(["wi", contract, *map(str, parts)])
+
+
+def _percent(share: Decimal) -> float:
+    return float(share * 100)
+
+
+def _share(percent: float) -> Decimal:
+    return (Decimal(str(round(percent, 4))) / 100).normalize()
+
+
+def defaults(key: str, terms: Contract) -> dict[str, object]:
+    """Widget values that reproduce ``terms`` (a contract of the active policy or of a loaded scenario)."""
+    out: dict[str, object] = {_key(key, "cap"): _percent(terms.credit_cap), _key(key, "min"): int(terms.min_tickets)}
+    for name, level in terms.service_levels.items():
+        out[_key(key, name, "objective")] = _percent(level.objective)
+        for priority, seconds in level.targets.items():
+            out[_key(key, name, "target", priority)] = seconds / 3600
+        for i in range(MAX_TIERS):
+            tier = level.credits[i] if i < len(level.credits) else None
+            out[_key(key, name, "tier", i, "below")] = _percent(tier.below) if tier else 0.0
+            out[_key(key, name, "tier", i, "credit")] = _percent(tier.credit) if tier else 0.0
+    return out
+
+
+def _initialise(key: str, terms: Contract) -> None:
+    for name, value in defaults(key, terms).items():
+        st.session_state.setdefault(name, value)
+
+
+def reset(key: str) -> None:
+    """Forget the scenario of a contract (a button callback: runs before the widgets are drawn)."""
+    for name in [k for k in st.session_state if isinstance(k, str) and k.startswith(_key(key, ""))]:
+        del st.session_state[name]
+
+
+def load(text: str, source: str, key: str, base: Policy) -> list[str]:
+    """Put a scenario file's figures for contract ``key`` into the widgets; returns notes for the user.
+
+    Raises ``PolicyError`` where the file is broken or lacks the contract.
+    """
+    loaded = parse_policy(text, source=source)
+    if key not in loaded.contracts:
+        raise PolicyError(f"{source}: contracts.{key}: missing: the scenario must hold the contract it changes "
+                          f"({', '.join(loaded.contracts) or 'it holds none'})")
+    terms, current = loaded.contracts[key], base.contracts[key]
+    notes = []
+    if set(terms.service_levels) != set(current.service_levels):
+        notes.append("Only the service levels the contract has today are used: "
+                     + ", ".join(sorted(set(current.service_levels))) + ".")
+    for name, level in terms.service_levels.items():
+        if name in current.service_levels and set(level.targets) != set(current.service_levels[name].targets):
+            notes.append(f"{fmt.level(name)}: only today's priorities can be changed here "
+                         f"({', '.join(current.service_levels[name].targets)}).")
+    reset(key)
+    merged = dict(defaults(key, current))
+    merged.update({k: v for k, v in defaults(key, terms).items() if k in merged})
+    for name, value in merged.items():
+        st.session_state[name] = value
+    return notes
+
+
+def controls(key: str, terms: Contract) -> None:
+    """Draw the controls of one contract: a tab per service level, one for the credit rules."""
+    _initialise(key, terms)
+    names = list(terms.service_levels)
+    tabs = st.tabs([fmt.level(n) for n in names] + ["Cap and minimum volume"])
+    for tab, name in zip(tabs, names):
+        level = terms.service_levels[name]
+        with tab:
+            left, right = st.columns([3, 2], gap="large")
+            with left:
+                lowest = min(50.0, _percent(level.objective), st.session_state[_key(key, name, "objective")])
+                st.slider("Objective: share of tickets within target", lowest, 100.0, step=0.5, format="%.1f%%",
+                          key=_key(key, name, "objective"), persist_state="session",
+                          help=f"Today: {fmt.percent(float(level.objective))}")
+                st.markdown("**Targets** (business hours)")
+                columns = st.columns(max(len(level.targets), 1))
+                for column, (priority, seconds) in zip(columns, level.targets.items()):
+                    column.number_input(priority, min_value=0.0, max_value=2000.0, step=0.25, format="%.2f",
+                                        key=_key(key, name, "target", priority), persist_state="session",
+                                        help=f"Today: {fmt.duration(seconds)}. Rounded to whole minutes.")
+            with right:
+                st.markdown("**Credit tiers**: below this compliance, this share of the fee")
+                for i in range(MAX_TIERS):
+                    a, b = st.columns(2)
+                    a.number_input(f"Tier {i + 1}: below (%)", 0.0, 100.0, step=0.5, format="%.1f",
+                                   key=_key(key, name, "tier", i, "below"), persist_state="session")
+                    b.number_input(f"Tier {i + 1}: credit (%)", 0.0, 100.0, step=0.5, format="%.1f",
+                                   key=_key(key, name, "tier", i, "credit"), persist_state="session")
+                st.caption("A tier with a credit of 0% is not used. The largest tier that applies is paid.")
+    with tabs[-1]:
+        left, right = st.columns(2, gap="large")
+        left.slider("Cap: the most a month can cost, as a share of the fee", 0.0, 100.0, step=0.5, format="%.1f%%",
+                    key=_key(key, "cap"), persist_state="session",
+                    help=f"Today: {fmt.percent(float(terms.credit_cap))}")
+        right.number_input("Minimum volume: assessed tickets a service level needs in a month to earn a credit",
+                           0, 100_000, step=1, key=_key(key, "min"), persist_state="session",
+                           help=f"Today: {terms.min_tickets}")
+
+
+def scenario(policy: Policy, key: str) -> Policy:
+    """The active policy with contract ``key`` changed as the controls say."""
+    terms = policy.contracts[key]
+    _initialise(key, terms)
+    state = st.session_state
+    targets, objectives, tiers = {}, {}, {}
+    for name, level in terms.service_levels.items():
+        targets[name] = {p: int(round(state[_key(key, name, "target", p)] * 60)) * 60
+                         for p in level.targets}
+        objectives[name] = _share(state[_key(key, name, "objective")])
+        tiers[name] = tuple(
+            Tier(below=_share(state[_key(key, name, "tier", i, "below")]),
+                 credit=_share(state[_key(key, name, "tier", i, "credit")]))
+            for i in range(MAX_TIERS) if state[_key(key, name, "tier", i, "credit")] > 0)
+    return amend(policy, key, targets=targets, objectives=objectives, tiers=tiers,
+                 credit_cap=_share(state[_key(key, "cap")]), min_tickets=int(state[_key(key, "min")]))
+
+
+def changes(base: Policy, changed: Policy, key: str) -> list[str]:
+    """What the scenario changes, in words (for the page and the scenario file's header)."""
+    old, new = base.contracts[key], changed.contracts[key]
+    out = []
+    for name, level in new.service_levels.items():
+        was = old.service_levels[name]
+        for priority, seconds in level.targets.items():
+            if seconds != was.targets.get(priority):
+                out.append(f"{fmt.level(name)} {priority} target {fmt.duration(was.targets.get(priority))} -> "
+                           f"{fmt.duration(seconds)}")
+        if level.objective != was.objective:
+            out.append(f"{fmt.level(name)} objective {fmt.percent(float(was.objective))} -> "
+                       f"{fmt.percent(float(level.objective))}")
+        if level.credits != was.credits:
+            out.append(f"{fmt.level(name)} credit tiers changed")
+    if new.credit_cap != old.credit_cap:
+        out.append(f"cap {fmt.percent(float(old.credit_cap))} -> {fmt.percent(float(new.credit_cap))}")
+    if new.min_tickets != old.min_tickets:
+        out.append(f"minimum volume {old.min_tickets} -> {new.min_tickets}")
+    return out

@@ -1,0 +1,142 @@
+"""Tables for the pages: engine frames with readable headers, durations and local times."""
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from ui import format as fmt
+
+
+def _durations(*columns: str) -> list[pl.Expr]:
+    return [pl.col(c).map_elements(fmt.duration, return_dtype=pl.String).alias(c) for c in columns]
+
+
+def _local(column: str, zone: str) -> pl.Expr:
+    return pl.col(column).dt.convert_time_zone(zone).dt.replace_time_zone(None)
+
+
+def at_risk(frame: pl.DataFrame, zone: str) -> None:
+    """Running clocks near their target, least time left first."""
+    shown = frame.select(
+        pl.col("ticket_id").alias("Ticket"),
+        pl.col("service_level").map_elements(fmt.level, return_dtype=pl.String).alias("Service level"),
+        pl.col("priority").alias("Priority"),
+        _local("created_at", zone).alias("Opened (local)"),
+        pl.col("team").alias("Team"), pl.col("agent").alias("Agent"),
+        *_durations("elapsed_seconds", "target_seconds", "time_left_seconds"),
+        (pl.col("used") * 100).alias("Used"),
+    ).rename({"elapsed_seconds": "Elapsed", "target_seconds": "Target", "time_left_seconds": "Time left"})
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * shown.height, 420), column_config={
+        "Opened (local)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+        "Used": st.column_config.ProgressColumn("Share of target used", format="%.0f%%", min_value=0, max_value=100),
+    })
+
+
+def breached(frame: pl.DataFrame, zone: str) -> None:
+    """Breached clocks with their figures, latest overrun first."""
+    shown = frame.select(
+        pl.col("ticket_id").alias("Ticket"),
+        pl.col("period").map_elements(fmt.month, return_dtype=pl.String).alias("Month"),
+        pl.col("service_level").map_elements(fmt.level, return_dtype=pl.String).alias("Service level"),
+        pl.col("priority").alias("Priority"),
+        _local("created_at", zone).alias("Opened (local)"),
+        *_durations("target_seconds", "elapsed_seconds", "overrun_seconds", "paused_seconds"),
+        pl.when(pl.col("running")).then(pl.lit("still open")).otherwise(pl.lit("stopped")).alias("Clock"),
+        pl.col("team").alias("Team"), pl.col("category").alias("Category"), pl.col("agent").alias("Agent"),
+        pl.col("channel").alias("Channel"),
+    ).rename({"target_seconds": "Target", "elapsed_seconds": "Elapsed", "overrun_seconds": "Over target by",
+              "paused_seconds": "Paused"})
+    st.dataframe(shown, hide_index=True, width="stretch", height=420, column_config={
+        "Opened (local)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")})
+
+
+def breach_csv(frame: pl.DataFrame) -> bytes:
+    """The breached clocks as CSV in the engine's own units (seconds, UTC), for a spreadsheet or a client."""
+    columns = ["ticket_id", "contract", "service_level", "metric", "priority", "period", "created_at", "stop_at",
+               "running", "target_seconds", "elapsed_seconds", "paused_seconds", "overrun_seconds", "client",
+               "team", "category", "agent", "channel"]
+    return frame.select(columns).write_csv().encode("utf-8")
+
+
+def compliance_compare(levels: pl.DataFrame) -> None:
+    """Compliance per month and service level: today, in the scenario, the change, and the objective's status."""
+    shown = levels.sort("period", "service_level").select(
+        pl.col("period").map_elements(fmt.month, return_dtype=pl.String).alias("Month"),
+        pl.col("service_level").map_elements(fmt.level, return_dtype=pl.String).alias("Service level"),
+        (pl.col("compliance_base") * 100).alias("Today"),
+        (pl.col("compliance_scenario") * 100).alias("Scenario"),
+        (pl.col("compliance_delta") * 100).alias("Change"),
+        pl.col("status_scenario").replace_strict(
+            {"meets": "met", "misses": "missed", "insufficient": "too few tickets"}, default=None,
+            return_dtype=pl.String).alias("Objective in scenario"),
+    )
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * shown.height, 460), column_config={
+        "Today": st.column_config.NumberColumn(format="%.1f%%"),
+        "Scenario": st.column_config.NumberColumn(format="%.1f%%"),
+        "Change": st.column_config.NumberColumn("Change (points)", format="%+.1f"),
+    })
+
+
+def credit_compare(money: pl.DataFrame) -> None:
+    """The month's credit today and in the scenario, and the difference."""
+    shown = money.sort("period").select(
+        pl.col("period").map_elements(fmt.month, return_dtype=pl.String).alias("Month"),
+        pl.col("credit_amount_base").alias("Today"), pl.col("credit_amount_scenario").alias("Scenario"),
+        pl.col("credit_amount_delta").alias("Change"),
+        pl.when(pl.col("provisional_scenario")).then(pl.lit("provisional")).otherwise(pl.lit("")).alias("Note"),
+    )
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * shown.height, 460), column_config={
+        "Today": st.column_config.NumberColumn(format="%.2f"),
+        "Scenario": st.column_config.NumberColumn(format="%.2f"),
+        "Change": st.column_config.NumberColumn(format="%+.2f"),
+    })
+
+
+def target_finder(needed: pl.DataFrame) -> None:
+    """Needed targets per service level and priority (rows) and month (columns); red where above the target."""
+    rows = needed.with_columns(
+        row=pl.struct("service_level", "priority").map_elements(
+            lambda r: f"{fmt.level(r['service_level'])} · {r['priority']}", return_dtype=pl.String),
+        target=pl.col("target_seconds").map_elements(fmt.duration, return_dtype=pl.String),
+        cell=pl.col("needed_seconds").map_elements(fmt.duration, return_dtype=pl.String),
+        short=(pl.col("needed_seconds") > pl.col("target_seconds")).fill_null(False),
+    ).sort("period")
+    months = rows["period"].unique().sort().to_list()
+    text = rows.pivot(on="period", index=["row", "target"], values="cell").sort("row")
+    short = rows.pivot(on="period", index=["row", "target"], values="short").sort("row")
+    labels = {"row": "Service level · priority", "target": "Scenario target", **{m: fmt.month(m) for m in months}}
+    frame = text.select("row", "target", *months).rename(labels).to_pandas().set_index(labels["row"])
+    mask = (short.select("row", pl.lit(False).alias("target"), *months).rename(labels).to_pandas()
+            .set_index(labels["row"]).fillna(False))
+    styled = frame.style.apply(lambda _: mask.map(lambda bad: "color: #c62828; font-weight: 600" if bad else ""),
+                               axis=None).format(na_rep="–")
+    st.dataframe(styled, width="stretch", height=min(38 + 35 * len(frame), 460))
+
+
+def credit_statement(months: pl.DataFrame, levels: pl.DataFrame) -> pl.DataFrame:
+    """One contract's months, newest first: which service levels owe what, the credit, and what bit (cap, volume)."""
+    owing: dict[str, list[str]] = {}
+    notes: dict[str, list[str]] = {}
+    for r in levels.sort("service_level").iter_rows(named=True):
+        if r["credit_rate"] > 0:
+            owing.setdefault(r["period"], []).append(f"{fmt.level(r['service_level'])} {fmt.percent(r['credit_rate'])}")
+        if r["below_minimum"] and r["waived_rate"] > 0:
+            notes.setdefault(r["period"], []).append(
+                f"{fmt.level(r['service_level'])}: {r['assessed']} tickets, below the minimum volume: "
+                f"{fmt.percent(r['waived_rate'])} waived")
+    for r in months.iter_rows(named=True):
+        if r["capped"]:
+            notes.setdefault(r["period"], []).insert(
+                0, f"tiers add up to {fmt.percent(r['levels_rate'])}, capped at {fmt.percent(r['credit_cap'])}")
+    return months.sort("period", descending=True).select(
+        pl.col("period").map_elements(fmt.month, return_dtype=pl.String).alias("Month"),
+        pl.col("period").replace_strict({p: ", ".join(v) for p, v in owing.items()}, default="–",
+                                        return_dtype=pl.String).alias("Service levels owing"),
+        (pl.col("credit_rate") * 100).alias("Credit rate"),
+        pl.struct("credit_amount", "currency").map_elements(
+            lambda r: fmt.money(r["credit_amount"], r["currency"]) if r["credit_amount"] else "–",
+            return_dtype=pl.String).alias("Credit"),
+        pl.when(pl.col("provisional")).then(pl.lit("provisional")).otherwise(pl.lit("final")).alias("Status"),
+        pl.col("period").replace_strict({p: "; ".join(v) for p, v in notes.items()}, default="",
+                                        return_dtype=pl.String).alias("Notes"),
+    )

@@ -1,0 +1,48 @@
+"""The Data page's upload: keep the files, preview them, ingest them through the engine's own ingest."""
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+from slametrics.ingest import IngestSummary, ingest_files, read_table, rejects_of
+from slametrics.policy import Policy
+from ui import data
+
+
+def upload_dir() -> Path:
+    """Where uploads are kept between runs, one folder per database (so re-loading a file replaces its rejects)."""
+    digest = hashlib.sha1(str(data.db_path().resolve()).encode()).hexdigest()[:12]
+    folder = Path(tempfile.gettempdir()) / "slametrics-uploads" / digest
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def keep(name: str, content: bytes) -> Path:
+    """Store an uploaded file under its own name; the same name is the same input to the ingest."""
+    path = upload_dir() / Path(name).name
+    path.write_bytes(content)
+    return path
+
+
+def preview(path: Path, kind: str, rows: int = 20) -> pl.DataFrame:
+    """The first rows as read for the ingest (CSV as text), with the input's line numbers."""
+    return read_table(path, kind).head(rows).rename({"_line": "line"})
+
+
+def ingest(tickets: Path, events: Path | None, timezone: str,
+           policy: Policy | None) -> tuple[IngestSummary, pl.DataFrame]:
+    """Write through a short-lived read-write connection; returns the summary and this input's rejects."""
+    with data.writable() as con:
+        summary = ingest_files(con, tickets, events, timezone=timezone, policy=policy)
+        sources = [summary.source] + ([summary.events_source] if summary.events_source else [])
+        rejected = pl.concat([rejects_of(con, s) for s in sources], how="vertical_relaxed")
+    return summary, rejected
+
+
+def readable(lines: list[str]) -> list[str]:
+    """The ingest summary without the upload folder in front of file names."""
+    folder = str(upload_dir().resolve()) + "/"
+    return [line.replace(folder, "") for line in lines]

@@ -1,0 +1,144 @@
+"""The shared sidebar (contract, months, filters) and the view every page reads from it.
+
+Each sidebar widget is bound to a URL query parameter of the same name as its key
+(``?contract=acme&period=2026-01&period=2026-06&priority=P1``), so a link reproduces a view. The
+entry script draws the sidebar once per run; pages call ``current()`` for the same selection.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+import streamlit as st
+
+from slametrics.policy import Contract, Policy
+from ui import data
+from ui import format as fmt
+
+FILTERS = {"priority": "Priority", "team": "Team", "category": "Category", "channel": "Channel"}
+PLACEHOLDERS = {"priority": "All priorities", "team": "All teams", "category": "All categories",
+                "channel": "All channels"}
+DEFAULT_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class View:
+    """What the sidebar selects, with the clocks of the whole database as of ``as_of``."""
+
+    policy: Policy
+    clocks: pl.DataFrame
+    as_of: dt.datetime
+    contract: str
+    periods: tuple[str, ...]  # the chosen months, oldest first
+    all_periods: tuple[str, ...]  # every month the contract has clocks in
+    filters: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def terms(self) -> Contract:
+        return self.policy.contracts[self.contract]
+
+    @property
+    def zone(self) -> str:
+        return self.policy.calendars[self.terms.calendar].timezone
+
+    @property
+    def last_period(self) -> str | None:
+        return self.periods[-1] if self.periods else None
+
+    @property
+    def filtered(self) -> bool:
+        return any(self.filters.values())
+
+    def contract_clocks(self, all_months: bool = False, filtered: bool = False) -> pl.DataFrame:
+        """Clocks of the chosen contract (in the chosen months unless ``all_months``; filters if ``filtered``)."""
+        frame = self.clocks.filter(pl.col("contract") == self.contract)
+        if not all_months:
+            frame = frame.filter(pl.col("period").is_in(list(self.periods)))
+        if filtered:
+            for column, values in self.filters.items():
+                if values:
+                    frame = frame.filter(pl.col(column).is_in(values))
+        return frame
+
+    def scoped(self) -> pl.DataFrame:
+        """Clocks of the contract, months and filters chosen in the sidebar."""
+        return self.contract_clocks(filtered=True)
+
+    def filter_note(self) -> str:
+        """'Priority P1, P2 · Team Service Desk' or '' where nothing is filtered."""
+        return " · ".join(f"{FILTERS[k]} {', '.join(v)}" for k, v in self.filters.items() if v)
+
+
+def _repair(key: str, valid: list, multi: bool = False, pair: bool = False) -> None:
+    """Drop a remembered selection that the current options no longer hold (e.g. after a contract change)."""
+    if key not in st.session_state:
+        return
+    value = st.session_state[key]
+    if multi:
+        kept = [v for v in (value or []) if v in valid]
+        if kept != list(value or []):
+            st.session_state[key] = kept
+    elif pair:
+        if not (isinstance(value, (list, tuple)) and len(value) == 2 and all(v in valid for v in value)):
+            del st.session_state[key]
+    elif value not in valid:
+        del st.session_state[key]
+
+
+def sidebar(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> None:
+    """Draw the shared sidebar; its values live in ``st.session_state`` under the query-parameter names."""
+    side = st.sidebar
+    contracts = list(policy.contracts)
+    if not contracts:
+        side.info("The policy defines no contracts.")
+        return
+    _repair("contract", contracts)
+    contract = side.selectbox("Contract", contracts, key="contract", bind="query-params",
+                              format_func=lambda k: policy.contracts[k].name)
+    mine = clocks.filter(pl.col("contract") == contract)
+    periods = sorted(mine["period"].unique().to_list())
+    if periods:
+        default = (periods[-min(DEFAULT_MONTHS, len(periods))], periods[-1])
+        _repair("period", periods, pair=True)
+        if len(periods) > 1:
+            side.select_slider("Months", periods, value=default, key="period", bind="query-params",
+                               format_func=fmt.month)
+        else:
+            side.caption(f"Months: {fmt.month(periods[0])} (the only month with tickets)")
+    else:
+        side.caption("No tickets of this contract yet.")
+    side.markdown("**Filters**")
+    for column, label in FILTERS.items():
+        if column == "priority":
+            options = sorted({p for sl in policy.contracts[contract].service_levels.values() for p in sl.targets})
+        else:
+            options = sorted(mine[column].drop_nulls().unique().to_list())
+        _repair(column, options, multi=True)
+        side.multiselect(label, options, key=column, bind="query-params", placeholder=PLACEHOLDERS[column])
+    note, again = side.columns([2, 1], vertical_alignment="center")
+    note.caption(f"Figures as of {fmt.moment(as_of)}")
+    again.button("Refresh", icon=":material/refresh:", key="refresh_as_of", on_click=data.refresh_as_of,
+                 type="tertiary", help="Figures are evaluated as of the end of the last day the data records, or now "
+                                       "if that is earlier. Refresh to evaluate again.")
+
+
+def current(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> View:
+    """The view the sidebar selects (call after ``sidebar`` has been drawn in this run)."""
+    state = st.session_state
+    contract = state.get("contract") or next(iter(policy.contracts))
+    if contract not in policy.contracts:
+        contract = next(iter(policy.contracts))
+    mine = clocks.filter(pl.col("contract") == contract)
+    all_periods = tuple(sorted(mine["period"].unique().to_list()))
+    chosen = state.get("period")
+    if all_periods:
+        if not (isinstance(chosen, (list, tuple)) and len(chosen) == 2):
+            chosen = (all_periods[-min(DEFAULT_MONTHS, len(all_periods))], all_periods[-1])
+        first, last = sorted(chosen)
+        periods = tuple(p for p in all_periods if first <= p <= last)
+    else:
+        periods = ()
+    filters = {column: list(state.get(column) or []) for column in FILTERS}
+    return View(policy=policy, clocks=clocks, as_of=as_of, contract=contract, periods=periods,
+                all_periods=all_periods, filters=filters)
