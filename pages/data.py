@@ -54,16 +54,35 @@ else:
                 st.success("Every stored ticket is covered by a contract and a service level.")
 
 st.header("Load tickets")
-st.markdown("Tickets (and optionally status events) as **CSV** with a header row or **Parquet**, in the columns of "
-            "the ticket format: `ticket_id, client, priority, created_at` and optionally `first_response_at, "
-            "resolved_at, category, team, agent, channel, csat, reopened`; events `ticket_id, at, status`. "
-            "Loading a ticket that is already stored replaces it.")
-left, right = st.columns(2)
-tickets_file = left.file_uploader("Tickets", type=["csv", "parquet", "pq"], key="up_tickets")
-events_file = right.file_uploader("Status events (optional)", type=["csv", "parquet", "pq"], key="up_events")
+FORMATS = {"canonical": "Ticket format (canonical CSV or Parquet)", "servicenow": "ServiceNow incident audit export",
+           "eventlog": "Status-change log (process-mining shape) with a mapping", "zendesk": "Zendesk ticket export",
+           "jira": "Jira Service Management export", "freshdesk": "Freshdesk ticket export"}
+fmt_name = st.selectbox("What you are loading", list(FORMATS), format_func=FORMATS.get, key="up_format")
+mapping = client = client_column = None
+if fmt_name == "canonical":
+    st.markdown("Tickets (and optionally status events) as **CSV** with a header row or **Parquet**, in the columns of "
+                "the ticket format: `ticket_id, client, priority, created_at` and optionally `first_response_at, "
+                "resolved_at, category, team, agent, channel, csat, reopened`; events `ticket_id, at, status`. "
+                "Loading a ticket that is already stored replaces it.")
+    left, right = st.columns(2)
+    tickets_file = left.file_uploader("Tickets", type=["csv", "parquet", "pq"], key="up_tickets")
+    events_file = right.file_uploader("Status events (optional)", type=["csv", "parquet", "pq"], key="up_events")
+else:
+    st.markdown("The export is turned into tickets and status events by the rules in `docs/imports.md`, then loaded "
+                "exactly like the ticket format: rows it cannot use are kept with their line and reason.")
+    tickets_file = st.file_uploader("Export file", type=["csv", "gz", "parquet"], key="up_export")
+    events_file = None
+    left, right = st.columns(2)
+    if fmt_name != "servicenow":
+        kind = "eventlog" if fmt_name == "eventlog" else "tickets"
+        names = upload.shipped_mappings(kind)
+        default = names.index(fmt_name) if fmt_name in names else 0
+        mapping = left.selectbox("Column mapping (config/mappings/)", names, index=default, key="up_mapping") if names else None
+    client = right.text_input("Client of every ticket (where the export has no client column)", key="up_client") or None
+    client_column = right.text_input("...or the column that names the client", key="up_client_column") or None
 zone = st.selectbox("Time zone of timestamps written without an offset", ["UTC", "Europe/Berlin", "Europe/London",
-                    "America/New_York", "America/Chicago", "America/Los_Angeles", "Australia/Sydney", "Asia/Tokyo"],
-                    key="up_zone")
+                    "Europe/Rome", "America/New_York", "America/Chicago", "America/Los_Angeles", "Australia/Sydney",
+                    "Asia/Tokyo"], key="up_zone")
 
 if tickets_file is not None:
     with app.guard():
@@ -76,8 +95,9 @@ if tickets_file is not None:
             st.dataframe(upload.preview(events_path, "events"), hide_index=True, width="stretch")
     if st.button("Load into the database", type="primary", icon=":material/upload:", key="up_load"):
         with st.spinner("Loading ..."), app.guard():
-            summary, rejected = upload.ingest(tickets_path, events_path, zone, policy)
-        st.session_state["up_result"] = (tickets_file.name, upload.readable(summary.lines()), rejected)
+            lines, rejected = upload.ingest(tickets_path, events_path, zone, policy, fmt=fmt_name, mapping=mapping,
+                                            client=client, client_column=client_column)
+        st.session_state["up_result"] = (tickets_file.name, upload.readable(lines), rejected)
         st.rerun()  # draw "what the database holds" again from the new data
 
 if "up_result" in st.session_state:

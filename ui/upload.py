@@ -32,14 +32,43 @@ def preview(path: Path, kind: str, rows: int = 20) -> pl.DataFrame:
     return read_table(path, kind).head(rows).rename({"_line": "line"})
 
 
-def ingest(tickets: Path, events: Path | None, timezone: str,
-           policy: Policy | None) -> tuple[IngestSummary, pl.DataFrame]:
-    """Write through a short-lived read-write connection; returns the summary and this input's rejects."""
+def shipped_mappings(kind: str) -> list[str]:
+    """Names of the mappings in config/mappings/ of a kind ('eventlog' or 'tickets'), for the format's choice."""
+    import yaml
+
+    from slametrics.imports import MAPPINGS_DIR, _REPO_MAPPINGS
+
+    folder = MAPPINGS_DIR if MAPPINGS_DIR.exists() else _REPO_MAPPINGS
+    names = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            if (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("kind") == kind:
+                names.append(path.stem)
+        except (OSError, yaml.YAMLError):
+            continue  # a broken mapping is reported when chosen, not here
+    return names
+
+
+def ingest(tickets: Path, events: Path | None, timezone: str, policy: Policy | None, *, fmt: str = "canonical",
+           mapping: str | Path | None = None, client: str | None = None,
+           client_column: str | None = None) -> tuple[list[str], pl.DataFrame]:
+    """Write through a short-lived read-write connection: the summary's lines and this input's rejects.
+
+    ``fmt`` other than canonical goes through the same converters as ``ingest --format``.
+    """
     with data.writable() as con:
-        summary = ingest_files(con, tickets, events, timezone=timezone, policy=policy)
+        if fmt == "canonical":
+            summary = ingest_files(con, tickets, events, timezone=timezone, policy=policy)
+            lines = summary.lines()
+        else:
+            from slametrics.imports import import_export
+
+            result = import_export(con, fmt, tickets, mapping=mapping, client=client, client_column=client_column,
+                                   timezone=timezone, policy=policy)
+            summary, lines = result.ingest, result.lines()
         sources = [summary.source] + ([summary.events_source] if summary.events_source else [])
         rejected = pl.concat([rejects_of(con, s) for s in sources], how="vertical_relaxed")
-    return summary, rejected
+    return lines, rejected
 
 
 def readable(lines: list[str]) -> list[str]:

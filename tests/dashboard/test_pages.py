@@ -150,3 +150,21 @@ def test_a_selection_without_tickets_says_so_instead_of_drawing_empty_axes(app_e
         assert at.info, "an empty selection should be explained"
     for chart in figures(at):
         assert any(trace.get("x") or trace.get("z") for trace in chart["data"]), chart["layout"]["title"]["text"]
+
+
+def test_data_page_imports_a_servicenow_export_like_the_command_line(app_env, tmp_path, monkeypatch):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(app_env[0], copy)
+    monkeypatch.setenv("SLA_DB", str(copy))
+    export = Path(__file__).resolve().parents[1] / "fixtures" / "imports" / "servicenow_incidents.csv"
+    at = open_page("data")
+    at.selectbox(key="up_format").set_value("servicenow").run()
+    at.text_input(key="up_client").input("Acme").run()
+    at.file_uploader(key="up_export").set_value(("incidents.csv", export.read_bytes(), "text/csv")).run()
+    at.button(key="up_load").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = "\n".join(w.value for w in at.warning)
+    # the same summary the command line prints for this fixture (tests/test_imports_servicenow.py)
+    assert "29 rows, 7 incidents" in shown and "rejected: 1 incident_state is not a state" in shown
+    stored = int(shown.split("tickets: 7 read, ")[1].split(" stored")[0])
+    assert metric(at, "Tickets").value == f"{83 + stored:,}"
