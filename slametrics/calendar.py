@@ -15,6 +15,8 @@ at or before ``t``; and business time in ``[a, b)`` is ``F(b) - F(a)``.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -98,3 +100,107 @@ def business_seconds(cal: Calendar, start: dt.datetime, end: dt.datetime) -> int
     first = (start.astimezone(ZoneInfo(cal.timezone)).date()) - dt.timedelta(days=1)
     last = (end.astimezone(ZoneInfo(cal.timezone)).date()) + dt.timedelta(days=1)
     return sum(max(0, min(e, b) - max(s, a)) for s, e in working_intervals(cal, first, last))
+
+
+# --- look-up tables for whole columns -------------------------------------------------------------
+
+_FAR = 2**62
+#: bucket widths tried, widest first: each must hold at most one start of a working interval
+_WIDTHS = (86400, 43200, 21600, 10800, 7200, 3600, 1800, 900, 600, 300, 120, 60, 30, 20, 10, 5, 2, 1)
+
+
+def _utc_midnight(day: dt.date) -> int:
+    return int(dt.datetime.combine(day, dt.time(), dt.timezone.utc).timestamp())
+
+
+@dataclass(frozen=True, eq=False)
+class BusinessTime:
+    """Business seconds before any instant of ``[origin, end)`` of one calendar, in a few array reads.
+
+    The span is cut into buckets of ``width`` seconds so narrow that each holds at most one start of
+    a working interval. Per bucket the table keeps the interval in force at the bucket's start (k0)
+    and the one starting inside it (k1, if any), each as ``F(t) = min(t + a, b)``: ``a`` is the
+    cumulative business time before the interval less its start, ``b`` the cumulative time at its
+    end. Intervals are disjoint and sorted, so ``F(t) = max(min(t + a0, b0), min(t + a1, b1))``
+    (k1 contributes nothing before it starts), with no branch and no search per instant.
+    """
+
+    origin: int
+    end: int
+    width: int
+    a0: np.ndarray
+    b0: np.ndarray
+    a1: np.ndarray
+    b1: np.ndarray
+
+    def before(self, t: np.ndarray) -> np.ndarray:
+        """F(t): business seconds in [origin, t) plus those before origin, for epoch seconds ``t`` (Int64)."""
+        k = (t - self.origin) // self.width
+        return np.maximum(np.minimum(t + np.take(self.a0, k), np.take(self.b0, k)),
+                          np.minimum(t + np.take(self.a1, k), np.take(self.b1, k)))
+
+
+@lru_cache(maxsize=64)
+def business_time(cal: Calendar, first: dt.date, last: dt.date) -> BusinessTime:
+    """The look-up table of ``cal`` for instants from UTC midnight of ``first`` to the end of ``last``.
+
+    >>> # mon-fri 08:00-18:00 UTC: F(Mon 09:00) - F(Mon 08:30) = 1800; F(Sat 12:00) - F(Fri 17:00) = 3600
+    """
+    origin, end = _utc_midnight(first), _utc_midnight(last) + 86400
+    spans = working_intervals(cal, first - dt.timedelta(days=2), last + dt.timedelta(days=2))
+    starts = np.array([-_FAR] + [s for s, _ in spans], dtype=np.int64)  # a sentinel: every instant has an interval
+    ends = np.array([-_FAR] + [e for _, e in spans], dtype=np.int64)
+    cum = np.concatenate([[0], np.cumsum(ends - starts)[:-1]]).astype(np.int64)
+    inside = starts[(starts >= origin) & (starts < end)]
+    width = next(w for w in _WIDTHS if len(inside) < 2 or bool(np.all(np.diff((inside - origin) // w) > 0)))
+    bucket = origin + np.arange((end - origin) // width + 1, dtype=np.int64) * width
+    k0 = np.searchsorted(starts, bucket, side="right") - 1
+    k1 = np.minimum(k0 + 1, len(starts) - 1)
+    has1 = (k0 + 1 < len(starts)) & (starts[k1] < bucket + width)
+    return BusinessTime(
+        origin=origin, end=end, width=width,
+        a0=cum[k0] - starts[k0], b0=cum[k0] + ends[k0] - starts[k0],
+        a1=np.where(has1, cum[k1] - starts[k1], -_FAR), b1=np.where(has1, cum[k1] + ends[k1] - starts[k1], -_FAR),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Months:
+    """The local calendar month of any instant of ``[origin, end)`` in one time zone, per UTC day.
+
+    A UTC day holds at most one local month start (``switch``): before it the month is ``before``,
+    from it ``after``. Months are numbered ``(year - 1970) * 12 + month - 1``.
+    """
+
+    origin: int
+    end: int
+    switch: np.ndarray
+    month_before: np.ndarray
+    month_after: np.ndarray
+
+    def of(self, t: np.ndarray) -> np.ndarray:
+        k = (t - self.origin) // 86400
+        return np.where(t >= np.take(self.switch, k), np.take(self.month_after, k), np.take(self.month_before, k))
+
+
+@lru_cache(maxsize=64)
+def local_months(timezone: str, first: dt.date, last: dt.date) -> Months:
+    """The month table of ``timezone`` for instants from UTC midnight of ``first`` to the end of ``last``."""
+    tz = ZoneInfo(timezone)
+    origin, end = _utc_midnight(first), _utc_midnight(last) + 86400
+    month = (first.year - 1970) * 12 + first.month - 1 - 2
+    starts, numbers = [], []
+    while not starts or starts[-1] <= end + 86400:
+        starts.append(local_to_epoch(dt.date(1970 + month // 12, month % 12 + 1, 1), 0, tz))
+        numbers.append(month)
+        month += 1
+    s, n = np.array(starts, dtype=np.int64), np.array(numbers, dtype=np.int32)
+    day = origin + np.arange((end - origin) // 86400 + 1, dtype=np.int64) * 86400
+    k0 = np.searchsorted(s, day, side="right") - 1
+    switch = np.where(s[k0 + 1] < day + 86400, s[k0 + 1], _FAR)
+    return Months(origin=origin, end=end, switch=switch, month_before=n[k0], month_after=n[k0 + 1])
+
+
+def month_label(number: int) -> str:
+    """12 * (2026 - 1970) + 2 -> '2026-03'."""
+    return f"{1970 + number // 12:04d}-{number % 12 + 1:02d}"

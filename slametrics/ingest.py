@@ -76,15 +76,37 @@ def read_table(path: str | Path, kind: str) -> pl.DataFrame:
     return frame.with_row_index("_line", offset=first_line).with_columns(pl.col("_line").cast(pl.Int64))
 
 
+def _header(path: str | Path) -> list[str] | None:
+    """The column names of a file as ``read_table`` reads them (None where it cannot be read: it says why later)."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            names = list(pl.read_parquet_schema(path))
+        else:
+            names = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", n_rows=0, raise_if_empty=False).columns
+    except (pl.exceptions.PolarsError, OSError, ValueError):
+        return None
+    return [c.lstrip("\ufeff").strip() for c in names]
+
+
 def ingest_files(con: duckdb.DuckDBPyConnection, tickets_path: str | Path, events_path: str | Path | None = None, *,
                  timezone: str = "UTC", policy: Policy | None = None, progress: Progress | None = None) -> IngestSummary:
     """Ingest a tickets file and optionally an events file (CSV or Parquet)."""
     _check_zone(timezone)
-    tickets = read_table(tickets_path, "tickets")
-    events = read_table(events_path, "events") if events_path is not None else None
-    return ingest_frames(con, tickets, events, source=str(Path(tickets_path).resolve()),
-                         events_source=None if events_path is None else str(Path(events_path).resolve()),
-                         timezone=timezone, policy=policy, progress=progress)
+    for path, kind in ((tickets_path, "tickets"), (events_path, "events")):
+        if path is not None and not Path(path).exists():
+            raise DataError(f"{path}: no such {kind} file")
+    for path, required in ((tickets_path, TICKET_REQUIRED), (events_path, EVENT_REQUIRED)):
+        names = None if path is None else _header(path)
+        if names is not None:  # a missing column is refused before anything is checked
+            _require(pl.DataFrame(schema=dict.fromkeys(names, pl.String)), required, str(Path(path).resolve()))
+    # Each file is read when it is checked and its text dropped once checked: at 10M tickets the text
+    # of both files at once would double the memory an ingest needs.
+    return _ingest(con, lambda: read_table(tickets_path, "tickets"),
+                   None if events_path is None else (lambda: read_table(events_path, "events")),
+                   source=str(Path(tickets_path).resolve()),
+                   events_source=None if events_path is None else str(Path(events_path).resolve()),
+                   timezone=timezone, policy=policy, progress=progress)
 
 
 def ingest_frames(con: duckdb.DuckDBPyConnection, tickets: pl.DataFrame, events: pl.DataFrame | None = None, *,
@@ -92,29 +114,47 @@ def ingest_frames(con: duckdb.DuckDBPyConnection, tickets: pl.DataFrame, events:
                   policy: Policy | None = None, progress: Progress | None = None) -> IngestSummary:
     """Validate canonical frames and store them in one transaction (see module doc)."""
     _check_zone(timezone)
+    _require(tickets, TICKET_REQUIRED, source)  # a missing column is refused before anything is checked
+    if events is not None:
+        _require(events, EVENT_REQUIRED, events_source or f"{source} (events)")
+    return _ingest(con, lambda: tickets, None if events is None else (lambda: events), source=source,
+                   events_source=events_source, timezone=timezone, policy=policy, progress=progress)
+
+
+def _ingest(con: duckdb.DuckDBPyConnection, read_tickets: Callable[[], pl.DataFrame],
+            read_events: Callable[[], pl.DataFrame] | None, *, source: str, events_source: str | None,
+            timezone: str, policy: Policy | None, progress: Progress | None) -> IngestSummary:
     report = progress or (lambda phase, fraction: None)
-    events_source = events_source or (f"{source} (events)" if events is not None else None)
+    events_source = events_source or (f"{source} (events)" if read_events is not None else None)
+    tickets = read_tickets()
     _require(tickets, TICKET_REQUIRED, source)
     tickets = _numbered(tickets)
-    if events is not None:
-        _require(events, EVENT_REQUIRED, events_source)
-        events = _numbered(events)
     report("checking tickets", 0.1)
     good, bad = validate_tickets(tickets, timezone)
     summary = IngestSummary(source=source, rows_read=tickets.height, stored=good.height,
                             rejected=_count_reasons(bad))
+    del tickets
     ev_good = ev_bad = None
-    if events is not None:
+    if read_events is not None:
+        events = read_events()
+        _require(events, EVENT_REQUIRED, events_source)
+        events = _numbered(events)
         report("checking events", 0.4)
         ev_good, ev_bad = validate_events(con, events, timezone, good, bad)
         summary.events_source, summary.events_read = events_source, events.height
         summary.events_stored, summary.events_rejected = ev_good.height, _count_reasons(ev_bad)
+        del events
     report("writing", 0.6)
     _store(con, good, bad, ev_good, ev_bad, summary)
     if policy is not None:
         summary.uncovered = uncovered_counts(con, policy)
     report("done", 1.0)
     return summary
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
+    """Let SQL read ``frame`` as ``name`` without a copy (Arrow string views; the default converts every string)."""
+    con.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
 
 
 def _numbered(frame: pl.DataFrame) -> pl.DataFrame:
@@ -125,9 +165,9 @@ def _numbered(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _check_zone(timezone: str) -> None:
-    from slametrics.policy import _known_zone
+    from slametrics.policy_check import known_zone
 
-    if not _known_zone(timezone):
+    if not known_zone(timezone):
         raise DataError(f"--timezone: {timezone!r} is not a known time zone; use an IANA name such as Europe/Berlin or UTC")
 
 
@@ -145,8 +185,26 @@ def _text(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.when(col == "").then(None).otherwise(col).alias(name)
 
 
-def _reason(condition: pl.Expr, message: str) -> pl.Expr:
-    return pl.when(condition).then(pl.lit(message)).otherwise(None)
+Check = tuple[pl.Expr, pl.Expr]  # (the row fails, the reason text where it does)
+
+
+def _reason(condition: pl.Expr, message: str) -> Check:
+    return condition.fill_null(False), pl.when(condition).then(pl.lit(message)).otherwise(None)
+
+
+def _problem() -> Check:
+    """An import converter's own explanation of a row (``_problem``), where it gave one."""
+    return pl.col("_problem").is_not_null(), pl.col("_problem")
+
+
+def _split(frame: pl.DataFrame, work: pl.DataFrame, checks: list[Check], kind: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(rows passing every check, rejects): reasons are spelled out for failing rows only.
+
+    Checks must be row by row (a window such as a duplicate count is a column of ``work`` already).
+    """
+    failing = work.select(pl.any_horizontal([c for c, _ in checks]))[:, 0]
+    failed = work.filter(failing).with_columns(_reasons=pl.concat_list([m for _, m in checks]).list.drop_nulls())
+    return work.filter(~failing), _rejects(frame.filter(failing), failed, kind)
 
 
 def validate_tickets(frame: pl.DataFrame, timezone: str) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -167,9 +225,9 @@ def validate_tickets(frame: pl.DataFrame, timezone: str) -> tuple[pl.DataFrame, 
         **_number(frame, "csat", pl.Float64), **_number(frame, "reopened", pl.Int64),
         **_boolean(frame, "source_sla_met"),
     )
-    dup = pl.col("ticket_id").is_not_null() & (pl.len().over("ticket_id") > 1)
-    reasons = [
-        pl.col("_problem"),  # an import converter's own explanation comes first
+    work = work.with_columns(_dup=pl.col("ticket_id").is_not_null() & pl.col("ticket_id").is_duplicated())
+    checks = [
+        _problem(),  # an import converter's own explanation comes first
         *[_reason(pl.col(c).is_null() & ~pl.col(f"_bad_{c}") if c in TICKET_TIMES else pl.col(c).is_null(),
                   f"required column {c} is empty") for c in TICKET_REQUIRED],
         *[_reason(pl.col(f"_bad_{c}"), f"{c} is not a timestamp (ISO 8601, e.g. 2026-03-01T09:30:00Z)") for c in TICKET_TIMES],
@@ -179,14 +237,12 @@ def validate_tickets(frame: pl.DataFrame, timezone: str) -> tuple[pl.DataFrame, 
         _reason(pl.col("first_response_at") < pl.col("created_at"), "first_response_at is earlier than created_at"),
         _reason(pl.col("resolved_at") < pl.col("created_at"), "resolved_at is earlier than created_at"),
         _reason((pl.col("csat") < 1) | (pl.col("csat") > 5), "csat is outside 1..5"),
-        _reason(dup, "ticket_id appears more than once in this input (every copy rejected)"),
+        _reason(pl.col("_dup"), "ticket_id appears more than once in this input (every copy rejected)"),
     ]
-    work = work.with_columns(_reasons=pl.concat_list(reasons).list.drop_nulls())
     keep = ["ticket_id", "client", "priority", *TICKET_TIMES, "category", "team", "agent", "channel", "csat",
             "reopened", "source_sla_met"]
-    good = work.filter(pl.col("_reasons").list.len() == 0).select(keep)
-    bad = _rejects(frame, work, "tickets")
-    return good, bad
+    good, bad = _split(frame, work, checks, "tickets")
+    return good.select(keep), bad
 
 
 def _number(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> dict[str, pl.Expr]:
@@ -213,16 +269,17 @@ def _boolean(frame: pl.DataFrame, name: str) -> dict[str, pl.Expr]:
     return {name: value, f"_bad_{name}": text.is_not_null() & value.is_null()}
 
 
-def _rejects(frame: pl.DataFrame, work: pl.DataFrame, kind: str) -> pl.DataFrame:
-    """Rejected rows: line, ticket_id, reason (all reasons, '; '), and the row as it was read (JSON)."""
-    mask = work["_reasons"].list.len() > 0
-    raw = frame.filter(mask)
+def _rejects(raw: pl.DataFrame, failed: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """Rejected rows: line, ticket_id, reason (all reasons, '; '), and the row as it was read (JSON).
+
+    ``raw`` holds the failing rows as read, ``failed`` the same rows checked, with ``_reasons``.
+    """
     raw_json = raw.drop("_line").select(pl.struct(pl.all().cast(pl.String)).struct.json_encode().alias("row_json"))
     return pl.DataFrame({
         "kind": pl.Series([kind] * raw.height, dtype=pl.String),
         "line": raw["_line"],
-        "ticket_id": work.filter(mask)["ticket_id"],
-        "reason": work.filter(mask)["_reasons"].list.join("; "),
+        "ticket_id": failed["ticket_id"],
+        "reason": failed["_reasons"].list.join("; "),
         "row_json": raw_json["row_json"],
     })
 
@@ -235,29 +292,29 @@ def validate_events(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, timezon
     work = frame.select(pl.col("_line"), seq.cast(pl.Int64).alias("_seq"), _text(frame, "ticket_id"), _text(frame, "status"),
                         _text(frame, "_problem"),
                         _text(frame, "at").alias("_raw_at"), event_at=at, _bad_at=bad_at)
-    con.register("event_ticket_ids", work.select(pl.col("ticket_id").drop_nulls().unique()))
-    try:
-        stored = con.sql("SELECT t.ticket_id FROM tickets t SEMI JOIN event_ticket_ids e USING (ticket_id)").pl()["ticket_id"]
-    finally:
-        con.unregister("event_ticket_ids")
+    stored = pl.Series("ticket_id", [], dtype=pl.String)
+    if one(con, "SELECT count(*) FROM tickets")[0]:  # events may refer to tickets of an earlier ingest
+        _register(con, "event_ticket_ids", work.select(pl.col("ticket_id").drop_nulls().unique()))
+        try:
+            stored = con.sql("SELECT t.ticket_id FROM tickets t SEMI JOIN event_ticket_ids e USING (ticket_id)").pl()["ticket_id"]
+        finally:
+            con.unregister("event_ticket_ids")
     rejected_ids = bad_tickets["ticket_id"].drop_nulls()
-    accepted = good_tickets["ticket_id"]
-    known = pl.concat([accepted, stored.cast(pl.String)]).unique()
-    reasons = [
-        pl.col("_problem"),
+    work = work.with_columns(_accepted=pl.col("ticket_id").is_in(good_tickets["ticket_id"].implode()),
+                             _rejected=pl.col("ticket_id").is_in(rejected_ids.implode()),
+                             _stored=pl.col("ticket_id").is_in(stored.cast(pl.String).implode()))
+    checks = [
+        _problem(),
         _reason(pl.col("ticket_id").is_null(), "required column ticket_id is empty"),
         _reason(pl.col("_raw_at").is_null(), "required column at is empty"),
         _reason(pl.col("status").is_null(), "required column status is empty"),
         _reason(pl.col("_bad_at"), "at is not a timestamp (ISO 8601, e.g. 2026-03-01T09:30:00Z)"),
-        _reason(pl.col("ticket_id").is_in(rejected_ids.implode()) & ~pl.col("ticket_id").is_in(accepted.implode()),
-                "its ticket was rejected in this input"),
-        _reason(pl.col("ticket_id").is_not_null() & ~pl.col("ticket_id").is_in(known.implode())
-                & ~pl.col("ticket_id").is_in(rejected_ids.implode()), "unknown ticket_id (not in this input nor stored)"),
+        _reason(pl.col("_rejected") & ~pl.col("_accepted"), "its ticket was rejected in this input"),
+        _reason(pl.col("ticket_id").is_not_null() & ~(pl.col("_accepted") | pl.col("_stored")) & ~pl.col("_rejected"),
+                "unknown ticket_id (not in this input nor stored)"),
     ]
-    work = work.with_columns(_reasons=pl.concat_list(reasons).list.drop_nulls())
-    good = work.filter(pl.col("_reasons").list.len() == 0).select(
-        "ticket_id", pl.col("_seq").cast(pl.Int32).alias("seq"), "event_at", "status")
-    return good, _rejects(frame, work, "events")
+    good, bad = _split(frame, work, checks, "events")
+    return good.select("ticket_id", pl.col("_seq").cast(pl.Int32).alias("seq"), "event_at", "status"), bad
 
 
 def _count_reasons(bad: pl.DataFrame) -> dict[str, int]:
@@ -269,22 +326,34 @@ def _count_reasons(bad: pl.DataFrame) -> dict[str, int]:
 
 def _store(con: duckdb.DuckDBPyConnection, good: pl.DataFrame, bad: pl.DataFrame, ev_good: pl.DataFrame | None,
            ev_bad: pl.DataFrame | None, summary: IngestSummary) -> None:
-    """Write everything in one transaction: all of it lands, or none of it."""
+    """Write everything in one transaction: all of it lands, or none of it.
+
+    Each ticket is numbered (``tkey``, kept across re-ingests), and the status spans of every ticket
+    this input touches (its tickets, and the stored tickets it carries events for) are derived again.
+    """
     rejects = [bad.with_columns(source=pl.lit(summary.source))]
     if ev_bad is not None:
         rejects.append(ev_bad.with_columns(source=pl.lit(summary.events_source)))
-    frames = {"new_tickets": good.with_columns(source=pl.lit(summary.source)),
-              "new_rejects": pl.concat(rejects, how="vertical_relaxed")}
+    touched = [good.select("ticket_id")] + ([ev_good.select("ticket_id")] if ev_good is not None else [])
+    frames = {"new_rejects": pl.concat(rejects, how="vertical_relaxed"),
+              "span_tickets": pl.concat(touched).unique()}
     if ev_good is not None:
         frames["new_events"] = ev_good
     for name, frame in frames.items():
-        con.register(name, frame)
+        _register(con, name, frame)
     sources = [summary.source] + ([summary.events_source] if summary.events_source else [])
     con.execute("BEGIN TRANSACTION")
     try:
+        stored, top = one(con, "SELECT count(*), coalesce(max(tkey), 0) FROM tickets")
+        frames["new_tickets"] = _numbered_keys(con, good.with_columns(source=pl.lit(summary.source)), stored > 0, top)
+        _register(con, "new_tickets", frames["new_tickets"])
+        if stored:  # the spans of every ticket this input touches are derived again
+            con.execute("DELETE FROM status_spans WHERE tkey IN "
+                        "(SELECT t.tkey FROM tickets t SEMI JOIN span_tickets s ON s.ticket_id = t.ticket_id)")
         con.execute(statement("store_tickets"))
         if ev_good is not None:
             con.execute(statement("store_events"))
+        con.execute(statement("store_spans"), {"all": not stored})
         con.execute("DELETE FROM rejects WHERE list_contains($sources, source)", {"sources": sources})
         con.execute("INSERT INTO rejects BY NAME SELECT source, kind, line, ticket_id, reason, row_json FROM new_rejects")
         con.execute("INSERT INTO ingests VALUES ($source, now(), $read, $stored, $rejected, $eread, $estored, $erejected)",
@@ -298,6 +367,18 @@ def _store(con: duckdb.DuckDBPyConnection, good: pl.DataFrame, bad: pl.DataFrame
     finally:
         for name in frames:
             con.unregister(name)
+
+
+def _numbered_keys(con: duckdb.DuckDBPyConnection, tickets: pl.DataFrame, stored: bool, top: int) -> pl.DataFrame:
+    """``tickets`` with ``tkey``: a stored ticket keeps its number (the same ingest twice changes nothing),
+    a new one gets the next free number."""
+    if stored:
+        keys = con.sql("SELECT t.ticket_id, t.tkey FROM tickets t SEMI JOIN span_tickets s ON s.ticket_id = t.ticket_id").pl()
+        tickets = tickets.join(keys, on="ticket_id", how="left", maintain_order="left")
+    else:
+        tickets = tickets.with_columns(tkey=pl.lit(None, pl.Int64))
+    new = pl.col("tkey").is_null()
+    return tickets.with_columns(tkey=pl.when(new).then(top + new.cum_sum().cast(pl.Int64)).otherwise(pl.col("tkey")))
 
 
 def uncovered_counts(con: duckdb.DuckDBPyConnection, policy: Policy) -> dict[str, int]:

@@ -98,3 +98,29 @@ def test_a_file_that_is_not_a_table_is_refused_with_its_name(tmp_path):
     (tmp_path / "bad.parquet").write_bytes(b"not parquet at all")
     with pytest.raises(DataError, match="bad.parquet: cannot read as Parquet"):
         ingest_files(connect(":memory:"), tmp_path / "bad.parquet")
+
+
+def test_reingesting_a_ticket_with_a_new_creation_time_moves_its_pauses_with_it(files, tmp_path):
+    from slametrics.clock import evaluate_clocks
+    from slametrics.policy import parse_policy
+
+    policy = parse_policy("""
+calendars: {utc: {timezone: UTC, hours: always}}
+contracts:
+  acme:
+    clients: [Acme]
+    calendar: utc
+    pause_statuses: [pending_customer]
+    service_levels: {resolution: {metric: resolution, targets: {P2: 8h}, objective: 0.9}}
+""")
+    con = connect(":memory:")
+    ingest_files(con, files / "t.csv", files / "e.csv")
+    as_of = "2026-03-02T14:00:00Z"
+    # A2: created 10:00, pending_customer 10:30-12:00 -> 4h open, 1h30m paused
+    first = evaluate_clocks(con, policy, as_of).row(by_predicate=pl.col("ticket_id") == "A2", named=True)
+    assert (first["elapsed_seconds"], first["paused_seconds"]) == (4 * 3600 - 5400, 5400)
+    # created again at 11:00 without events: the pause before creation now starts at creation (11:00-12:00)
+    (tmp_path / "t4.csv").write_text("ticket_id,client,priority,created_at\nA2,Acme,P2,2026-03-02T11:00:00Z\n")
+    ingest_files(con, tmp_path / "t4.csv")
+    again = evaluate_clocks(con, policy, as_of).row(by_predicate=pl.col("ticket_id") == "A2", named=True)
+    assert (again["elapsed_seconds"], again["paused_seconds"]) == (3 * 3600 - 3600, 3600)

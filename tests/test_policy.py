@@ -74,7 +74,7 @@ def test_durations_print_back_in_policy_notation():
     (("objective: 0.95", "objective: 95"),
      "p.yaml: contracts.acme.service_levels.p1_response.objective: 95: must be a share from 0 to 1"),
     (("credit_cap: 0.15", "credit_cap: 1.5"),
-     "p.yaml: contracts.acme.credit_cap: Decimal('1.5'): must be a share from 0 to 1"),
+     "p.yaml: contracts.acme.credit_cap: 1.5: must be a share from 0 to 1"),
     (("calendar: always", "calendar: allways"),
      "p.yaml: contracts.acme.service_levels.p1_response.calendar: 'allways': unknown calendar; defined calendars: always, berlin"),
     (("metric: resolution", "metric: resolve"),

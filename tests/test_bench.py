@@ -1,0 +1,37 @@
+"""The benchmark keeps working: a small run writes every figure, each sane. No timing is asserted."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SECONDS = ("ingest_s", "clocks_s", "compliance_s", "credits_s", "whatif_s", "scan_floor_s", "peer_s_per_1k")
+
+
+def test_a_small_benchmark_run_writes_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "tmp.json"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--tickets", "5000", "--runs", "1", "--out", str(out),
+         "--workdir", str(tmp_path / "work"), "--quiet"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads(out.read_text())
+    for key in (*SECONDS, "clocks_vs_scan", "peer_vs_engine", "peak_rss_mb", "page_s"):
+        assert key in figures, f"{key} missing from the benchmark's JSON"
+    assert figures["tickets"] == 5000 and figures["events"] > 5000  # about 1.5 events a ticket
+    assert figures["clocks"] > figures["tickets"]  # most tickets have a response and a resolution clock
+    for key in SECONDS:
+        assert 0 < figures[key] < 600, (key, figures[key])
+    ratio = figures["clocks_s"] / figures["scan_floor_s"]
+    assert abs(figures["clocks_vs_scan"] - ratio) <= 0.01 * ratio
+    assert figures["peer_vs_engine"] > 1  # a row-by-row script is slower than whole columns, at any size
+    assert 50 < figures["peak_rss_mb"] < 8000
+    assert figures["whatif_checked"] is True  # the fast what-if path gave exactly the slow path's frames
+    assert figures["page_s"], "no dashboard page was measured"
+    for page, seconds in figures["page_s"].items():
+        assert seconds is not None and seconds > 0, (page, figures["page_errors"].get(page))
+    assert set(figures["checks"]) >= {"clocks_vs_scan", "whatif_s", "ingest_s"}
+    assert "clocks_vs_scan" in result.stdout  # the table is printed
