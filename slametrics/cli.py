@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 from slametrics.errors import SlaError
@@ -158,25 +160,44 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exact_shares(frame, policy):
+    """compliance from met/assessed and objective from the policy, as exact text (SLA_SPEC §6)."""
+    import polars as pl
+
+    from slametrics.output import exact_share
+
+    objectives = {(k, n): sl.objective for k, c in policy.contracts.items() for n, sl in c.service_levels.items()}
+    text = [(exact_share(Fraction(met, assessed)) if met is not None and assessed else "",
+             exact_share(objectives[(contract, level)]) if (contract, level) in objectives else "")
+            for met, assessed, contract, level in frame.select("met", "assessed", "contract", "service_level").iter_rows()]
+    return frame.with_columns(compliance=pl.Series([c for c, _ in text], dtype=pl.String),
+                              objective=pl.Series([o for _, o in text], dtype=pl.String))
+
+
 def _compliance(args: argparse.Namespace) -> int:
     from slametrics.compliance import KEYS, check_by, compliance
     from slametrics.output import write_csv
 
     by = check_by([c.strip() for c in args.by.split(",") if c.strip()])
     policy, clocks = _computed(args)
-    frame = compliance(clocks, policy, by)
+    frame = _exact_shares(compliance(clocks, policy, by), policy)
     keys = KEYS + [c for c in by if c not in KEYS]
     write_csv(frame, keys + ["met", "breached", "pending", "assessed", "compliance", "objective", "status", "provisional"], args.out)
     return 0
 
 
 def _credits(args: argparse.Namespace) -> int:
+    import polars as pl
+
     from slametrics.compliance import compliance
-    from slametrics.credits import CREDIT_SCHEMA, credits
-    from slametrics.output import write_csv
+    from slametrics.credits import CREDIT_COLUMNS, credits
+    from slametrics.output import exact_share, write_csv
 
     policy, clocks = _computed(args)
-    write_csv(credits(compliance(clocks, policy), policy), list(CREDIT_SCHEMA), args.out)
+    frame = _exact_shares(credits(compliance(clocks, policy), policy), policy)
+    frame = frame.with_columns(
+        credit_rate=pl.col("credit_rate_exact").map_elements(lambda d: exact_share(Decimal(d)), return_dtype=pl.String))
+    write_csv(frame, CREDIT_COLUMNS, args.out)
     return 0
 
 

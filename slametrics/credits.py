@@ -16,7 +16,10 @@ from slametrics.policy import Policy, ServiceLevel
 CENT = Decimal("0.01")
 CREDIT_SCHEMA = {"period": pl.String, "contract": pl.String, "service_level": pl.String, "assessed": pl.Int64,
                  "compliance": pl.Float64, "objective": pl.Float64, "credit_rate": pl.Float64,
-                 "credit_amount": pl.Float64, "currency": pl.String, "provisional": pl.Boolean}
+                 "credit_amount": pl.Float64, "currency": pl.String, "provisional": pl.Boolean,
+                 "met": pl.Int64, "credit_rate_exact": pl.String}
+#: the columns of ``python -m slametrics credits`` (SLA_SPEC §6)
+CREDIT_COLUMNS = [c for c in CREDIT_SCHEMA if c not in ("met", "credit_rate_exact")]
 
 
 def level_rate(level: ServiceLevel, met: int, assessed: int, status: str) -> Decimal:
@@ -42,7 +45,7 @@ def credits(compliance_frame: pl.DataFrame, policy: Policy) -> pl.DataFrame:
             continue
         rate = level_rate(level, r["met"], r["assessed"], r["status"])
         rows.append((r["period"], r["contract"], r["service_level"], r["assessed"], r["compliance"], r["objective"],
-                     float(rate), None, contract.currency, r["provisional"]))
+                     float(rate), None, contract.currency, r["provisional"], r["met"], str(rate)))
         total = totals.setdefault((r["period"], r["contract"]), [Decimal(0), False])
         total[0] += rate
         total[1] = total[1] or r["provisional"]
@@ -50,6 +53,7 @@ def credits(compliance_frame: pl.DataFrame, policy: Policy) -> pl.DataFrame:
         contract = policy.contracts[key]
         rate = min(rate_sum, contract.credit_cap)
         amount = (rate * (contract.monthly_fee or Decimal(0))).quantize(CENT, rounding=ROUND_HALF_UP)
-        rows.append((period, key, "TOTAL", None, None, None, float(rate), float(amount), contract.currency, provisional))
+        rows.append((period, key, "TOTAL", None, None, None, float(rate), float(amount), contract.currency, provisional,
+                     None, str(rate)))
     return pl.DataFrame(rows, schema=CREDIT_SCHEMA, orient="row").sort(
         ["period", "contract", pl.col("service_level") == "TOTAL", "service_level"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
 from pathlib import Path
 from typing import Iterable
 
@@ -21,9 +23,32 @@ def format_share(value: float | None) -> str:
     return "0" if text in ("", "-0") else text
 
 
+def exact_share(value: Fraction | Decimal | int | None) -> str:
+    """A share as SLA_SPEC §6 writes it: exactly where its decimal ends (0.95, 0.9921875, 1), else six places.
+
+    >>> [exact_share(Fraction(19, 20)), exact_share(Fraction(127, 128)), exact_share(Fraction(2, 3))]
+    ['0.95', '0.9921875', '0.666667']
+    """
+    if value is None:
+        return ""
+    share = Fraction(value)
+    rest = share.denominator
+    for prime in (2, 5):
+        while rest % prime == 0:
+            rest //= prime
+    with localcontext() as ctx:
+        ctx.prec = 80
+        decimal = Decimal(share.numerator) / Decimal(share.denominator)
+        if rest == 1:  # a terminating decimal: written in full
+            return format(decimal.normalize(), "f")
+        return str(decimal.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
+
+
 def format_cell(column: str, value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):  # already written exactly by the caller
+        return value
     if column in SHARE_COLUMNS:
         return format_share(value)  # type: ignore[arg-type]
     if column in MONEY_COLUMNS:

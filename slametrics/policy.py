@@ -116,6 +116,24 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
         return text  # .inf/.nan: reported by validation as not a share
 
 
+class _WrittenInt(int):
+    """An int that prints as it was written: priority keys and client names are text (``01`` is "01")."""
+
+    text: str
+
+    def __new__(cls, value: int, text: str) -> "_WrittenInt":
+        obj = super().__new__(cls, value)
+        obj.text = text
+        return obj
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return _WrittenInt(yaml.SafeLoader.construct_yaml_int(loader, node), node.value)
+
+
 def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
@@ -123,8 +141,20 @@ def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
         return loader.construct_scalar(node)  # an impossible date: validation names it
 
 
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    """Mapping keys that YAML would read as numbers stay the text written (``01: 1h`` and ``1: 2h`` differ)."""
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+                key_node.tag = "tag:yaml.org,2002:str"
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_DecimalLoader.construct_mapping = _construct_mapping  # type: ignore[method-assign]
 _DecimalLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 _DecimalLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_DecimalLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def load_policy(path: str | Path) -> Policy:

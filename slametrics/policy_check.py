@@ -80,11 +80,13 @@ class Validator:
             parsed = self.contract(str(key), con, f"contracts.{key}", {str(c) for c in cal_names})
             if parsed:
                 contracts[str(key)] = parsed
-                for client in parsed.clients:
-                    if client in owner and owner[client] != key:
-                        self.bad(f"contracts.{key}.clients", client,
-                                 f"client is already in contract {owner[client]!r}; a client belongs to at most one contract")
-                    owner.setdefault(client, str(key))
+            # clients are checked across contracts even where a contract has other mistakes
+            clients = con.get("clients") if isinstance(con, dict) else None
+            for client in (str(c) for c in clients) if isinstance(clients, list) else ():
+                if client in owner and owner[client] != str(key):
+                    self.bad(f"contracts.{key}.clients", client,
+                             f"client is already in contract {owner[client]!r}; a client belongs to at most one contract")
+                owner.setdefault(client, str(key))
         if self.problems:
             raise PolicyError(self.problems)
         return Policy(calendars=calendars, contracts=contracts, source=self.source, client_contract=owner)
@@ -224,7 +226,7 @@ class Validator:
         if isinstance(raw_levels, dict) and not raw_levels:
             self.bad(f"{path}.service_levels", raw_levels, "needs at least one service level")
         if any(level.credits for level in levels.values()):
-            if fee is None and "monthly_fee" not in data:
+            if fee is None:
                 self.bad(f"{path}.monthly_fee", _MISSING, "required where a service level has credits")
             if currency is None:
                 self.bad(f"{path}.currency", _MISSING, "required where a service level has credits, e.g. EUR")

@@ -103,8 +103,17 @@ def _fill_gap_times(frame: pl.DataFrame, timezone: str) -> pl.DataFrame:
 
 
 def _typed(values: pl.Series, timezone: str) -> pl.Series:
+    """Datetime columns (Parquet): with a zone they are absolute; naive ones are read in ``timezone``
+    exactly as text is, a wall time inside a spring-forward gap taking the offset before the change."""
     if values.dtype.time_zone is None:  # type: ignore[union-attr]
-        values = values.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
+        local = values.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
+        gaps = local.is_null() & values.is_not_null()
+        if gaps.any():
+            tz = ZoneInfo(timezone)
+            fixed = [v.replace(tzinfo=tz).astimezone(dt.timezone.utc) if g else None
+                     for v, g in zip(values.to_list(), gaps.to_list())]  # only gap rows: a handful a year
+            local = local.dt.convert_time_zone("UTC").zip_with(~gaps, pl.Series(fixed, dtype=UTC_DT))
+        values = local
     return values.dt.convert_time_zone("UTC").cast(UTC_DT).dt.truncate("1s")
 
 

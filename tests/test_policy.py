@@ -141,3 +141,34 @@ def test_yaml_that_does_not_parse_names_the_line():
 def test_a_missing_file_says_so(tmp_path):
     with pytest.raises(PolicyError, match="no such policy file"):
         load_policy(tmp_path / "nope.yaml")
+
+
+def test_priority_keys_and_client_names_keep_the_text_yaml_would_read_as_a_number():
+    policy = parse_policy("""
+calendars: {c: {timezone: UTC, hours: always}}
+contracts:
+  k:
+    clients: [A, 007]
+    calendar: c
+    min_tickets: 010
+    service_levels: {r: {metric: resolution, targets: {01: 1h, 1: 2h, P1: 4h}, objective: 1}}
+""")
+    contract = policy.contracts["k"]
+    assert contract.service_levels["r"].targets == {"01": 3600, "1": 7200, "P1": 14400}
+    assert contract.clients == ("A", "007")
+    assert contract.min_tickets == 8  # a number stays the number YAML reads (010 is octal in YAML 1.1)
+
+
+def test_a_client_in_two_contracts_is_reported_even_beside_other_mistakes_and_an_empty_fee_is_missing():
+    text = GOOD.replace("    monthly_fee: 20000\n", "    monthly_fee:\n").replace("0.85}", "85}") + """
+  other:
+    clients: [Acme GmbH]
+    calendar: berlin
+    service_levels:
+      r: {metric: resolution, targets: {P1: 4h}, objective: 0.9}
+"""
+    problems = problems_of(text)
+    assert any("contracts.other.clients: 'Acme GmbH': client is already in contract 'acme'" in p for p in problems)
+    assert any(p.startswith("p.yaml: contracts.acme.monthly_fee: missing: required where a service level has credits")
+               for p in problems)
+    assert any("contracts.acme.service_levels.resolution.objective: 85" in p for p in problems)
