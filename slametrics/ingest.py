@@ -8,7 +8,6 @@ point rolls the whole ingest back.
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -70,10 +69,51 @@ def read_table(path: str | Path, kind: str) -> pl.DataFrame:
             frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", raise_if_empty=False)
             first_line = 2  # line 1 is the header
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        raise DataError(f"{path}: cannot read as {'Parquet' if path.suffix.lower() in ('.parquet', '.pq') else 'CSV'}: "
-                        f"{str(exc).splitlines()[0]}") from None
+        parquet = path.suffix.lower() in (".parquet", ".pq")
+        frame = None if parquet else _read_ragged_csv(path)
+        if frame is None:
+            raise DataError(f"{path}: cannot read as {'Parquet' if parquet else 'CSV'}: "
+                            f"{str(exc).splitlines()[0]}") from None
+        return frame
     frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns})
     return frame.with_row_index("_line", offset=first_line).with_columns(pl.col("_line").cast(pl.Int64))
+
+
+def _read_ragged_csv(path: Path) -> pl.DataFrame | None:
+    """A CSV whose rows do not all have the header's number of fields, read record by record.
+
+    Only for files the fast reader refused: rows of the wrong length are kept, empty, with a
+    ``_problem`` that rejects them at their physical line, and their text in ``_raw``; None where the
+    file is not CSV at all.
+    """
+    import csv
+    import gzip
+
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
+            reader = csv.reader(handle)
+            header = [c.lstrip("\ufeff").strip() for c in next(reader, [])]
+            if not header:
+                return None
+            columns: list[list[str | None]] = [[] for _ in header]
+            lines, problems, raws = [], [], []
+            start = reader.line_num + 1
+            for record in reader:
+                ok = len(record) == len(header)
+                for i, column in enumerate(columns):
+                    column.append(record[i] if ok else None)
+                lines.append(start)
+                problems.append(None if ok else f"the row has {len(record)} fields where the header has {len(header)} "
+                                                 "(quote values that hold a comma)")
+                raws.append(None if ok else ",".join(record))
+                start = reader.line_num + 1
+    except (OSError, csv.Error, UnicodeError, EOFError):
+        return None
+    data = {name: pl.Series(name, col, dtype=pl.String) for name, col in zip(header, columns)}
+    return pl.DataFrame(data).with_columns(
+        _problem=pl.Series(problems, dtype=pl.String), _raw=pl.Series(raws, dtype=pl.String),
+        _line=pl.Series(lines, dtype=pl.Int64))
 
 
 def _header(path: str | Path) -> list[str] | None:
@@ -203,7 +243,10 @@ def _split(frame: pl.DataFrame, work: pl.DataFrame, checks: list[Check], kind: s
     Checks must be row by row (a window such as a duplicate count is a column of ``work`` already).
     """
     failing = work.select(pl.any_horizontal([c for c, _ in checks]))[:, 0]
-    failed = work.filter(failing).with_columns(_reasons=pl.concat_list([m for _, m in checks]).list.drop_nulls())
+    # a converter's own explanation (``_problem``) stands alone: the checks after it only restate it
+    failed = work.filter(failing).with_columns(_reasons=pl.when(pl.col("_problem").is_not_null())
+                                               .then(pl.concat_list(pl.col("_problem")))
+                                               .otherwise(pl.concat_list([m for _, m in checks]).list.drop_nulls()))
     return work.filter(~failing), _rejects(frame.filter(failing), failed, kind)
 
 
@@ -281,6 +324,7 @@ def _rejects(raw: pl.DataFrame, failed: pl.DataFrame, kind: str) -> pl.DataFrame
         "ticket_id": failed["ticket_id"],
         "reason": failed["_reasons"].list.join("; "),
         "row_json": raw_json["row_json"],
+        "reasons": failed["_reasons"],  # for the summary's counts; not stored
     })
 
 
@@ -318,10 +362,11 @@ def validate_events(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, timezon
 
 
 def _count_reasons(bad: pl.DataFrame) -> dict[str, int]:
-    counts: Counter[str] = Counter()
-    for reasons in bad["reason"].to_list():
-        counts[reasons.split("; ")[0] if reasons else "?"] += 1
-    return dict(counts)
+    """Rejected rows per reason: a row with two reasons counts under both (so the counts may add up to more)."""
+    if bad.is_empty():
+        return {}
+    counts = bad.select(pl.col("reasons").explode().alias("reason")).group_by("reason").len()
+    return dict(counts.sort("len", "reason", descending=[True, False]).iter_rows())
 
 
 def _store(con: duckdb.DuckDBPyConnection, good: pl.DataFrame, bad: pl.DataFrame, ev_good: pl.DataFrame | None,

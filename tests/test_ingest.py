@@ -124,3 +124,27 @@ contracts:
     ingest_files(con, tmp_path / "t4.csv")
     again = evaluate_clocks(con, policy, as_of).row(by_predicate=pl.col("ticket_id") == "A2", named=True)
     assert (again["elapsed_seconds"], again["paused_seconds"]) == (3 * 3600 - 3600, 3600)
+
+
+def test_a_row_with_too_many_or_too_few_fields_is_rejected_at_its_physical_line(tmp_path):
+    (tmp_path / "t.csv").write_text('ticket_id,client,priority,created_at\n'
+                                    'T1,A,P1,2026-03-02T00:00:00Z\n'
+                                    'T2,A,P1,2026-03-02T00:00:00Z,extra\n'
+                                    '"T3\nsecond line",A,P1,2026-03-02T00:00:00Z\n'
+                                    'T4,A,P1\n')
+    con = connect(":memory:")
+    summary = ingest_files(con, tmp_path / "t.csv")
+    assert (summary.rows_read, summary.stored) == (4, 2)
+    assert summary.rejected == {"the row has 5 fields where the header has 4 (quote values that hold a comma)": 1,
+                                "the row has 3 fields where the header has 4 (quote values that hold a comma)": 1}
+    rows = con.sql("SELECT line, row_json FROM rejects ORDER BY line").fetchall()
+    assert [line for line, _ in rows] == [3, 6]  # the quoted value spans lines 4-5
+    assert '"_raw":"T4,A,P1"' in rows[1][1]
+
+
+def test_the_summary_counts_a_row_under_each_of_its_reasons(tmp_path):
+    (tmp_path / "t.csv").write_text("ticket_id,client,priority,created_at,csat\n"
+                                    "T6,A,P1,2026-03-02T00:00:00Z,9\nT6,A,P1,2026-03-02T00:00:00Z,3\n")
+    summary = ingest_files(connect(":memory:"), tmp_path / "t.csv")
+    assert summary.rejected == {"ticket_id appears more than once in this input (every copy rejected)": 2,
+                                "csat is outside 1..5": 1}
