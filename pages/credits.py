@@ -80,18 +80,13 @@ if waived.height:
 if not capped.height and not waived.height:
     st.caption("Neither the cap nor the minimum volume changed a credit in these months.")
 
-with_credits = [n for n, sl in v.terms.service_levels.items() if sl.credits]
-for start in range(0, len(with_credits), 2):
-    for column, name in zip(st.columns(2), with_credits[start:start + 2]):
-        level = v.terms.service_levels[name]
-        rows = levels.filter(pl.col("service_level") == name)
-        with column:
-            if rows.filter(pl.col("compliance").is_not_null()).is_empty():
-                st.info(f"{fmt.level(name)}: no assessed tickets in these months.")
-            else:
-                tiers = [(float(t.below), float(t.credit)) for t in level.credits]
-                st.plotly_chart(charts.compliance_trend(rows, name, float(level.objective), tiers=tiers),
-                                key=f"tiers_{name}")
+def tier_chart(rows: pl.DataFrame, name: str):
+    level = v.terms.service_levels[name]
+    tiers = [(float(t.below), float(t.credit)) for t in level.credits]
+    return charts.compliance_trend(rows, name, float(level.objective), tiers=tiers)
+
+
+app.level_charts(levels, [n for n, sl in v.terms.service_levels.items() if sl.credits], 2, tier_chart, "tiers")
 
 st.subheader("Month by month")
 st.dataframe(tables.credit_statement(month_rows, level_rows), hide_index=True, width="stretch",

@@ -5,7 +5,6 @@ import streamlit as st
 from slametrics.compliance import compliance
 from slametrics.trends import durations, weekly
 from ui import app, charts, data
-from ui import format as fmt
 
 app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
 
@@ -29,17 +28,8 @@ st.subheader("Service levels")
 if not app.empty(levels, "No tickets with a service level in these months."):
     names = list(v.terms.service_levels)
     width = 3 if len(names) % 3 == 0 else 2
-    for start in range(0, len(names), width):
-        for column, name in zip(st.columns(width), names[start:start + width]):
-            level = v.terms.service_levels[name]
-            rows = levels.filter(pl.col("service_level") == name)
-            with column:
-                if rows.filter(pl.col("compliance").is_not_null()).is_empty():
-                    st.info(f"{fmt.level(name)}: no assessed tickets in these months.")
-                else:
-                    st.plotly_chart(charts.compliance_trend(rows, name, float(level.objective), grain,
-                                                            ticks=4 if width == 3 else 6),
-                                    key=f"trend_{name}")
+    app.level_charts(levels, names, width, lambda rows, name: charts.compliance_trend(
+        rows, name, float(v.terms.service_levels[name].objective), grain, ticks=4 if width == 3 else 6), "trend")
 
 st.subheader("Volume and backlog")
 if not app.empty(vol, "No tickets were opened or resolved in these months."):

@@ -235,7 +235,7 @@ class Validator:
         return Contract(key=key, name=str(data.get("name", key)), clients=clients, calendar=calendar,
                         service_levels=levels, pause_statuses=pause or (), resolved_statuses=resolved or (),
                         monthly_fee=None if fee is None else Decimal(fee), currency=currency,
-                        credit_cap=cap, min_tickets=min_tickets)
+                        credit_cap=cap, min_tickets=int(min_tickets))
 
     def calendar_ref(self, value: Any, path: str, calendars: set[str], required: bool) -> str | None:
         if value is _MISSING or value is None:

@@ -19,7 +19,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from slametrics.db import connect
 from slametrics.errors import DataError
 from slametrics.imports import import_export
 from slametrics.imports.mapping import load_mapping
@@ -40,13 +39,6 @@ def utc(day: int, hour: int, minute: int = 0) -> dt.datetime:
 
 def count(con, table: str) -> int:
     return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-
-
-@pytest.fixture
-def con():
-    c = connect(":memory:")
-    yield c
-    c.close()
 
 
 @pytest.fixture

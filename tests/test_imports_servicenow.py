@@ -21,7 +21,6 @@ import numpy as np
 import polars as pl
 import pytest
 
-from slametrics.db import connect
 from slametrics.errors import DataError
 from slametrics.imports import import_export
 
@@ -35,13 +34,6 @@ UTC = dt.timezone.utc
 
 def at(day: int, month: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2016, month, day, hour, minute, tzinfo=UTC)
-
-
-@pytest.fixture
-def con():
-    c = connect(":memory:")
-    yield c
-    c.close()
 
 
 @pytest.fixture

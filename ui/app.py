@@ -137,3 +137,19 @@ def subtitle(v: View, what: str) -> None:
         months = fmt.month(v.periods[0]) if v.periods else "no months"
     parts = [what, v.terms.name, months] + ([v.filter_note()] if v.filtered else [])
     st.caption(" · ".join(parts))
+
+
+def level_charts(levels: pl.DataFrame, names: list[str], width: int, figure, key: str) -> None:
+    """A grid of one chart per service level, ``width`` to a row; a level with nothing assessed says so.
+
+    ``figure(rows, name)`` draws one level's rows of ``levels`` (a compliance frame).
+    """
+    for start in range(0, len(names), width):
+        for column, name in zip(st.columns(width), names[start:start + width]):
+            rows = levels.filter(pl.col("service_level") == name)
+            with column:
+                if rows.filter(pl.col("compliance").is_not_null()).is_empty():
+                    st.info(f"{fmt.level(name)}: no assessed tickets in these months.")
+                else:
+                    st.plotly_chart(figure(rows, name), key=f"{key}_{name}")
+
