@@ -73,14 +73,34 @@ def _seconds(column: pl.Series) -> np.ndarray:
     return (micros // 1_000_000).fill_null(_NONE).to_numpy()
 
 
+#: tickets fetched from DuckDB per record batch: the result is never materialized whole (in DuckDB, as
+#: Arrow and as polars at once); each column is made one chunk when every batch is in
+BATCH_ROWS = 1 << 20
+
+
 def _read(con: duckdb.DuckDBPyConnection, as_of: int, clients: list[str], statuses: list[str]
-          ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(tickets, pausing spans) as of ``as_of``, in one snapshot."""
+          ) -> tuple[dict[str, pl.Series], pl.DataFrame]:
+    """(ticket columns, pausing spans) as of ``as_of``, in one snapshot.
+
+    The tickets come in record batches, gathered per column into one chunk (a gather across the
+    chunks of a batched result is 5x slower), one column at a time so that only the batches and one
+    column are ever held twice.
+    """
     cur = con.cursor()
     try:
         cur.execute("BEGIN TRANSACTION")
         try:
-            tickets = cur.sql(statement("evaluate_clocks"), params={"as_of": as_of, "clients": clients}).pl()
+            reader = cur.sql(statement("evaluate_clocks"), params={"as_of": as_of, "clients": clients}
+                             ).to_arrow_reader(BATCH_ROWS)
+            names = reader.schema.names
+            pieces: dict[str, list[pl.Series]] = {n: [] for n in names}
+            empty = pl.from_arrow(reader.schema.empty_table())
+            for batch in reader:
+                frame = pl.from_arrow(batch)
+                for n in names:
+                    pieces[n].append(frame[n])
+                del frame, batch
+            reader.close()
             spans = cur.sql(statement("pause_spans"), params={"as_of": as_of, "statuses": statuses}).pl()
         finally:
             cur.execute("COMMIT")
@@ -89,6 +109,11 @@ def _read(con: duckdb.DuckDBPyConnection, as_of: int, clients: list[str], status
                         "open it once for writing (any ingest) to upgrade it") from None
     finally:
         cur.close()
+    tickets = {}
+    for n in names:
+        parts = pieces.pop(n)
+        tickets[n] = pl.concat(parts, rechunk=True) if parts else empty[n]
+        del parts
     return tickets, spans
 
 
@@ -120,7 +145,7 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
     clients = sorted(policy.client_contract)
     statuses = sorted({s for lv in levels for s in lv.pausing})
     tickets, spans = _read(con, as_of_s, clients, statuses)
-    if tickets.is_empty() or not levels:
+    if len(tickets["tkey"]) == 0 or not levels:
         return pl.DataFrame(schema=CLOCK_SCHEMA)
 
     created = _seconds(tickets["created_at"])
@@ -130,17 +155,19 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
     last = dt.datetime.fromtimestamp(as_of_s, dt.timezone.utc).date() + dt.timedelta(days=1)
     priorities = sorted({p for lv in levels for p in lv.level.targets})
     kind = _codes(tickets["client"], clients) * (len(priorities) + 1) + _codes(tickets["priority"], priorities)
+    # the ticket's text columns as (distinct values, a small code per ticket): a clock's text is then a
+    # view into a few distinct strings, not into the whole batch read from DuckDB, and the ticket frame
+    # held while the clocks are made shrinks from 16 bytes per row and column (plus the text) to 1-4
+    for name in ("client", "priority", "team", "category", "agent", "channel"):
+        tickets[name] = _dictionary(tickets[name])
 
-    span_row = _positions(tickets["tkey"].to_numpy(), spans["tkey"].to_numpy())
+    span_row = _positions(tickets.pop("tkey").to_numpy(), spans["tkey"].to_numpy())
     keep = span_row >= 0
     span_row = span_row[keep]
     span_status = _codes(spans["status"], statuses)[keep]
     span_start = spans["start_s"].to_numpy()[keep]
     span_end = spans["end_s"].fill_null(_NONE).to_numpy()[keep]
     del spans
-    # one chunk per column: a gather across the chunks of a batched result is 5x slower
-    base = tickets.drop("tkey").rechunk()
-    del tickets
 
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("row", "level", "month", "target", "elapsed", "paused", "running")}
     for number, lv in enumerate(levels):
@@ -184,9 +211,15 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
         parts["running"].append(running)
     if not parts["row"]:
         return pl.DataFrame(schema=CLOCK_SCHEMA)
-    columns = {k: np.concatenate(v) for k, v in parts.items()}
-    del parts
-    return _frame(base, levels, columns)
+    del created, responded, resolved, kind, span_row, span_status, span_start, span_end  # not held while the frame is made
+    columns = {k: np.concatenate(parts.pop(k)) for k in list(parts)}  # one list freed as each column is made
+    return _frame(tickets, levels, columns)
+
+
+def _dictionary(column: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(distinct values, code per row) with ``values.gather(codes)`` equal to ``column`` (nulls stay null)."""
+    values = column.unique().drop_nulls()
+    return values, column.cast(pl.Enum(values.to_list())).to_physical()
 
 
 def _member(values: list[str], chosen: list[str] | tuple[str, ...]) -> np.ndarray:
@@ -196,33 +229,50 @@ def _member(values: list[str], chosen: list[str] | tuple[str, ...]) -> np.ndarra
     return table
 
 
-def _frame(tickets: pl.DataFrame, levels: list[_Level], c: dict[str, np.ndarray]) -> pl.DataFrame:
+def _frame(tickets: dict[str, pl.Series], levels: list[_Level], c: dict[str, np.ndarray]) -> pl.DataFrame:
     """The clock rows, one chunk per column (a group-by over many chunks is 2x slower): the tickets'
-    columns gathered once for every level, the levels' own from small tables."""
-    level = pl.Series(c["level"])
+    columns gathered once for every level, the levels' own from small tables.
+
+    Both inputs are consumed (emptied) as the columns are made: a ticket column is dropped once it is
+    gathered and a numpy column once it is converted, so the peak is the result plus what is left of them.
+    """
+    row = pl.Series(c.pop("row")).cast(pl.UInt32)
+    level = pl.Series(c.pop("level"))
 
     def per_level(values: list[str]) -> pl.Series:
         return pl.Series(values, dtype=pl.String).gather(level)
 
+    def gathered(name: str) -> pl.Series:
+        column = tickets.pop(name)
+        if isinstance(column, tuple):  # (distinct values, codes): see _dictionary
+            values, codes = column
+            return values.gather(codes.gather(row))
+        return column.gather(row)
+
     low = int(c["month"].min())
     periods = pl.Series([month_label(m) for m in range(low, int(c["month"].max()) + 1)], dtype=pl.String)
-    over = c["elapsed"] > c["target"]
+    out: dict[str, pl.Series] = {}
+    out["ticket_id"] = gathered("ticket_id")
+    out["contract"] = per_level([lv.contract.key for lv in levels])
+    out["service_level"] = per_level([lv.level.name for lv in levels])
+    out["metric"] = per_level([lv.level.metric for lv in levels])
+    out["priority"] = gathered("priority")
+    out["period"] = periods.gather(pl.Series(c.pop("month") - low).cast(pl.UInt32))
+    target, elapsed = c.pop("target"), c.pop("elapsed")
+    over = elapsed > target
+    out["target_seconds"] = pl.Series(target)
+    out["elapsed_seconds"] = pl.Series(elapsed)
+    out["paused_seconds"] = pl.Series(c.pop("paused"))
+    running = c.pop("running")
+    out["outcome"] = OUTCOMES.gather(pl.Series(np.where(over, 1, np.where(running, 2, 0))).cast(pl.UInt32))
+    out["overrun_seconds"] = pl.Series(np.where(over, elapsed - target, 0))
+    del over, target, elapsed
+    for name in ("client", "team", "category", "agent", "channel", "csat", "created_at"):
+        out[name] = gathered(name)
     first_response = per_level([lv.level.metric for lv in levels]) == "first_response"
-    return tickets.select(pl.all().gather(pl.Series(c["row"]).cast(pl.UInt32))).select(
-        "ticket_id",
-        contract=per_level([lv.contract.key for lv in levels]),
-        service_level=per_level([lv.level.name for lv in levels]),
-        metric=per_level([lv.level.metric for lv in levels]),
-        priority=pl.col("priority"),
-        period=periods.gather(pl.Series(c["month"] - low).cast(pl.UInt32)),
-        target_seconds=pl.Series(c["target"]),
-        elapsed_seconds=pl.Series(c["elapsed"]),
-        paused_seconds=pl.Series(c["paused"]),
-        outcome=OUTCOMES.gather(pl.Series(np.where(over, 1, np.where(c["running"], 2, 0))).cast(pl.UInt32)),
-        overrun_seconds=pl.Series(np.where(over, c["elapsed"] - c["target"], 0)),
-        client=pl.col("client"), team=pl.col("team"), category=pl.col("category"), agent=pl.col("agent"),
-        channel=pl.col("channel"), csat=pl.col("csat"), created_at=pl.col("created_at"),
-        stop_at=pl.when(first_response).then(pl.coalesce("first_response_at", "resolved_at"))
-        .otherwise(pl.col("resolved_at")),
-        running=pl.Series(c["running"]),
-    )
+    responded, resolved = gathered("first_response_at"), gathered("resolved_at")
+    out["stop_at"] = pl.select(stop_at=pl.when(first_response).then(pl.coalesce(responded, resolved))
+                               .otherwise(resolved)).to_series()
+    del responded, resolved, first_response
+    out["running"] = pl.Series(running)
+    return pl.DataFrame([s.alias(name) for name, s in out.items()])
