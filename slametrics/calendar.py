@@ -7,10 +7,10 @@ occurs twice takes its earlier reading; one that does not exist (in the spring-f
 with the offset in force before the change. Where two converted intervals overlap (only possible
 with endpoints inside a gap) a second is counted once.
 
-The table has one row per working interval with ``cum_before``, the business seconds of all
-earlier intervals, so business time up to any instant ``t`` is one as-of look-up:
-``F(t) = cum_before + clamp(t - start_s, 0, end_s - start_s)`` over the last interval starting
-at or before ``t``; and business time in ``[a, b)`` is ``F(b) - F(a)``.
+Business time in ``[a, b)`` is ``F(b) - F(a)``, where ``F`` is the calendar's cumulative business
+time; ``business_time`` builds ``F`` as a bucketed table so that it is read, not searched, for a
+whole column of instants (``BusinessTime.before``). ``local_months`` does the same for the local
+month of an instant (a clock's period).
 """
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import polars as pl
 
 from slametrics.policy import Calendar
 
@@ -57,52 +56,6 @@ def working_intervals(cal: Calendar, first: dt.date, last: dt.date) -> list[tupl
             merged.append((s, e))
     return merged
 
-
-def interval_table(calendars: dict[str, Calendar], first: dt.date, last: dt.date) -> pl.DataFrame:
-    """One row per working interval: cal, start_s, end_s, cum_before (all Int64 seconds).
-
-    A sentinel row (start_s = -2**62, zero length) per calendar makes every instant find a row.
-    """
-    frames = []
-    for name, cal in calendars.items():
-        spans = working_intervals(cal, first - dt.timedelta(days=1), last + dt.timedelta(days=1))
-        starts = np.array([-(2**62)] + [s for s, _ in spans], dtype=np.int64)
-        ends = np.array([-(2**62)] + [e for _, e in spans], dtype=np.int64)
-        lengths = ends - starts
-        cum = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-        frames.append(pl.DataFrame({"cal": name, "start_s": starts, "end_s": ends, "cum_before": cum}))
-    if not frames:
-        return pl.DataFrame(schema={"cal": pl.String, "start_s": pl.Int64, "end_s": pl.Int64, "cum_before": pl.Int64})
-    return pl.concat(frames)
-
-
-def day_table(calendars: dict[str, Calendar], first: dt.date, last: dt.date) -> pl.DataFrame:
-    """One row per calendar and local date: cal, day_start_s (epoch of local midnight), day, period ('YYYY-MM')."""
-    rows_cal, rows_start, rows_day = [], [], []
-    for name, cal in calendars.items():
-        tz = ZoneInfo(cal.timezone)
-        day = first - dt.timedelta(days=1)
-        while day <= last + dt.timedelta(days=1):
-            rows_cal.append(name)
-            rows_start.append(local_to_epoch(day, 0, tz))
-            rows_day.append(day)
-            day += dt.timedelta(days=1)
-    frame = pl.DataFrame({"cal": rows_cal, "day_start_s": rows_start, "day": rows_day},
-                         schema={"cal": pl.String, "day_start_s": pl.Int64, "day": pl.Date})
-    return frame.with_columns(period=pl.col("day").dt.strftime("%Y-%m"))
-
-
-def business_seconds(cal: Calendar, start: dt.datetime, end: dt.datetime) -> int:
-    """Business seconds of ``cal`` in [start, end) for a single span (for the UI, not for bulk work)."""
-    a, b = int(start.timestamp()), int(end.timestamp())
-    if b <= a:
-        return 0
-    first = (start.astimezone(ZoneInfo(cal.timezone)).date()) - dt.timedelta(days=1)
-    last = (end.astimezone(ZoneInfo(cal.timezone)).date()) + dt.timedelta(days=1)
-    return sum(max(0, min(e, b) - max(s, a)) for s, e in working_intervals(cal, first, last))
-
-
-# --- look-up tables for whole columns -------------------------------------------------------------
 
 _FAR = 2**62
 #: bucket widths tried, widest first: each must hold at most one start of a working interval

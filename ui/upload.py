@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from slametrics.ingest import IngestSummary, ingest_files, read_table, rejects_of
+from slametrics.ingest import ingest_files, read_table, rejects_of
 from slametrics.policy import Policy
 from ui import data
 
