@@ -7,11 +7,12 @@ period, contract and service level, so plain Python with ``Decimal`` is the clea
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
-from slametrics.policy import Policy, ServiceLevel
+from slametrics.policy import Contract, Policy, ServiceLevel
 
 CENT = Decimal("0.01")
 CREDIT_SCHEMA = {"period": pl.String, "contract": pl.String, "service_level": pl.String, "assessed": pl.Int64,
@@ -31,6 +32,15 @@ def level_rate(level: ServiceLevel, met: int, assessed: int, status: str) -> Dec
     return max(rates, default=Decimal(0))
 
 
+def level_rates(compliance_frame: pl.DataFrame, policy: Policy) -> Iterator[tuple[dict, Contract, ServiceLevel, Decimal]]:
+    """(compliance row, contract, service level, credit rate) for each row whose level has credits, in order."""
+    for r in compliance_frame.sort(["period", "contract", "service_level"]).iter_rows(named=True):
+        contract = policy.contracts[r["contract"]]
+        level = contract.service_levels[r["service_level"]]
+        if level.credits:
+            yield r, contract, level, level_rate(level, r["met"], r["assessed"], r["status"])
+
+
 def credits(compliance_frame: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     """Credit rows per period, contract and service level with credits, then a TOTAL row per period and contract.
 
@@ -38,12 +48,7 @@ def credits(compliance_frame: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     """
     rows: list[tuple] = []
     totals: dict[tuple[str, str], list] = {}
-    for r in compliance_frame.sort(["period", "contract", "service_level"]).iter_rows(named=True):
-        contract = policy.contracts[r["contract"]]
-        level = contract.service_levels[r["service_level"]]
-        if not level.credits:
-            continue
-        rate = level_rate(level, r["met"], r["assessed"], r["status"])
+    for r, contract, _, rate in level_rates(compliance_frame, policy):
         rows.append((r["period"], r["contract"], r["service_level"], r["assessed"], r["compliance"], r["objective"],
                      float(rate), None, contract.currency, r["provisional"], r["met"], str(rate)))
         total = totals.setdefault((r["period"], r["contract"]), [Decimal(0), False])

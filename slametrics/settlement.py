@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from slametrics.credits import credits, level_rate
+from slametrics.credits import credits, level_rate, level_rates
 from slametrics.policy import Policy
 
 LEVEL_SCHEMA = {"period": pl.String, "contract": pl.String, "service_level": pl.String, "assessed": pl.Int64,
@@ -34,12 +34,7 @@ def credit_statement(compliance_frame: pl.DataFrame, policy: Policy) -> tuple[pl
     >>> # rates 0.05 + 0.06 under a cap of 0.10 -> levels_rate 0.11, capped, credit_rate 0.10
     """
     level_rows, months = [], {}
-    for r in compliance_frame.sort(["period", "contract", "service_level"]).iter_rows(named=True):
-        contract = policy.contracts[r["contract"]]
-        level = contract.service_levels[r["service_level"]]
-        if not level.credits:
-            continue
-        rate = level_rate(level, r["met"], r["assessed"], r["status"])
+    for r, contract, level, rate in level_rates(compliance_frame, policy):
         below = 0 < r["assessed"] < contract.min_tickets
         waived = level_rate(level, r["met"], r["assessed"], "misses") if below else Decimal(0)
         level_rows.append((r["period"], r["contract"], r["service_level"], r["assessed"], r["compliance"],
