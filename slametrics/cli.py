@@ -136,7 +136,7 @@ def _ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _computed(args: argparse.Namespace, by: list[str] | None = None):
+def _computed(args: argparse.Namespace):
     from slametrics.clock import evaluate_clocks
     from slametrics.db import connect
     from slametrics.policy import load_policy
