@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from slametrics.clock import as_text
 from slametrics.compliance import check_by
 from slametrics.policy import Policy
 from slametrics.trends import local_created
@@ -37,8 +38,8 @@ def overrun_bands(clocks: pl.DataFrame) -> pl.DataFrame:
         band = pl.when(pl.col("overrun_seconds") > lower).then(pl.lit(label)).otherwise(band)
         order = pl.when(pl.col("overrun_seconds") > lower).then(pl.lit(i)).otherwise(order)
     return (
-        breached(clocks).group_by("priority", band=band, band_order=order)
-        .agg(breaches=pl.len().cast(pl.Int64))
+        as_text(breached(clocks).group_by("priority", band=band, band_order=order)
+                .agg(breaches=pl.len().cast(pl.Int64)))
         .sort("priority", "band_order")
     )
 
@@ -50,7 +51,8 @@ def pareto(clocks: pl.DataFrame, by: str) -> pl.DataFrame:
     """
     (column,) = check_by([by])
     return (
-        breached(clocks).group_by(pl.col(column).fill_null(NOT_SET)).agg(breaches=pl.len().cast(pl.Int64))
+        # as text before filling: a fill with a value that is not one of an Enum's categories is ignored
+        breached(clocks).group_by(pl.col(column).cast(pl.String).fill_null(NOT_SET)).agg(breaches=pl.len().cast(pl.Int64))
         .sort(["breaches", column], descending=[True, False])
         .with_columns(share=pl.col("breaches") / pl.col("breaches").sum())
         .with_columns(cumulative_share=pl.col("share").cum_sum())

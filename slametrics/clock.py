@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from slametrics.calendar import business_time, local_months, month_label
 from slametrics.errors import DataError
@@ -33,15 +34,44 @@ from slametrics.timeparse import parse_as_of
 CLOCK_COLUMNS = ["ticket_id", "contract", "service_level", "metric", "priority", "period", "target_seconds",
                  "elapsed_seconds", "paused_seconds", "outcome", "overrun_seconds"]
 UTC_TIME = pl.Datetime("us", "Etc/UTC")
+#: the text columns a clock row takes from its ticket or its service level: ``pl.Enum`` columns whose
+#: categories are the values that occur, sorted, so that sorting, comparing and grouping behave as on
+#: text; an aggregate's keys are text again (``as_text``)
+ENUM_COLUMNS = ("contract", "service_level", "metric", "priority", "period", "outcome", "client", "team",
+                "category", "agent", "channel")
+OUTCOMES = ["breached", "met", "pending"]  # sorted: an outcome's code is its place here
+BREACHED, MET, PENDING = range(3)
 CLOCK_SCHEMA = {
-    "ticket_id": pl.String, "contract": pl.String, "service_level": pl.String, "metric": pl.String,
-    "priority": pl.String, "period": pl.String, "target_seconds": pl.Int64, "elapsed_seconds": pl.Int64,
-    "paused_seconds": pl.Int64, "outcome": pl.String, "overrun_seconds": pl.Int64, "client": pl.String,
-    "team": pl.String, "category": pl.String, "agent": pl.String, "channel": pl.String, "csat": pl.Float64,
-    "created_at": UTC_TIME, "stop_at": UTC_TIME, "running": pl.Boolean,
+    "ticket_id": pl.String, "contract": pl.Enum([]), "service_level": pl.Enum([]), "metric": pl.Enum([]),
+    "priority": pl.Enum([]), "period": pl.Enum([]), "target_seconds": pl.Int64, "elapsed_seconds": pl.Int64,
+    "paused_seconds": pl.Int64, "outcome": pl.Enum(OUTCOMES), "overrun_seconds": pl.Int64, "client": pl.Enum([]),
+    "team": pl.Enum([]), "category": pl.Enum([]), "agent": pl.Enum([]), "channel": pl.Enum([]),
+    "csat": pl.Float64, "created_at": UTC_TIME, "stop_at": UTC_TIME, "running": pl.Boolean,
 }
-OUTCOMES = pl.Series("outcome", ["met", "breached", "pending"], dtype=pl.String)
+#: the free text columns whose values are read from the data (``sql/clock_text_values.sql``)
+FREE_TEXT = {"team": "teams", "category": "categories", "agent": "agents", "channel": "channels"}
 _NONE = np.iinfo(np.int64).max  # an absent instant
+
+
+def as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its Enum columns as plain text: for an aggregate of clocks that is joined with,
+    or stacked on, frames made elsewhere (an Enum only matches an Enum of the same categories)."""
+    enums = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.Enum)]
+    return frame.with_columns(pl.col(enums).cast(pl.String)) if enums else frame
+
+
+def keyed_like(table: pl.DataFrame, clocks: pl.DataFrame) -> pl.DataFrame:
+    """``table`` (made from a policy: text keys) with each column that is an Enum in ``clocks`` cast to
+    it, so the two join; a value no clock has becomes null (and so matches no clock)."""
+    shared = [name for name in table.columns if isinstance(clocks.schema.get(name), pl.Enum)]
+    return table.with_columns(pl.col(name).cast(clocks.schema[name], strict=False) for name in shared)
+
+
+def _enum(codes: pl.Series | np.ndarray, values: list[str]) -> pl.Series:
+    """The Enum column of ``values`` (sorted, distinct) whose rows are the 0-based ``codes`` (null stays null)."""
+    dtype = pl.Enum(values)
+    physical = pl.Series(codes).cast(pl.Series([], dtype=dtype).cat.physical().dtype)
+    return physical.cat.to(dtype)
 
 
 @dataclass(frozen=True)
@@ -59,18 +89,14 @@ def _levels(policy: Policy) -> list[_Level]:
             for c in policy.contracts.values() for sl in c.service_levels.values()]
 
 
-def _codes(column: pl.Series, values: list[str]) -> np.ndarray:
-    """Index of each value in ``values`` plus one; 0 where it is not there (or null)."""
-    if column.is_in(values).all():  # the usual case: an Enum cast is a few times faster than a mapping
-        return column.cast(pl.Enum(values)).to_physical().cast(pl.Int64).to_numpy() + 1
-    mapping = {v: i + 1 for i, v in enumerate(values)}
-    return column.replace_strict(mapping, default=0, return_dtype=pl.Int64).to_numpy()
+def _micros(column: pl.Series) -> np.ndarray:
+    """Epoch microseconds; ``_NONE`` where null."""
+    return column.fill_null(_NONE).to_numpy()
 
 
-def _seconds(column: pl.Series) -> np.ndarray:
-    """Epoch seconds of a UTC Datetime column; ``_NONE`` where null (stored times are whole seconds)."""
-    micros = column.cast(pl.Int64)
-    return (micros // 1_000_000).fill_null(_NONE).to_numpy()
+def _seconds(micros: np.ndarray) -> np.ndarray:
+    """Epoch seconds of epoch microseconds (stored times are whole seconds); ``_NONE`` stays."""
+    return np.where(micros == _NONE, _NONE, micros // 1_000_000)
 
 
 #: tickets fetched from DuckDB per record batch: the result is never materialized whole (in DuckDB, as
@@ -78,20 +104,25 @@ def _seconds(column: pl.Series) -> np.ndarray:
 BATCH_ROWS = 1 << 20
 
 
-def _read(con: duckdb.DuckDBPyConnection, as_of: int, clients: list[str], statuses: list[str]
+def _read(con: duckdb.DuckDBPyConnection, as_of: int, lists: dict[str, list[str]], statuses: list[str]
           ) -> tuple[dict[str, pl.Series], pl.DataFrame]:
-    """(ticket columns, pausing spans) as of ``as_of``, in one snapshot.
+    """(ticket columns, pausing spans) as of ``as_of``, in one snapshot; ``lists`` gets the free text
+    columns' values (sorted), which the ticket columns of those names are 1-based codes into.
 
-    The tickets come in record batches, gathered per column into one chunk (a gather across the
-    chunks of a batched result is 5x slower), one column at a time so that only the batches and one
-    column are ever held twice.
+    Text comes as codes computed by DuckDB (a few milliseconds per column, against tens to make them
+    from the text in polars), so the only text read is the ticket id. The tickets come in record
+    batches, gathered per column into one chunk (a gather across the chunks of a batched result is 5x
+    slower), one column at a time so that only the batches and one column are ever held twice.
     """
     cur = con.cursor()
     try:
         cur.execute("BEGIN TRANSACTION")
         try:
-            reader = cur.sql(statement("evaluate_clocks"), params={"as_of": as_of, "clients": clients}
-                             ).to_arrow_reader(BATCH_ROWS)
+            scope = {"as_of": as_of, "clients": lists["clients"]}
+            found = cur.sql(statement("clock_text_values"), params=scope).fetchall()[0]
+            for column, values in zip(FREE_TEXT.values(), found):
+                lists[column] = sorted(values or [])
+            reader = cur.sql(statement("evaluate_clocks"), params={"as_of": as_of, **lists}).to_arrow_reader(BATCH_ROWS)
             names = reader.schema.names
             pieces: dict[str, list[pl.Series]] = {n: [] for n in names}
             empty = pl.from_arrow(reader.schema.empty_table())
@@ -135,41 +166,40 @@ def _positions(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str | dt.datetime | None = None) -> pl.DataFrame:
     """One row per clock, as of ``as_of`` (default now). See docs/engine-api.md for the columns.
 
-    Rows come grouped by contract and service level (policy order), tickets in stored order.
+    Rows come grouped by contract and service level (policy order), tickets in stored order. The text
+    columns of ``ENUM_COLUMNS`` are ``pl.Enum`` with sorted categories (``as_text`` makes them text).
 
     >>> # ticket created Mon 09:00 Berlin, answered 09:20, P1 target 15m on 08:00-18:00
     >>> # -> elapsed_seconds 1200, outcome 'breached', overrun_seconds 300
     """
     as_of_s = int(parse_as_of(as_of).timestamp())
     levels = _levels(policy)
-    clients = sorted(policy.client_contract)
     statuses = sorted({s for lv in levels for s in lv.pausing})
-    tickets, spans = _read(con, as_of_s, clients, statuses)
+    lists = {"clients": sorted(policy.client_contract),
+             "priorities": sorted({p for lv in levels for p in lv.level.targets})}
+    tickets, spans = _read(con, as_of_s, lists, statuses)
     if len(tickets["tkey"]) == 0 or not levels:
         return pl.DataFrame(schema=CLOCK_SCHEMA)
+    clients, priorities = lists["clients"], lists["priorities"]
 
-    created = _seconds(tickets["created_at"])
-    responded = _seconds(tickets["first_response_at"])
-    resolved = _seconds(tickets["resolved_at"])
+    created_us = _micros(tickets.pop("created_us"))
+    responded_us = _micros(tickets.pop("first_response_us"))
+    resolved_us = _micros(tickets.pop("resolved_us"))
+    created, responded, resolved = _seconds(created_us), _seconds(responded_us), _seconds(resolved_us)
     first = dt.datetime.fromtimestamp(int(created.min()), dt.timezone.utc).date() - dt.timedelta(days=1)
     last = dt.datetime.fromtimestamp(as_of_s, dt.timezone.utc).date() + dt.timedelta(days=1)
-    priorities = sorted({p for lv in levels for p in lv.level.targets})
-    kind = _codes(tickets["client"], clients) * (len(priorities) + 1) + _codes(tickets["priority"], priorities)
-    # the ticket's text columns as (distinct values, a small code per ticket): a clock's text is then a
-    # view into a few distinct strings, not into the whole batch read from DuckDB, and the ticket frame
-    # held while the clocks are made shrinks from 16 bytes per row and column (plus the text) to 1-4
-    for name in ("client", "priority", "team", "category", "agent", "channel"):
-        tickets[name] = _dictionary(tickets[name])
+    kind = (tickets["client"].fill_null(0).to_numpy().astype(np.int64) * (len(priorities) + 1)
+            + tickets["priority"].fill_null(0).to_numpy())
 
     span_row = _positions(tickets.pop("tkey").to_numpy(), spans["tkey"].to_numpy())
     keep = span_row >= 0
     span_row = span_row[keep]
-    span_status = _codes(spans["status"], statuses)[keep]
+    span_status = spans["status"].to_numpy()[keep]  # 1-based code into statuses
     span_start = spans["start_s"].to_numpy()[keep]
     span_end = spans["end_s"].fill_null(_NONE).to_numpy()[keep]
     del spans
 
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("row", "level", "month", "target", "elapsed", "paused", "running")}
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("row", "level", "month", "target", "elapsed", "paused", "stop")}
     for number, lv in enumerate(levels):
         # which (client, priority) kinds of ticket this level has a clock for, and their targets
         targets = np.zeros((len(clients) + 1) * (len(priorities) + 1), dtype=np.int64)
@@ -183,13 +213,13 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
         if len(rows) == 0:
             continue
         if lv.level.metric == "first_response":
-            stop = np.take(responded, rows)
-            stop = np.where(stop != _NONE, stop, np.take(resolved, rows))
+            stop_us = np.take(responded_us, rows)
+            stop_us = np.where(stop_us != _NONE, stop_us, np.take(resolved_us, rows))
         else:
-            stop = np.take(resolved, rows)
-        running = stop == _NONE
+            stop_us = np.take(resolved_us, rows)
+        running = stop_us == _NONE
         clock = business_time(policy.calendars[lv.calendar], first, last)
-        at_end = clock.before(np.where(running, as_of_s, stop))
+        at_end = clock.before(np.where(running, as_of_s, stop_us // 1_000_000))
         start = np.take(created, rows)
         elapsed = at_end - clock.before(start)
         paused = np.zeros(len(rows), dtype=np.int64)
@@ -208,71 +238,68 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
         parts["target"].append(np.take(targets, np.take(kind, rows)))
         parts["elapsed"].append(elapsed)
         parts["paused"].append(paused)
-        parts["running"].append(running)
+        parts["stop"].append(stop_us)
     if not parts["row"]:
         return pl.DataFrame(schema=CLOCK_SCHEMA)
-    del created, responded, resolved, kind, span_row, span_status, span_start, span_end  # not held while the frame is made
+    del created, responded, resolved, responded_us, resolved_us, kind, span_row, span_status, span_start, span_end
     columns = {k: np.concatenate(parts.pop(k)) for k in list(parts)}  # one list freed as each column is made
-    return _frame(tickets, levels, columns)
-
-
-def _dictionary(column: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """(distinct values, code per row) with ``values.gather(codes)`` equal to ``column`` (nulls stay null)."""
-    values = column.unique().drop_nulls()
-    return values, column.cast(pl.Enum(values.to_list())).to_physical()
+    columns["created"] = created_us
+    return _frame(tickets, lists, levels, columns)
 
 
 def _member(values: list[str], chosen: list[str] | tuple[str, ...]) -> np.ndarray:
-    """A look-up by code (see ``_codes``): True for the codes of ``chosen``."""
+    """A look-up by 1-based code into ``values``: True for the codes of ``chosen``."""
     table = np.zeros(len(values) + 1, dtype=bool)
     table[[values.index(v) + 1 for v in chosen if v in values]] = True
     return table
 
 
-def _frame(tickets: dict[str, pl.Series], levels: list[_Level], c: dict[str, np.ndarray]) -> pl.DataFrame:
+def _times(micros: np.ndarray) -> pl.Series:
+    """A UTC Datetime column of epoch microseconds, null where ``_NONE``."""
+    return pl.from_arrow(pa.array(micros, mask=micros == _NONE)).cast(UTC_TIME)  # (replace_time_zone: 100x slower)
+
+
+def _frame(tickets: dict[str, pl.Series], lists: dict[str, list[str]], levels: list[_Level],
+           c: dict[str, np.ndarray]) -> pl.DataFrame:
     """The clock rows, one chunk per column (a group-by over many chunks is 2x slower): the tickets'
-    columns gathered once for every level, the levels' own from small tables.
+    columns gathered once for every level, the levels' own from small tables, text as Enum codes.
 
     Both inputs are consumed (emptied) as the columns are made: a ticket column is dropped once it is
     gathered and a numpy column once it is converted, so the peak is the result plus what is left of them.
     """
     row = pl.Series(c.pop("row")).cast(pl.UInt32)
-    level = pl.Series(c.pop("level"))
+    level = c.pop("level")
 
     def per_level(values: list[str]) -> pl.Series:
-        return pl.Series(values, dtype=pl.String).gather(level)
+        categories = sorted(set(values))
+        return _enum(np.take(np.array([categories.index(v) for v in values]), level), categories)
 
-    def gathered(name: str) -> pl.Series:
-        column = tickets.pop(name)
-        if isinstance(column, tuple):  # (distinct values, codes): see _dictionary
-            values, codes = column
-            return values.gather(codes.gather(row))
-        return column.gather(row)
+    def coded(name: str, values: list[str]) -> pl.Series:  # a column of 1-based codes (see _read)
+        return _enum(tickets.pop(name).gather(row) - 1, values)
 
     low = int(c["month"].min())
-    periods = pl.Series([month_label(m) for m in range(low, int(c["month"].max()) + 1)], dtype=pl.String)
+    periods = [month_label(m) for m in range(low, int(c["month"].max()) + 1)]
+    target, elapsed, stop = c.pop("target"), c.pop("elapsed"), c.pop("stop")
+    over = elapsed > target
     out: dict[str, pl.Series] = {}
-    out["ticket_id"] = gathered("ticket_id")
+    out["ticket_id"] = tickets.pop("ticket_id").gather(row)
     out["contract"] = per_level([lv.contract.key for lv in levels])
     out["service_level"] = per_level([lv.level.name for lv in levels])
     out["metric"] = per_level([lv.level.metric for lv in levels])
-    out["priority"] = gathered("priority")
-    out["period"] = periods.gather(pl.Series(c.pop("month") - low).cast(pl.UInt32))
-    target, elapsed = c.pop("target"), c.pop("elapsed")
-    over = elapsed > target
+    out["priority"] = coded("priority", lists["priorities"])
+    out["period"] = _enum(c.pop("month") - low, periods)
     out["target_seconds"] = pl.Series(target)
     out["elapsed_seconds"] = pl.Series(elapsed)
     out["paused_seconds"] = pl.Series(c.pop("paused"))
-    running = c.pop("running")
-    out["outcome"] = OUTCOMES.gather(pl.Series(np.where(over, 1, np.where(running, 2, 0))).cast(pl.UInt32))
+    running = stop == _NONE
+    out["outcome"] = _enum(np.where(over, BREACHED, np.where(running, PENDING, MET)).astype(np.uint8), OUTCOMES)
     out["overrun_seconds"] = pl.Series(np.where(over, elapsed - target, 0))
     del over, target, elapsed
-    for name in ("client", "team", "category", "agent", "channel", "csat", "created_at"):
-        out[name] = gathered(name)
-    first_response = per_level([lv.level.metric for lv in levels]) == "first_response"
-    responded, resolved = gathered("first_response_at"), gathered("resolved_at")
-    out["stop_at"] = pl.select(stop_at=pl.when(first_response).then(pl.coalesce(responded, resolved))
-                               .otherwise(resolved)).to_series()
-    del responded, resolved, first_response
+    out["client"] = coded("client", lists["clients"])
+    for name, values in FREE_TEXT.items():
+        out[name] = coded(name, lists[values])
+    out["csat"] = tickets.pop("csat").gather(row)
+    out["created_at"] = _times(c.pop("created")).gather(row)
+    out["stop_at"] = _times(stop)
     out["running"] = pl.Series(running)
     return pl.DataFrame([s.alias(name) for name, s in out.items()])

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import polars as pl
 
+from slametrics.clock import as_text
 from slametrics.errors import DataError
 from slametrics.policy import Policy
 
@@ -55,7 +56,7 @@ def compliance(clocks: pl.DataFrame, policy: Policy, by: list[str] | tuple[str, 
         breached=(pl.col("outcome") == "breached").sum().cast(pl.Int64),
         pending=(pl.col("outcome") == "pending").sum().cast(pl.Int64),
     )
-    return finish(counts, policy, keys)
+    return finish(as_text(counts), policy, keys)
 
 
 def finish(counts: pl.DataFrame, policy: Policy, keys: list[str]) -> pl.DataFrame:

@@ -12,6 +12,7 @@ from typing import Literal, Mapping, Sequence
 import duckdb
 import polars as pl
 
+from slametrics.clock import as_text
 from slametrics.errors import DataError
 from slametrics.policy import Policy
 from slametrics.sql import statement
@@ -52,14 +53,13 @@ def durations(clocks: pl.DataFrame, by: Sequence[str] = ("priority",)) -> pl.Dat
     A running clock has no final time yet, so it is left out.
     """
     keys = ["period", "contract", "metric", *[c for c in by if c not in ("period", "contract", "metric")]]
-    return (
+    return as_text(
         clocks.filter(~pl.col("running"))
         .group_by(keys)
         .agg(clocks=pl.len().cast(pl.Int64),
              median_seconds=pl.col("elapsed_seconds").median(),
              p90_seconds=pl.col("elapsed_seconds").quantile(0.9, interpolation="linear"))
-        .sort(keys)
-    )
+    ).sort(keys)
 
 
 def volume(con: duckdb.DuckDBPyConnection, policy: Policy, contract: str, as_of: dt.datetime,

@@ -20,6 +20,7 @@ import numpy as np
 import polars as pl
 import yaml
 
+from slametrics.clock import as_text, keyed_like
 from slametrics.compliance import KEYS, compliance, finish, share_parts
 from slametrics.credits import credits
 from slametrics.policy import DAYS, Contract, Policy, ServiceLevel, Tier, format_duration
@@ -43,7 +44,7 @@ def retarget(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     >>> # elapsed 1200 s, stopped: target 900 -> breached, overrun 300; target 1800 -> met, overrun 0
     >>> # elapsed 1200 s, still running: target 1800 -> pending
     """
-    targets = target_table(policy)
+    targets = keyed_like(target_table(policy), clocks)
     over = pl.col("elapsed_seconds") > pl.col("target_seconds")
     return (
         clocks.drop("target_seconds")
@@ -136,11 +137,11 @@ def target_finder(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
          for c in policy.contracts.values() for sl in c.service_levels.values()],
         orient="row", schema={"contract": pl.String, "service_level": pl.String, "objective": pl.Float64,
                               "obj_num": pl.Int64, "obj_den": pl.Int64})
-    known = clocks.join(target_table(policy), on=TARGET_KEYS, how="semi")
+    known = clocks.join(keyed_like(target_table(policy), clocks), on=TARGET_KEYS, how="semi")
     # a stopped clock is met by T iff its elapsed time rounded up to whole minutes is <= T
     minutes = known.select(*keys, minute=(pl.col("elapsed_seconds") + 59) // 60, running=pl.col("running"))
-    steps = minutes.group_by(*keys, "minute").agg(
-        stopped=(~pl.col("running")).sum().cast(pl.Int64), running=pl.col("running").sum().cast(pl.Int64))
+    steps = as_text(minutes.group_by(*keys, "minute").agg(
+        stopped=(~pl.col("running")).sum().cast(pl.Int64), running=pl.col("running").sum().cast(pl.Int64)))
     zero = steps.select(keys).unique().with_columns(minute=pl.lit(0, pl.Int64), stopped=pl.lit(0, pl.Int64),
                                                     running=pl.lit(0, pl.Int64))
     curve = (
@@ -160,7 +161,7 @@ def target_finder(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
         needed_seconds=(pl.col("minute").min() * 60),
         compliance_at_needed=(pl.col("met") / pl.col("assessed")).sort_by("minute").first(),
     )
-    groups = known.group_by(keys).agg(clocks=pl.len().cast(pl.Int64))
+    groups = as_text(known.group_by(keys).agg(clocks=pl.len().cast(pl.Int64)))
     return (
         groups.join(target_table(policy), on=TARGET_KEYS, how="left")
         .join(needed, on=keys, how="left")
@@ -331,7 +332,7 @@ def prepare(clocks: pl.DataFrame) -> ElapsedIndex:
 
     stopped, stopped_start = flat("stopped")
     running, running_start = flat("running")
-    return ElapsedIndex(groups.drop("stopped", "running"), stopped, running, stopped_start, running_start)
+    return ElapsedIndex(as_text(groups.drop("stopped", "running")), stopped, running, stopped_start, running_start)
 
 
 def evaluate_prepared(index: ElapsedIndex, policy: Policy) -> tuple[pl.DataFrame, pl.DataFrame]:

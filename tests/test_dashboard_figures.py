@@ -76,6 +76,19 @@ def test_pareto_orders_by_breaches_with_a_cumulative_share(fixture):
     assert out["cumulative_share"][-1] == pytest.approx(1.0)
 
 
+def test_pareto_names_breaches_without_a_value_not_set(fixture):
+    _, _, clocks = fixture
+    acme = clocks.filter(pl.col("contract") == "acme")
+    assert isinstance(acme.schema["agent"], pl.Enum)  # the engine's own column type, not text
+    first_two = pl.col("ticket_id").is_in(breaches.breached(acme)["ticket_id"].head(2).implode())
+    unassigned = acme.with_columns(agent=pl.when(first_two).then(None).otherwise(pl.col("agent")))
+    out = breaches.pareto(unassigned, "agent")
+    not_set = out.filter(pl.col("agent") == breaches.NOT_SET)
+    expected = breaches.breached(unassigned).filter(pl.col("agent").is_null()).height
+    assert expected >= 2 and not_set["breaches"].to_list() == [expected]
+    assert out["breaches"].sum() == 12
+
+
 def test_heatmap_is_in_the_contracts_local_time(fixture):
     _, policy, clocks = fixture
     grid = breaches.creation_heatmap(clocks.filter(pl.col("contract") == "globex"), policy)

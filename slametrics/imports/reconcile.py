@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from slametrics.clock import evaluate_clocks
+from slametrics.clock import as_text, evaluate_clocks
 from slametrics.errors import DataError
 from slametrics.imports.sql import statement
 from slametrics.output import format_share
@@ -83,7 +83,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str | dt.da
     ours_met = pl.col("outcome") == "met"
     compared = pl.col("outcome").is_in(["met", "breached"])
     both = both.with_columns(_compared=compared, _agree=compared & (ours_met == pl.col("source_sla_met")))
-    summary = (
+    summary = as_text(
         both.group_by(KEYS)
         .agg(
             compared=pl.col("_compared").sum().cast(pl.Int64),
@@ -120,8 +120,8 @@ def _explain(diff: pl.DataFrame, moment: dt.datetime) -> pl.DataFrame:
     joined = pl.concat_list(hints).list.drop_nulls().list.join("; ")
     fallback = (pl.when(ours_met).then(pl.lit("the source may hold a shorter target, or count time our policy pauses"))
                 .otherwise(pl.lit("the source may pause in statuses the policy does not, or hold a longer target")))
-    return (diff.with_columns(hint=pl.when(joined == "").then(fallback).otherwise(joined))
-            .select(DETAIL_COLUMNS).sort(["period", "contract", "service_level", "ticket_id"]))
+    return as_text(diff.with_columns(hint=pl.when(joined == "").then(fallback).otherwise(joined))
+                   .select(DETAIL_COLUMNS).sort(["period", "contract", "service_level", "ticket_id"]))
 
 
 def summary_for_csv(summary: pl.DataFrame) -> pl.DataFrame:
