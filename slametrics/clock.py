@@ -89,30 +89,16 @@ def _levels(policy: Policy) -> list[_Level]:
             for c in policy.contracts.values() for sl in c.service_levels.values()]
 
 
-def _micros(column: pl.Series) -> np.ndarray:
-    """Epoch microseconds; ``_NONE`` where null."""
-    return column.fill_null(_NONE).to_numpy()
-
-
-def _seconds(micros: np.ndarray) -> np.ndarray:
-    """Epoch seconds of epoch microseconds (stored times are whole seconds); ``_NONE`` stays."""
-    return np.where(micros == _NONE, _NONE, micros // 1_000_000)
-
-
-#: tickets fetched from DuckDB per record batch: the result is never materialized whole (in DuckDB, as
-#: Arrow and as polars at once); each column is made one chunk when every batch is in
-BATCH_ROWS = 1 << 20
-
-
 def _read(con: duckdb.DuckDBPyConnection, as_of: int, lists: dict[str, list[str]], statuses: list[str]
           ) -> tuple[dict[str, pl.Series], pl.DataFrame]:
     """(ticket columns, pausing spans) as of ``as_of``, in one snapshot; ``lists`` gets the free text
     columns' values (sorted), which the ticket columns of those names are 1-based codes into.
 
     Text comes as codes computed by DuckDB (a few milliseconds per column, against tens to make them
-    from the text in polars), so the only text read is the ticket id. The tickets come in record
-    batches, gathered per column into one chunk (a gather across the chunks of a batched result is 5x
-    slower), one column at a time so that only the batches and one column are ever held twice.
+    from the text in polars), so the only text read is the ticket id, in a result of its own (a text
+    column and a dozen numbers come 1.4x faster as two results than as one). Each result is
+    materialized by DuckDB in parallel and taken whole (a streamed, batched read was 2x slower), then
+    made one chunk per column (a gather across chunks is 5x slower).
     """
     cur = con.cursor()
     try:
@@ -122,16 +108,8 @@ def _read(con: duckdb.DuckDBPyConnection, as_of: int, lists: dict[str, list[str]
             found = cur.sql(statement("clock_text_values"), params=scope).fetchall()[0]
             for column, values in zip(FREE_TEXT.values(), found):
                 lists[column] = sorted(values or [])
-            reader = cur.sql(statement("evaluate_clocks"), params={"as_of": as_of, **lists}).to_arrow_reader(BATCH_ROWS)
-            names = reader.schema.names
-            pieces: dict[str, list[pl.Series]] = {n: [] for n in names}
-            empty = pl.from_arrow(reader.schema.empty_table())
-            for batch in reader:
-                frame = pl.from_arrow(batch)
-                for n in names:
-                    pieces[n].append(frame[n])
-                del frame, batch
-            reader.close()
+            numbers = cur.sql(statement("evaluate_clocks"), params={"as_of": as_of, **lists}).pl().rechunk()
+            ids = cur.sql(statement("clock_ticket_ids"), params=scope).pl().rechunk()
             spans = cur.sql(statement("pause_spans"), params={"as_of": as_of, "statuses": statuses}).pl()
         finally:
             cur.execute("COMMIT")
@@ -140,11 +118,10 @@ def _read(con: duckdb.DuckDBPyConnection, as_of: int, lists: dict[str, list[str]
                         "open it once for writing (any ingest) to upgrade it") from None
     finally:
         cur.close()
-    tickets = {}
-    for n in names:
-        parts = pieces.pop(n)
-        tickets[n] = pl.concat(parts, rechunk=True) if parts else empty[n]
-        del parts
+    if not ids["tkey"].equals(numbers["tkey"]):  # both keep the stored order: never seen otherwise
+        raise RuntimeError("evaluate_clocks: the ticket ids and numbers were read in different orders")
+    tickets = {name: numbers.to_series(i) for i, name in enumerate(numbers.columns)}
+    tickets["ticket_id"] = ids["ticket_id"]
     return tickets, spans
 
 
@@ -182,10 +159,9 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
         return pl.DataFrame(schema=CLOCK_SCHEMA)
     clients, priorities = lists["clients"], lists["priorities"]
 
-    created_us = _micros(tickets.pop("created_us"))
-    responded_us = _micros(tickets.pop("first_response_us"))
-    resolved_us = _micros(tickets.pop("resolved_us"))
-    created, responded, resolved = _seconds(created_us), _seconds(responded_us), _seconds(resolved_us)
+    created = tickets.pop("created_s").to_numpy()
+    responded = tickets.pop("first_response_s").fill_null(_NONE).to_numpy()
+    resolved = tickets.pop("resolved_s").fill_null(_NONE).to_numpy()
     first = dt.datetime.fromtimestamp(int(created.min()), dt.timezone.utc).date() - dt.timedelta(days=1)
     last = dt.datetime.fromtimestamp(as_of_s, dt.timezone.utc).date() + dt.timedelta(days=1)
     kind = (tickets["client"].fill_null(0).to_numpy().astype(np.int64) * (len(priorities) + 1)
@@ -199,8 +175,9 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
     span_end = spans["end_s"].fill_null(_NONE).to_numpy()[keep]
     del spans
 
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("row", "level", "month", "target", "elapsed", "paused", "stop")}
-    for number, lv in enumerate(levels):
+    # first which tickets each level clocks, so every output column is allocated once and filled in place
+    chosen = []
+    for lv in levels:
         # which (client, priority) kinds of ticket this level has a clock for, and their targets
         targets = np.zeros((len(clients) + 1) * (len(priorities) + 1), dtype=np.int64)
         clocked = np.zeros(len(targets), dtype=bool)
@@ -209,42 +186,50 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
                 at = (clients.index(client) + 1) * (len(priorities) + 1) + priorities.index(p) + 1
                 targets[at], clocked[at] = seconds, True
         mine = np.take(clocked, kind)
-        rows = np.flatnonzero(mine)
+        chosen.append((lv, targets, mine, np.flatnonzero(mine)))
+    counts = [len(rows) for *_, rows in chosen]
+    total = sum(counts)
+    if total == 0:
+        return pl.DataFrame(schema=CLOCK_SCHEMA)
+    c = {"row": np.empty(total, dtype=np.uint32), "month": np.empty(total, dtype=np.int64),
+         "target": np.empty(total, dtype=np.int64), "elapsed": np.empty(total, dtype=np.int64),
+         "paused": np.zeros(total, dtype=np.int64), "stop": np.empty(total, dtype=np.int64)}
+    slot = np.empty(len(kind), dtype=np.int64)
+    end = 0
+    for lv, targets, mine, rows in chosen:
         if len(rows) == 0:
             continue
+        here = slice(end, end + len(rows))
+        end += len(rows)
         if lv.level.metric == "first_response":
-            stop_us = np.take(responded_us, rows)
-            stop_us = np.where(stop_us != _NONE, stop_us, np.take(resolved_us, rows))
+            stop = np.take(responded, rows)
+            stop = np.where(stop != _NONE, stop, np.take(resolved, rows))
         else:
-            stop_us = np.take(resolved_us, rows)
-        running = stop_us == _NONE
+            stop = np.take(resolved, rows)
+        running = stop == _NONE
         clock = business_time(policy.calendars[lv.calendar], first, last)
-        at_end = clock.before(np.where(running, as_of_s, stop_us // 1_000_000))
+        at_end = clock.before(np.where(running, as_of_s, stop))
         start = np.take(created, rows)
         elapsed = at_end - clock.before(start)
-        paused = np.zeros(len(rows), dtype=np.int64)
         if lv.pausing and len(span_row):
             pausing = np.take(_member(statuses, lv.pausing), span_status) & np.take(mine, span_row)
-            owner = np.searchsorted(rows, span_row[pausing])  # the clock each span belongs to
+            slot[rows] = np.arange(len(rows))  # a ticket's clock of this level (only read for its rows)
+            owner = np.take(slot, span_row[pausing])  # the clock each span belongs to
             s, e = span_start[pausing], span_end[pausing]
             until = np.where(e == _NONE, _NONE, clock.before(np.minimum(e, as_of_s)))
             part = np.maximum(np.minimum(until, np.take(at_end, owner)) - clock.before(s), 0)
             paused = np.bincount(owner, weights=part, minlength=len(rows)).round().astype(np.int64)
             elapsed -= paused
+            c["paused"][here] = paused
         zone = policy.calendars[lv.contract.calendar].timezone
-        parts["row"].append(rows)
-        parts["level"].append(np.full(len(rows), number, dtype=np.uint32))
-        parts["month"].append(local_months(zone, first, last).of(start))
-        parts["target"].append(np.take(targets, np.take(kind, rows)))
-        parts["elapsed"].append(elapsed)
-        parts["paused"].append(paused)
-        parts["stop"].append(stop_us)
-    if not parts["row"]:
-        return pl.DataFrame(schema=CLOCK_SCHEMA)
-    del created, responded, resolved, responded_us, resolved_us, kind, span_row, span_status, span_start, span_end
-    columns = {k: np.concatenate(parts.pop(k)) for k in list(parts)}  # one list freed as each column is made
-    columns["created"] = created_us
-    return _frame(tickets, lists, levels, columns)
+        c["row"][here] = rows
+        c["month"][here] = local_months(zone, first, last).of(start)
+        c["target"][here] = np.take(targets, np.take(kind, rows))
+        c["elapsed"][here] = elapsed
+        c["stop"][here] = stop
+    del chosen, responded, resolved, kind, slot, span_row, span_status, span_start, span_end
+    c["created"] = created
+    return _frame(tickets, lists, levels, counts, c)
 
 
 def _member(values: list[str], chosen: list[str] | tuple[str, ...]) -> np.ndarray:
@@ -254,28 +239,28 @@ def _member(values: list[str], chosen: list[str] | tuple[str, ...]) -> np.ndarra
     return table
 
 
-def _times(micros: np.ndarray) -> pl.Series:
-    """A UTC Datetime column of epoch microseconds, null where ``_NONE``."""
-    return pl.from_arrow(pa.array(micros, mask=micros == _NONE)).cast(UTC_TIME)  # (replace_time_zone: 100x slower)
+def _times(seconds: np.ndarray) -> pl.Series:
+    """A UTC Datetime column of epoch seconds, null where ``_NONE`` (replace_time_zone: 100x slower)."""
+    return pl.from_arrow(pa.array(seconds * 1_000_000, mask=seconds == _NONE)).cast(UTC_TIME)
 
 
-def _frame(tickets: dict[str, pl.Series], lists: dict[str, list[str]], levels: list[_Level],
+def _frame(tickets: dict[str, pl.Series], lists: dict[str, list[str]], levels: list[_Level], counts: list[int],
            c: dict[str, np.ndarray]) -> pl.DataFrame:
     """The clock rows, one chunk per column (a group-by over many chunks is 2x slower): the tickets'
-    columns gathered once for every level, the levels' own from small tables, text as Enum codes.
+    columns gathered once for every level (text as Enum codes), the levels' own repeated per level
+    (``counts`` clocks each, in order).
 
     Both inputs are consumed (emptied) as the columns are made: a ticket column is dropped once it is
     gathered and a numpy column once it is converted, so the peak is the result plus what is left of them.
     """
-    row = pl.Series(c.pop("row")).cast(pl.UInt32)
-    level = c.pop("level")
+    row = pl.Series(c.pop("row"))
 
     def per_level(values: list[str]) -> pl.Series:
         categories = sorted(set(values))
-        return _enum(np.take(np.array([categories.index(v) for v in values]), level), categories)
+        return _enum(np.repeat(np.array([categories.index(v) for v in values], dtype=np.uint32), counts), categories)
 
-    def coded(name: str, values: list[str]) -> pl.Series:  # a column of 1-based codes (see _read)
-        return _enum(tickets.pop(name).gather(row) - 1, values)
+    def coded(name: str, values: list[str]) -> pl.Series:  # a ticket column of 1-based codes (see _read)
+        return _enum(tickets.pop(name) - 1, values).gather(row)
 
     low = int(c["month"].min())
     periods = [month_label(m) for m in range(low, int(c["month"].max()) + 1)]

@@ -1,0 +1,9 @@
+-- clock_ticket_ids: tkey and ticket_id of each row evaluate_clocks returns with the same parameters, in the
+-- same (stored) order: the same table, filter and no join, so both keep the insertion order.
+-- (Read apart from the numbers because DuckDB hands over a text column and a dozen numeric ones
+-- faster as two results than as one.)
+-- Parameters: $as_of (epoch seconds), $clients (VARCHAR[]: the clients some contract covers).
+SELECT tkey, ticket_id
+FROM tickets
+WHERE created_at <= to_timestamp($as_of)
+  AND list_contains($clients::VARCHAR[], client)
