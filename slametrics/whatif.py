@@ -51,7 +51,7 @@ def retarget(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
         .join(targets, on=TARGET_KEYS, how="inner", maintain_order="left")
         .with_columns(
             outcome=pl.when(over).then(pl.lit("breached")).when(pl.col("running")).then(pl.lit("pending"))
-            .otherwise(pl.lit("met")),
+            .otherwise(pl.lit("met")).cast(clocks.schema["outcome"]),  # the clocks' own type (Enum)
             overrun_seconds=pl.when(over).then(pl.col("elapsed_seconds") - pl.col("target_seconds")).otherwise(0),
         )
         .select(clocks.columns)
