@@ -118,7 +118,15 @@ def view() -> View:
         st.info("No tickets with a service level in the database yet. Load tickets on the **Data** page; "
                 "the **Policy** page shows which clients and priorities the contracts cover.")
         st.stop()
-    return view_mod.current(pol, clocks, as_of)
+    v = view_mod.current(pol, clocks, as_of)
+    if not v.all_periods:  # other contracts have tickets, the chosen one none yet
+        clients = ", ".join(v.terms.clients)
+        st.info(f"**{v.terms.name}** has no tickets with a service level in the database yet (its clients: "
+                f"{clients}). Choose another contract in the sidebar, or load its tickets on the **Data** "
+                "page; the **Policy** page shows which priorities its service levels cover.",
+                icon=":material/info:")
+        st.stop()
+    return v
 
 
 def empty(frame: pl.DataFrame, message: str) -> bool:

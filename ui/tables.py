@@ -4,6 +4,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from slametrics.clock import as_text
 from ui import format as fmt
 
 
@@ -26,7 +27,7 @@ def at_risk(frame: pl.DataFrame, zone: str) -> None:
         *_durations("elapsed_seconds", "target_seconds", "time_left_seconds"),
         (pl.col("used") * 100).alias("Used"),
     ).rename({"elapsed_seconds": "Elapsed", "target_seconds": "Target", "time_left_seconds": "Time left"})
-    st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * shown.height, 420), column_config={
+    st.dataframe(as_text(shown), hide_index=True, width="stretch", height=min(38 + 35 * shown.height, 420), column_config={
         "Opened (local)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
         "Used": st.column_config.ProgressColumn("Share of target used", format="%.0f%%", min_value=0, max_value=100),
     })
@@ -46,7 +47,7 @@ def breached(frame: pl.DataFrame, zone: str) -> None:
         pl.col("channel").alias("Channel"),
     ).rename({"target_seconds": "Target", "elapsed_seconds": "Elapsed", "overrun_seconds": "Over target by",
               "paused_seconds": "Paused"})
-    st.dataframe(shown, hide_index=True, width="stretch", height=420, column_config={
+    st.dataframe(as_text(shown), hide_index=True, width="stretch", height=420, column_config={
         "Opened (local)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")})
 
 

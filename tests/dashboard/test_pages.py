@@ -152,6 +152,31 @@ def test_a_selection_without_tickets_says_so_instead_of_drawing_empty_axes(app_e
         assert any(trace.get("x") or trace.get("z") for trace in chart["data"]), chart["layout"]["title"]["text"]
 
 
+@pytest.mark.parametrize("page", [None, "trends", "breaches", "credits", "whatif"])
+def test_a_contract_without_tickets_says_so_on_every_page(app_env, tmp_path, monkeypatch, page):
+    extra = tmp_path / "policy.yaml"
+    extra.write_text(Path(app_env[1]).read_text().replace("  globex:\n", """\
+  newco:
+    name: NewCo
+    clients: [NewCo Ltd]
+    calendar: always
+    service_levels:
+      response:
+        metric: first_response
+        targets: {P1: 1h}
+        objective: 0.90
+  globex:
+""", 1))
+    monkeypatch.setenv("SLA_POLICY", str(extra))
+    at = open_page(page, contract="newco")
+    assert any("NewCo" in i.value and "no tickets" in i.value and "NewCo Ltd" in i.value for i in at.info), \
+        [i.value for i in at.info]
+    assert not figures(at)
+    at.session_state["contract"] = "acme"  # the other contracts still show
+    at.run()
+    assert not at.exception and not any("no tickets" in i.value for i in at.info)
+
+
 def test_data_page_imports_a_servicenow_export_like_the_command_line(app_env, tmp_path, monkeypatch):
     copy = tmp_path / "copy.duckdb"
     shutil.copy(app_env[0], copy)

@@ -1,0 +1,45 @@
+"""The dashboard's clock tables hand Streamlit text, not the clocks' Enum columns.
+
+Above 150,000 rows Streamlit keeps a table on the server and sorts it with pyarrow when a header is
+clicked; pyarrow cannot sort a dictionary (Enum) column, and every cell then reads "Failed to load
+data". A breaches list that long is a few months of a 10M-ticket history.
+"""
+from __future__ import annotations
+
+import polars as pl
+import pytest
+import streamlit  # noqa: F401  (first: streamlit.dataframe is only importable once streamlit is)
+
+from slametrics import breaches
+from ui import tables
+
+
+@pytest.fixture
+def shown(engine, monkeypatch):
+    """What tables.breached and tables.at_risk give st.dataframe, for the fixture's clocks."""
+    _, clocks, _, _ = engine
+    captured = []
+    monkeypatch.setattr(tables.st, "dataframe", lambda frame, **_: captured.append(frame))
+    tables.breached(breaches.breached(clocks), "Europe/Berlin")
+    tables.at_risk(breaches.at_risk(clocks, 0.5), "Europe/Berlin")
+    assert [f.height for f in captured] == [breaches.breached(clocks).height, breaches.at_risk(clocks, 0.5).height]
+    assert captured[0].height > 0 and captured[1].height > 0
+    return captured
+
+
+def test_clock_tables_show_text_columns(shown):
+    for frame in shown:
+        coded = [name for name, dtype in frame.schema.items() if isinstance(dtype, (pl.Enum, pl.Categorical))]
+        assert coded == [], coded
+    assert set(shown[0]["Priority"]) <= {"P1", "P2"}
+
+
+def test_a_breaches_table_past_streamlits_lazy_threshold_sorts_by_every_column(shown):
+    lazy = pytest.importorskip("streamlit.dataframe.lazy_df_source")  # Streamlit's own server-side path
+    frame = shown[0]
+    big = pl.concat([frame] * (lazy.AUTO_LAZY_ROW_THRESHOLD // frame.height + 1))
+    source = lazy.resolve_lazy_source(big, None, is_selection_activated=False)
+    assert not isinstance(source, lazy.EagerDataframeFallback)  # the lazy path is the one under test
+    for column in ("Ticket", "Month", "Priority", "Team", "Category", "Agent", "Channel"):
+        rows = source.load_rows(0, 3, sort=lazy.SortSpec(column=column, descending=True))
+        assert rows is not None, column
