@@ -121,11 +121,20 @@ def _read(con: duckdb.DuckDBPyConnection, as_of: int, lists: dict[str, list[str]
                         "open it once for writing (any ingest) to upgrade it") from None
     finally:
         cur.close()
-    if not ids["tkey"].equals(numbers["tkey"]):  # both keep the stored order: never seen otherwise
-        raise RuntimeError("evaluate_clocks: the ticket ids and numbers were read in different orders")
     tickets = {name: numbers.to_series(i) for i, name in enumerate(numbers.columns)}
-    tickets["ticket_id"] = ids["ticket_id"]
+    tickets["ticket_id"] = _ids_in_order(ids, numbers["tkey"])
     return tickets, spans
+
+
+def _ids_in_order(ids: pl.DataFrame, tkey: pl.Series) -> pl.Series:
+    """The ``ticket_id`` of each ``tkey``, from ``ids`` (tkey, ticket_id) of the same tickets.
+
+    Both results keep the stored order, so this is a check; a connection that lets DuckDB reorder
+    results (``preserve_insertion_order = false``) gets them matched by key instead.
+    """
+    if ids["tkey"].equals(tkey):
+        return ids["ticket_id"]
+    return tkey.to_frame("tkey").join(ids, on="tkey", how="left", maintain_order="left")["ticket_id"]
 
 
 def _positions(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:

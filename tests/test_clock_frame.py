@@ -74,3 +74,27 @@ def test_a_policy_table_with_keys_no_clock_has_still_joins(stored):
     amended = whatif.amend(policy, "acme", targets={"response": {"P1": 1800, "P2": 7200, "P7": 60}})
     again = whatif.retarget(clocks, amended)
     assert again.height == clocks.height and again.schema == clocks.schema
+
+
+def test_ticket_ids_are_matched_by_key_when_the_two_reads_come_in_different_orders():
+    from slametrics.clock import _ids_in_order
+
+    tkey = pl.Series("tkey", [5, 3, 9, 1], dtype=pl.Int64)
+    ids = pl.DataFrame({"tkey": [1, 3, 5, 9], "ticket_id": ["A-1", "A-3", "A-5", "A-9"]})
+    assert _ids_in_order(ids, tkey).to_list() == ["A-5", "A-3", "A-9", "A-1"]
+    same = ids.sort("tkey", descending=True)
+    assert _ids_in_order(same, same["tkey"]).to_list() == ["A-9", "A-5", "A-3", "A-1"]
+
+
+def test_a_connection_that_may_reorder_results_gets_the_same_clocks(tmp_path):
+    db, policy_path = write_fixture(tmp_path)
+    policy = load_policy(policy_path)
+    con = connect(db, read_only=True)
+    try:
+        ordered = evaluate_clocks(con, policy, AS_OF)
+        con.execute("SET preserve_insertion_order = false")
+        loose = evaluate_clocks(con, policy, AS_OF)
+    finally:
+        con.close()
+    key = ["contract", "service_level", "ticket_id"]
+    assert loose.sort(key).equals(ordered.sort(key))
