@@ -8,6 +8,7 @@ point rolls the whole ingest back.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -76,7 +77,29 @@ def read_table(path: str | Path, kind: str) -> pl.DataFrame:
                             f"{str(exc).splitlines()[0]}") from None
         return frame
     frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns})
-    return frame.with_row_index("_line", offset=first_line).with_columns(pl.col("_line").cast(pl.Int64))
+    frame = frame.with_row_index("_line", offset=first_line).with_columns(pl.col("_line").cast(pl.Int64))
+    return _physical_lines(frame) if first_line == 2 else frame
+
+
+def _physical_lines(frame: pl.DataFrame) -> pl.DataFrame:
+    """``_line`` as the physical line each CSV record starts on, where quoted values span lines.
+
+    A record starts one line after the previous one plus the line breaks inside the previous
+    record's values (CR LF, CR or LF, as Python's csv reader counts them), and the first after the
+    header's own. Files without such values (the usual case: one quick look per text column) keep
+    the record number plus one.
+    """
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    if not text:
+        return frame
+    found = frame.select((pl.col(c).str.contains("\n", literal=True) | pl.col(c).str.contains("\r", literal=True)).any()
+                         for c in text).row(0)  # literal look-ups: 2x a regex
+    spanning = [c for c, hit in zip(text, found) if hit]
+    header = sum(len(re.findall(r"\r\n|\r|\n", name)) for name in frame.columns)
+    if not spanning:
+        return frame.with_columns(_line=pl.col("_line") + header) if header else frame
+    breaks = pl.sum_horizontal(pl.col(spanning).str.count_matches(r"\r\n|\r|\n").fill_null(0))
+    return frame.with_columns(_line=pl.col("_line") + header + breaks.cum_sum().shift(1, fill_value=0).cast(pl.Int64))
 
 
 def _read_ragged_csv(path: Path) -> pl.DataFrame | None:

@@ -148,3 +148,42 @@ def test_the_summary_counts_a_row_under_each_of_its_reasons(tmp_path):
     summary = ingest_files(connect(":memory:"), tmp_path / "t.csv")
     assert summary.rejected == {"ticket_id appears more than once in this input (every copy rejected)": 2,
                                 "csat is outside 1..5": 1}
+
+
+def _csv_module_lines(path) -> dict[str, int]:
+    """ticket_id -> the physical line its record starts on, by Python's csv reader (an independent count)."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        lines, start = {}, reader.line_num + 1
+        for record in reader:
+            lines[record[0]] = start
+            start = reader.line_num + 1
+    return lines
+
+
+def test_a_rejected_row_after_values_that_span_lines_is_named_by_its_physical_line(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b'ticket_id,client,priority,created_at,category\r\n'
+                     b'T1,A,P1,2026-03-02T00:00:00Z,"two\r\nlines"\r\n'      # lines 2-3
+                     b'T2,A,P1,not a time,x\r\n'                              # line 4
+                     b'T3,A,P1,2026-03-02T00:00:00Z,"three\nlines\rhere"\r\n'  # lines 5-7 (LF, then CR alone)
+                     b'T4,A,P1,bad,y\r\n')                                    # line 8
+    con = connect(":memory:")
+    summary = ingest_files(con, path)
+    assert (summary.rows_read, summary.stored) == (4, 2)
+    rows = con.sql("SELECT ticket_id, line FROM rejects ORDER BY line").fetchall()
+    assert rows == [("T2", 4), ("T4", 8)]
+    assert all(_csv_module_lines(path)[ticket] == line for ticket, line in rows)
+    stored = con.sql("SELECT category FROM tickets WHERE ticket_id = 'T1'").fetchall()[0][0]
+    assert stored == "two\r\nlines"  # the value itself is kept as written
+
+
+def test_a_header_name_that_spans_lines_moves_every_line(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text('ticket_id,client,priority,created_at,"cate\ngory"\nT1,A,P1,bad,x\n')
+    con = connect(":memory:")
+    ingest_files(con, path)
+    assert con.sql("SELECT line FROM rejects").fetchall() == [(3,)]
