@@ -119,6 +119,7 @@ def _ingest(args: argparse.Namespace) -> int:
         except PolicyError as exc:  # only used to count uncovered tickets: store the data anyway
             print(f"warning: {DEFAULT_POLICY} is broken ({len(exc.problems)} problem(s)), so uncovered tickets "
                   "are not counted; the data is stored", file=sys.stderr)
+    created = str(args.db) != ":memory:" and not Path(args.db).exists()
     con = connect(args.db)
     try:
         if args.format == "canonical":
@@ -130,8 +131,13 @@ def _ingest(args: argparse.Namespace) -> int:
             summary = import_export(con, args.format, args.tickets, mapping=args.mapping, client=args.client,
                                     client_column=args.client_column, timezone=args.timezone, policy=policy,
                                     progress=_progress(args.quiet))
-    finally:
+    except Exception:
         con.close()
+        if created:  # the refused ingest made this file: do not leave an empty database behind
+            for leftover in (Path(args.db), Path(f"{args.db}.wal")):
+                leftover.unlink(missing_ok=True)
+        raise
+    con.close()
     print("\n".join(summary.lines()))
     return 0
 

@@ -161,3 +161,11 @@ def test_a_file_missing_a_required_column_is_refused_whole(
     assert column in message, f"the message should name the missing column {column!r}: {message}"
     assert (events or tickets) in message, f"the message should name the file: {message}"
     assert snapshot(workdir) == before, "a refused file must leave the database unchanged"
+
+
+def test_a_refused_first_ingest_leaves_no_database_behind(workdir: Path) -> None:
+    result = ingest(workdir, "tickets_missing_priority.csv", None)
+    assert result.returncode != 0 and "priority" in result.stderr
+    assert not (workdir / DB).exists() and not (workdir / f"{DB}.wal").exists()
+    assert ingest(workdir).returncode == 0  # and the next ingest starts from nothing, as it would have
+    assert (workdir / DB).exists()
