@@ -1,8 +1,10 @@
 """Clocks (SLA_SPEC §3): business time from creation to first response or resolution, less pauses.
 
-DuckDB does what it is best at: one scan of the stored tickets (``sql/evaluate_clocks.sql``) and one
-of the stored status spans in a pausing status (``sql/pause_spans.sql``), read in one snapshot. The
-rest is whole-column numpy and polars work, one pass per service level:
+DuckDB does what it is best at: scans of the stored tickets (their free text's distinct values,
+``sql/clock_text_values.sql``; their numbers with text as codes into those values,
+``sql/evaluate_clocks.sql``; their ids, ``sql/clock_ticket_ids.sql``) and of the stored status spans
+in a pausing status (``sql/pause_spans.sql``), read in one snapshot. The rest is whole-column numpy
+and polars work, one pass per service level (levels side by side, one thread per core):
 
 - business time is looked up, not iterated: ``F(end) - F(created_at)`` where ``F`` is a calendar's
   cumulative business time, read from a bucketed table in a few array reads
