@@ -94,10 +94,12 @@ def _levels(policy: Policy) -> list[_Level]:
             for c in policy.contracts.values() for sl in c.service_levels.values()]
 
 
-def _read(con: duckdb.DuckDBPyConnection, as_of: int, lists: dict[str, list[str]], statuses: list[str]
-          ) -> tuple[dict[str, pl.Series], pl.DataFrame]:
-    """(ticket columns, pausing spans) as of ``as_of``, in one snapshot; ``lists`` gets the free text
-    columns' values (sorted), which the ticket columns of those names are 1-based codes into.
+def _read(con: duckdb.DuckDBPyConnection, as_of: int, clients: list[str], priorities: list[str], statuses: list[str]
+          ) -> tuple[dict[str, pl.Series], dict[str, list[str]], pl.DataFrame]:
+    """(ticket columns, value lists, pausing spans) as of ``as_of``, in one snapshot.
+
+    The value lists are ``clients``, ``priorities`` and the free text columns' values found (sorted),
+    keyed as ``FREE_TEXT`` names them: the ticket columns of those names are 1-based codes into them.
 
     Text comes as codes computed by DuckDB (a few milliseconds per column, against tens to make them
     from the text in polars), so the only text read is the ticket id, in a result of its own (a text
@@ -109,10 +111,10 @@ def _read(con: duckdb.DuckDBPyConnection, as_of: int, lists: dict[str, list[str]
     try:
         cur.execute("BEGIN TRANSACTION")
         try:
-            scope = {"as_of": as_of, "clients": lists["clients"]}
+            scope = {"as_of": as_of, "clients": clients}
             found = cur.sql(statement("clock_text_values"), params=scope).fetchall()[0]
-            for column, values in zip(FREE_TEXT.values(), found):
-                lists[column] = sorted(values or [])
+            lists = {"clients": clients, "priorities": priorities,
+                     **{column: sorted(values or []) for column, values in zip(FREE_TEXT.values(), found)}}
             numbers = cur.sql(statement("evaluate_clocks"), params={"as_of": as_of, **lists}).pl().rechunk()
             ids = cur.sql(statement("clock_ticket_ids"), params=scope).pl().rechunk()
             spans = cur.sql(statement("pause_spans"), params={"as_of": as_of, "statuses": statuses}).pl()
@@ -125,7 +127,7 @@ def _read(con: duckdb.DuckDBPyConnection, as_of: int, lists: dict[str, list[str]
         cur.close()
     tickets = {name: numbers.to_series(i) for i, name in enumerate(numbers.columns)}
     tickets["ticket_id"] = _ids_in_order(ids, numbers["tkey"])
-    return tickets, spans
+    return tickets, lists, spans
 
 
 def _ids_in_order(ids: pl.DataFrame, tkey: pl.Series) -> pl.Series:
@@ -166,12 +168,11 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
     as_of_s = int(parse_as_of(as_of).timestamp())
     levels = _levels(policy)
     statuses = sorted({s for lv in levels for s in lv.pausing})
-    lists = {"clients": sorted(policy.client_contract),
-             "priorities": sorted({p for lv in levels for p in lv.level.targets})}
-    tickets, spans = _read(con, as_of_s, lists, statuses)
+    clients = sorted(policy.client_contract)
+    priorities = sorted({p for lv in levels for p in lv.level.targets})
+    tickets, lists, spans = _read(con, as_of_s, clients, priorities, statuses)
     if len(tickets["tkey"]) == 0 or not levels:
         return pl.DataFrame(schema=CLOCK_SCHEMA)
-    clients, priorities = lists["clients"], lists["priorities"]
 
     created = tickets.pop("created_s").to_numpy()
     responded = tickets.pop("first_response_s").fill_null(_NONE).to_numpy()
