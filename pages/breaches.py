@@ -23,7 +23,7 @@ with pick_by:
                               key="breach_by", required=True, format_func=fmt.DIMENSIONS.get, persist_state="session")
 
 with app.guard():
-    clocks = v.scoped()
+    clocks = v.selected()
     if chosen != "all":
         clocks = clocks.filter(pl.col("service_level") == chosen)
     late = breached(clocks)

@@ -5,7 +5,7 @@ import polars as pl
 import streamlit as st
 
 from slametrics import describe
-from ui import app, charts, data
+from ui import app, charts, data, session
 from ui import format as fmt
 
 app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
@@ -19,7 +19,7 @@ if state.policy is None:
              icon=":material/error:")
     st.markdown("\n".join(f"{i}. `{p}`" for i, p in enumerate(state.problems, start=1)))
     st.stop()
-policy = state.policy
+policy = session.scope().policy(state.policy)  # the contracts this session may see
 
 st.header("Contracts")
 for key, terms in policy.contracts.items():

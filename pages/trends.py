@@ -15,7 +15,7 @@ grain = st.segmented_control("Show by", ["month", "week"], default="month", key=
                              format_func=str.capitalize, persist_state="session")
 
 with app.guard():
-    clocks = v.scoped()
+    clocks = v.selected()
     if grain == "week":
         clocks = weekly(clocks, v.policy)
     levels = compliance(clocks, v.policy)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from slametrics.errors import SlaError
 from slametrics.imports import FORMATS as IMPORT_FORMATS
+from slametrics.scope import EVERYTHING
 
 DEFAULT_POLICY = "config/policy.yaml"
 DEFAULT_DB = "data/sla.duckdb"
@@ -152,7 +153,7 @@ def _computed(args: argparse.Namespace):
     as_of = parse_as_of(args.as_of)
     con = connect(args.db, read_only=True)
     try:
-        return policy, evaluate_clocks(con, policy, as_of)
+        return policy, evaluate_clocks(con, policy, as_of, scope=EVERYTHING)
     finally:
         con.close()
 
@@ -227,7 +228,7 @@ def _reconcile(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
     con = connect(args.db, read_only=True)
     try:
-        result = reconcile(con, policy, args.as_of, metric=metric, service_levels=levels)
+        result = reconcile(con, policy, args.as_of, scope=EVERYTHING, metric=metric, service_levels=levels)
     finally:
         con.close()
     for note in result.notes:

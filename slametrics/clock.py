@@ -33,6 +33,7 @@ import pyarrow as pa
 from slametrics.calendar import business_time, local_months, month_label
 from slametrics.errors import DataError
 from slametrics.policy import Contract, Policy, ServiceLevel
+from slametrics.scope import Scope
 from slametrics.sql import statement
 from slametrics.timeparse import parse_as_of
 
@@ -111,13 +112,13 @@ def _read(con: duckdb.DuckDBPyConnection, as_of: int, clients: list[str], priori
     try:
         cur.execute("BEGIN TRANSACTION")
         try:
-            scope = {"as_of": as_of, "clients": clients}
-            found = cur.sql(statement("clock_text_values"), params=scope).fetchall()[0]
+            where = {"as_of": as_of, "clients": clients}  # the scope: its clients' tickets only
+            found = cur.sql(statement("clock_text_values"), params=where).fetchall()[0]
             lists = {"clients": clients, "priorities": priorities,
                      **{column: sorted(values or []) for column, values in zip(FREE_TEXT.values(), found)}}
             numbers = cur.sql(statement("evaluate_clocks"), params={"as_of": as_of, **lists}).pl().rechunk()
-            ids = cur.sql(statement("clock_ticket_ids"), params=scope).pl().rechunk()
-            spans = cur.sql(statement("pause_spans"), params={"as_of": as_of, "statuses": statuses}).pl()
+            ids = cur.sql(statement("clock_ticket_ids"), params=where).pl().rechunk()
+            spans = cur.sql(statement("pause_spans"), params={**where, "statuses": statuses}).pl()
         finally:
             cur.execute("COMMIT")
     except duckdb.BinderException as exc:
@@ -156,8 +157,13 @@ def _positions(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.where(inside, where[np.clip(wanted - low, 0, high - low)], -1)
 
 
-def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str | dt.datetime | None = None) -> pl.DataFrame:
-    """One row per clock, as of ``as_of`` (default now). See docs/engine-api.md for the columns.
+def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str | dt.datetime | None = None, *,
+                    scope: Scope) -> pl.DataFrame:
+    """One row per clock of the contracts in ``scope``, as of ``as_of`` (default now). See
+    docs/engine-api.md for the columns.
+
+    Only the tickets of the scope's clients are read (every statement binds them), so the frame,
+    its Enum categories included, holds nothing of another contract.
 
     Rows come grouped by contract and service level (policy order), tickets in stored order. The text
     columns of ``ENUM_COLUMNS`` are ``pl.Enum`` with sorted categories (``as_text`` makes them text).
@@ -166,6 +172,7 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
     >>> # -> elapsed_seconds 1200, outcome 'breached', overrun_seconds 300
     """
     as_of_s = int(parse_as_of(as_of).timestamp())
+    policy = scope.policy(policy)
     levels = _levels(policy)
     statuses = sorted({s for lv in levels for s in lv.pausing})
     clients = sorted(policy.client_contract)

@@ -4,6 +4,8 @@
 ``st.error``; anything else is a bug and is allowed to raise.
 
 - ``PolicyError``: the policy file is broken; ``problems`` lists every mistake found.
+- ``AccessError``: a read outside the reader's scope (slametrics.scope), a broken access file, a
+  refused sign-in.
 - ``DataError``: an input file or a value given on the command line cannot be used as a whole
   (a missing required column, an unknown time zone, an unreadable file). Bad *rows* are not
   errors: they are rejected, kept with a reason, and counted.
@@ -25,3 +27,7 @@ class PolicyError(SlaError):
 
 class DataError(SlaError):
     """An input cannot be used as a whole (file, column, time zone, option value)."""
+
+
+class AccessError(SlaError):
+    """A reader asked for something outside its scope, or the access file is broken."""

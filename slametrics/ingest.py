@@ -19,6 +19,7 @@ import polars as pl
 from slametrics.db import one
 from slametrics.errors import DataError
 from slametrics.policy import Policy
+from slametrics.scope import Scope
 from slametrics.sql import statement
 from slametrics.timeparse import parse_timestamps
 
@@ -457,15 +458,13 @@ def uncovered_counts(con: duckdb.DuckDBPyConnection, policy: Policy) -> dict[str
         schema={"client": pl.String, "priority": pl.String}, orient="row").unique()
     con.register("covered_pairs", pairs)
     try:
-        row = one(con, statement("uncovered_counts"), {"clients": list(policy.client_contract)})
+        row = one(con, statement("uncovered_counts"), {"covered": list(policy.client_contract)})
     finally:
         con.unregister("covered_pairs")
     return {"whose client no contract covers": int(row[0]), "whose priority no service level targets": int(row[1])}
 
 
-def rejects_of(con: duckdb.DuckDBPyConnection, source: str | None = None) -> pl.DataFrame:
-    """The stored rejects, newest input's first; ``source`` narrows to one input."""
-    return con.sql("SELECT source, kind, line, ticket_id, reason, row_json FROM rejects "
-                   "WHERE $source IS NULL OR source = $source ORDER BY source, kind, line",
-                   params={"source": source}).pl()
+def rejects_of(con: duckdb.DuckDBPyConnection, source: str | None = None, *, scope: Scope) -> pl.DataFrame:
+    """The stored rejects ``scope`` may see, by input, kind and line; ``source`` narrows to one input."""
+    return con.sql(statement("rejects_of"), params={"source": source, **scope.params()}).pl()
 

@@ -9,6 +9,7 @@ import polars as pl
 
 from slametrics.db import one
 from slametrics.policy import Policy
+from slametrics.scope import Scope
 from slametrics.sql import statement
 
 
@@ -43,12 +44,13 @@ def coverage(policy: Policy) -> pl.DataFrame:
                         schema={"client": pl.String, "contract": pl.String, "priority": pl.String})
 
 
-def holdings(con: duckdb.DuckDBPyConnection, policy: Policy | None) -> Holdings:
-    """What is stored, and (with a policy) which clients and priorities get no clock."""
+def holdings(con: duckdb.DuckDBPyConnection, policy: Policy | None, *, scope: Scope) -> Holdings:
+    """What is stored of ``scope``, and (with a policy) which clients and priorities get no clock."""
+    policy = scope.policy(policy) if policy else None
     cur = con.cursor()
     try:
-        counts = one(cur, statement("database_counts"))
-        pairs = cur.sql(statement("tickets_by_client")).pl()
+        counts = one(cur, statement("database_counts"), scope.params())
+        pairs = cur.sql(statement("tickets_by_client"), params=scope.params()).pl()
     finally:
         cur.close()
     owners = pl.DataFrame(list((policy.client_contract if policy else {}).items()), orient="row",
@@ -75,11 +77,11 @@ def holdings(con: duckdb.DuckDBPyConnection, policy: Policy | None) -> Holdings:
                     clients=clients, uncovered_priorities=uncovered)
 
 
-def last_activity(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
-    """The latest moment the history records anything (UTC), or None for an empty database."""
+def last_activity(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> dt.datetime | None:
+    """The latest moment the history of ``scope`` records anything (UTC), or None where it holds nothing."""
     cur = con.cursor()
     try:
-        value = cur.sql(statement("last_activity")).pl()["last_activity"][0]
+        value = cur.sql(statement("last_activity"), params=scope.params()).pl()["last_activity"][0]
     finally:
         cur.close()
     return value

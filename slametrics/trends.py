@@ -15,6 +15,7 @@ import polars as pl
 from slametrics.clock import as_text
 from slametrics.errors import DataError
 from slametrics.policy import Policy
+from slametrics.scope import Scope
 from slametrics.sql import statement
 
 Grain = Literal["month", "week"]
@@ -63,7 +64,8 @@ def durations(clocks: pl.DataFrame, by: Sequence[str] = ("priority",)) -> pl.Dat
 
 
 def volume(con: duckdb.DuckDBPyConnection, policy: Policy, contract: str, as_of: dt.datetime,
-           grain: str = "month", filters: Mapping[str, Sequence[str] | None] | None = None) -> pl.DataFrame:
+           grain: str = "month", filters: Mapping[str, Sequence[str] | None] | None = None, *,
+           scope: Scope) -> pl.DataFrame:
     """Tickets created and resolved per period for a contract's clients, the open backlog at each period's end, ratings.
 
     Columns: period, created, resolved, backlog, rated, csat (average 1..5, null where nobody rated).
@@ -71,6 +73,7 @@ def volume(con: duckdb.DuckDBPyConnection, policy: Policy, contract: str, as_of:
     Data after ``as_of`` is ignored, as for clocks. The backlog counts every ticket created and not
     resolved by the period's end, so it is right for any period range picked from the result.
     """
+    scope.require(contract)
     if grain not in GRAINS:
         raise DataError(f"grain: {grain!r} is not one of {', '.join(GRAINS)}")
     filters = filters or {}

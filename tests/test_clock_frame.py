@@ -10,6 +10,7 @@ from slametrics.clock import ENUM_COLUMNS, as_text, evaluate_clocks, keyed_like
 from slametrics.compliance import compliance
 from slametrics.db import connect
 from slametrics.policy import load_policy
+from slametrics.scope import EVERYTHING
 from tests.dashboard.fixture import AS_OF, write_fixture
 
 
@@ -19,7 +20,7 @@ def stored(tmp_path_factory):
     policy = load_policy(policy_path)
     con = connect(db, read_only=True)
     stored_order = con.sql("SELECT ticket_id FROM tickets ORDER BY tkey").pl()["ticket_id"].to_list()
-    yield policy, evaluate_clocks(con, policy, AS_OF), stored_order
+    yield policy, evaluate_clocks(con, policy, AS_OF, scope=EVERYTHING), stored_order
     con.close()
 
 
@@ -91,9 +92,9 @@ def test_a_connection_that_may_reorder_results_gets_the_same_clocks(tmp_path):
     policy = load_policy(policy_path)
     con = connect(db, read_only=True)
     try:
-        ordered = evaluate_clocks(con, policy, AS_OF)
+        ordered = evaluate_clocks(con, policy, AS_OF, scope=EVERYTHING)
         con.execute("SET preserve_insertion_order = false")
-        loose = evaluate_clocks(con, policy, AS_OF)
+        loose = evaluate_clocks(con, policy, AS_OF, scope=EVERYTHING)
     finally:
         con.close()
     key = ["contract", "service_level", "ticket_id"]

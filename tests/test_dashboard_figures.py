@@ -13,6 +13,7 @@ from slametrics.compliance import compliance
 from slametrics.db import connect
 from slametrics.errors import DataError
 from slametrics.policy import load_policy
+from slametrics.scope import EVERYTHING
 from tests.dashboard.fixture import AS_OF, write_fixture
 
 MOMENT = dt.datetime(2026, 4, 1, tzinfo=dt.timezone.utc)
@@ -23,27 +24,27 @@ def fixture(tmp_path_factory):
     db, policy_path = write_fixture(tmp_path_factory.mktemp("figures"))
     policy = load_policy(policy_path)
     con = connect(db, read_only=True)
-    yield con, policy, evaluate_clocks(con, policy, AS_OF)
+    yield con, policy, evaluate_clocks(con, policy, AS_OF, scope=EVERYTHING)
     con.close()
 
 
 def test_volume_counts_opened_and_resolved_and_the_backlog(fixture):
     con, policy, _ = fixture
-    vol = trends.volume(con, policy, "acme", MOMENT).filter(pl.col("period") >= "2026-01")
+    vol = trends.volume(con, policy, "acme", MOMENT, scope=EVERYTHING).filter(pl.col("period") >= "2026-01")
     # Acme: 20 + 2 (P9) in January, 20 in Feb and March; two March tickets are still open
     assert vol["created"].to_list() == [22, 20, 20]
     assert vol["resolved"].to_list() == [22, 20, 18]
     assert vol["backlog"].to_list() == [0, 0, 2]
-    p1 = trends.volume(con, policy, "acme", MOMENT, filters={"priority": ["P1"]})
+    p1 = trends.volume(con, policy, "acme", MOMENT, filters={"priority": ["P1"]}, scope=EVERYTHING)
     assert p1["created"].to_list() == [5, 5, 5]
 
 
 def test_volume_refuses_an_unknown_filter_or_grain(fixture):
     con, policy, _ = fixture
     with pytest.raises(DataError):
-        trends.volume(con, policy, "acme", MOMENT, filters={"agent; DROP": ["x"]})
+        trends.volume(con, policy, "acme", MOMENT, filters={"agent; DROP": ["x"]}, scope=EVERYTHING)
     with pytest.raises(DataError):
-        trends.volume(con, policy, "acme", MOMENT, grain="day")
+        trends.volume(con, policy, "acme", MOMENT, grain="day", scope=EVERYTHING)
 
 
 def test_weekly_periods_are_local_mondays(fixture):
@@ -117,11 +118,11 @@ def test_credit_statement_shows_where_cap_and_minimum_volume_bite(fixture):
 
 def test_holdings_lists_clients_and_what_no_contract_covers(fixture):
     con, policy, _ = fixture
-    held = inventory.holdings(con, policy)
+    held = inventory.holdings(con, policy, scope=EVERYTHING)
     assert held.tickets == 83 and held.events == 4
     assert held.uncovered_clients["client"].to_list() == ["Initech"]
     assert held.uncovered_priorities.rows() == [("Acme", "acme", "P9", 2)]
-    assert inventory.last_activity(con) == dt.datetime(2026, 3, 31, 11, 20, tzinfo=dt.timezone.utc)
+    assert inventory.last_activity(con, scope=EVERYTHING) == dt.datetime(2026, 3, 31, 11, 20, tzinfo=dt.timezone.utc)
 
 
 def test_describe_policy(fixture):

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from slametrics.demo import STATUSES, build_demo, generate_history
+from slametrics.scope import EVERYTHING
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = ROOT / "config" / "policy.yaml"
@@ -147,7 +148,7 @@ def test_the_demo_database_owes_credits_in_some_months_but_not_most(demo_db):
     policy = load_policy(POLICY)
     con = connect(demo_db, read_only=True)
     try:
-        clocks = evaluate_clocks(con, policy, as_of=EXPORT)
+        clocks = evaluate_clocks(con, policy, as_of=EXPORT, scope=EVERYTHING)
     finally:
         con.close()
     levels = compliance(clocks, policy)

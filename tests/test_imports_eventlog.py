@@ -22,6 +22,7 @@ import pytest
 from slametrics.errors import DataError
 from slametrics.imports import import_export
 from slametrics.imports.mapping import load_mapping
+from slametrics.scope import EVERYTHING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cli_runner import run_cli  # noqa: E402
@@ -237,6 +238,6 @@ def test_the_imported_volvo_log_gives_every_case_its_clocks_and_pauses(con):
 
     path = real_log("bpic2013_volvo_incidents/VINST-new.csv.gz")
     import_export(con, "eventlog", path, mapping="bpic2013_volvo")
-    clocks = evaluate_clocks(con, load_policy(FIXTURES / "bpic2013_policy.yaml"), "2012-06-01T00:00:00Z")
+    clocks = evaluate_clocks(con, load_policy(FIXTURES / "bpic2013_policy.yaml"), "2012-06-01T00:00:00Z", scope=EVERYTHING)
     assert clocks.height == 2 * 7_554  # a response and a resolution clock per case
     assert (clocks["paused_seconds"] > 0).sum() > 0  # Accepted-Wait - ... statuses pause

@@ -22,6 +22,7 @@ from slametrics.imports import import_export
 from slametrics.imports.reconcile import reconcile
 from slametrics.ingest import ingest_frames
 from slametrics.policy import load_policy
+from slametrics.scope import EVERYTHING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cli_runner import run_cli  # noqa: E402
@@ -49,7 +50,7 @@ def rows(frame: pl.DataFrame, columns: list[str]) -> list[tuple]:
 
 
 def test_agreement_per_period_and_priority_against_resolution(con, policy):
-    result = reconcile(con, policy, AS_OF)
+    result = reconcile(con, policy, AS_OF, scope=EVERYTHING)
     assert rows(result.summary, ["period", "service_level", "priority", "compared", "agree", "disagree", "agreement",
                                  "ours_met_source_breached", "ours_breached_source_met", "pending"]) == [
         ("2016-02", "resolution", "2 - High", 1, 1, 0, 1.0, 0, 0, 0),
@@ -61,7 +62,7 @@ def test_agreement_per_period_and_priority_against_resolution(con, policy):
 
 
 def test_details_list_the_tickets_that_differ_and_why(con, policy):
-    details = reconcile(con, policy, AS_OF).details
+    details = reconcile(con, policy, AS_OF, scope=EVERYTHING).details
     assert rows(details, ["ticket_id", "outcome", "source_sla_met", "elapsed_seconds", "target_seconds",
                           "paused_seconds", "wall_clock_seconds", "reopened"]) == [
         ("INC0003", "breached", True, 18_000, 14_400, 82_800, 100_800, 1),
@@ -72,14 +73,14 @@ def test_details_list_the_tickets_that_differ_and_why(con, policy):
 
 
 def test_a_running_clock_is_pending_not_compared(con, policy):
-    result = reconcile(con, policy, "2016-03-02T11:00:00Z")
+    result = reconcile(con, policy, "2016-03-02T11:00:00Z", scope=EVERYTHING)
     critical = result.summary.filter(pl.col("priority") == "1 - Critical").to_dicts()[0]
     assert (critical["compared"], critical["pending"], critical["agreement"]) == (0, 1, None)
 
 
 def test_the_compared_service_level_is_configurable(con, policy):
-    by_metric = reconcile(con, policy, AS_OF, metric="first_response")
-    by_level = reconcile(con, policy, AS_OF, metric=None, service_levels=("response",))
+    by_metric = reconcile(con, policy, AS_OF, scope=EVERYTHING, metric="first_response")
+    by_level = reconcile(con, policy, AS_OF, scope=EVERYTHING, metric=None, service_levels=("response",))
     assert by_metric.summary.equals(by_level.summary)
     assert set(by_metric.summary["service_level"]) == {"response"}
     assert sorted(by_metric.details["ticket_id"]) == ["INC0002", "INC0005"]  # answered in time, made_sla false
@@ -87,9 +88,9 @@ def test_the_compared_service_level_is_configurable(con, policy):
 
 def test_unknown_metric_or_service_level_is_refused(con, policy):
     with pytest.raises(DataError, match="first_response, resolution"):
-        reconcile(con, policy, AS_OF, metric="reply")
+        reconcile(con, policy, AS_OF, scope=EVERYTHING, metric="reply")
     with pytest.raises(DataError, match="resolution, response"):
-        reconcile(con, policy, AS_OF, service_levels=("speed",))
+        reconcile(con, policy, AS_OF, scope=EVERYTHING, service_levels=("speed",))
 
 
 def test_pauses_and_calendar_time_are_named_when_they_decide(policy):
@@ -100,13 +101,13 @@ def test_pauses_and_calendar_time_are_named_when_they_decide(policy):
     events = pl.DataFrame({"ticket_id": ["X1", "X1"], "at": ["2016-03-07T10:00:00Z", "2016-03-08T10:00:00Z"],
                            "status": ["Awaiting User Info", "Active"], "_line": [2, 3]})
     ingest_frames(con, tickets, events, source="x")
-    hint = reconcile(con, policy, AS_OF).details["hint"][0]  # 32h wall, 24h paused: 8h of 24h, met
+    hint = reconcile(con, policy, AS_OF, scope=EVERYTHING).details["hint"][0]  # 32h wall, 24h paused: 8h of 24h, met
     assert "without the pauses it breaches" in hint and "calendar time" in hint
 
 
 def test_without_any_verdict_there_is_nothing_to_reconcile(policy):
     con = connect(":memory:")
-    result = reconcile(con, policy, AS_OF)
+    result = reconcile(con, policy, AS_OF, scope=EVERYTHING)
     assert result.summary.is_empty() and "nothing to reconcile" in result.notes[0]
 
 

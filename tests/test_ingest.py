@@ -8,6 +8,7 @@ from slametrics import ingest as ingest_module
 from slametrics.db import connect
 from slametrics.errors import DataError
 from slametrics.ingest import ingest_files
+from slametrics.scope import EVERYTHING
 
 TICKETS = """ticket_id,client,priority,created_at,first_response_at,resolved_at
 A1,Acme,P1,2026-03-02T09:00:00Z,2026-03-02T09:10:00Z,2026-03-02T11:00:00Z
@@ -117,12 +118,12 @@ contracts:
     ingest_files(con, files / "t.csv", files / "e.csv")
     as_of = "2026-03-02T14:00:00Z"
     # A2: created 10:00, pending_customer 10:30-12:00 -> 4h open, 1h30m paused
-    first = evaluate_clocks(con, policy, as_of).row(by_predicate=pl.col("ticket_id") == "A2", named=True)
+    first = evaluate_clocks(con, policy, as_of, scope=EVERYTHING).row(by_predicate=pl.col("ticket_id") == "A2", named=True)
     assert (first["elapsed_seconds"], first["paused_seconds"]) == (4 * 3600 - 5400, 5400)
     # created again at 11:00 without events: the pause before creation now starts at creation (11:00-12:00)
     (tmp_path / "t4.csv").write_text("ticket_id,client,priority,created_at\nA2,Acme,P2,2026-03-02T11:00:00Z\n")
     ingest_files(con, tmp_path / "t4.csv")
-    again = evaluate_clocks(con, policy, as_of).row(by_predicate=pl.col("ticket_id") == "A2", named=True)
+    again = evaluate_clocks(con, policy, as_of, scope=EVERYTHING).row(by_predicate=pl.col("ticket_id") == "A2", named=True)
     assert (again["elapsed_seconds"], again["paused_seconds"]) == (3 * 3600 - 3600, 3600)
 
 

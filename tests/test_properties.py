@@ -12,6 +12,7 @@ from slametrics.compliance import compliance
 from slametrics.db import connect
 from slametrics.ingest import ingest_frames
 from slametrics.policy import parse_policy
+from slametrics.scope import EVERYTHING
 from tests.walker import walk
 
 POLICY = """
@@ -80,7 +81,7 @@ def clocks_of(tickets, events, as_of, pol):
     con = connect(":memory:")
     ingest_frames(con, to_frame(tickets, ["created_at", "first_response_at", "resolved_at"]),
                   to_frame(events, ["at"]) if events else None, source="hypothesis")
-    return evaluate_clocks(con, pol, dt.datetime.fromtimestamp(as_of, dt.timezone.utc))
+    return evaluate_clocks(con, pol, dt.datetime.fromtimestamp(as_of, dt.timezone.utc), scope=EVERYTHING)
 
 
 def status_at(events, ticket, created, t):

@@ -15,7 +15,7 @@ import streamlit as st
 
 from slametrics.errors import SlaError
 from slametrics.policy import Policy
-from ui import data
+from ui import data, session
 from ui import format as fmt
 from ui import view as view_mod
 from ui.view import View
@@ -89,11 +89,11 @@ def boot() -> None:
     except SlaError as exc:
         st.sidebar.error("\n\n".join(exc.problems), icon=":material/error:")
         return
-    view_mod.sidebar(state.policy, clocks, as_of)
+    view_mod.sidebar(session.scope().policy(state.policy), clocks, as_of)
 
 
 def policy() -> Policy:
-    """The active policy, or a clear message (pointing at the Policy page) and stop."""
+    """The active policy as the session may see it (its scope's contracts only), or a clear message and stop."""
     entered()
     state = data.policy_state()
     if state.policy is None:
@@ -101,7 +101,7 @@ def policy() -> Policy:
                  f"problem{'s' if len(state.problems) != 1 else ''}. The **Policy** page lists "
                  "them all; nothing is computed from a broken policy.", icon=":material/error:")
         st.stop()
-    return state.policy
+    return session.scope().policy(state.policy)
 
 
 def view() -> View:

@@ -2,9 +2,12 @@
 
 The app opens the database read-only, once per process (``st.cache_resource``), and takes a cursor
 per query: Streamlit runs each session in its own thread and a DuckDB connection is not to be shared
-between threads. Clocks are evaluated once per (database version, policy version, as-of moment)
-and reused by every page, what-if included. The Data page's upload is the one write: it closes the
-read-only connection, writes through a short-lived read-write one, and drops the caches.
+between threads. Every read goes through the engine with the session's scope (``ui.session.scope``:
+the contracts the signed-in user may see), and every cached figure is keyed by it: a session is never
+handed a frame that holds another contract's rows. Clocks are evaluated once per (database version,
+policy version, as-of moment, scope) and reused by every page, what-if included. The Data page's
+upload is the one write: it closes the read-only connection, writes through a short-lived read-write
+one, and drops the caches.
 """
 from __future__ import annotations
 
@@ -24,6 +27,8 @@ from slametrics import clock, inventory
 from slametrics.db import connect
 from slametrics.errors import PolicyError
 from slametrics.policy import Policy, load_policy
+from slametrics.scope import Scope
+from ui import session
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = ROOT / "data" / "sla.duckdb"
@@ -151,20 +156,21 @@ def writable() -> Iterator[duckdb.DuckDBPyConnection]:
 # --- figures --------------------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _last_activity(path: str, version: tuple[int, int, int]) -> dt.datetime | None:
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _last_activity(path: str, version: tuple[int, int, int], scope: Scope) -> dt.datetime | None:
     with cursor() as cur:
-        return inventory.last_activity(cur)
+        return inventory.last_activity(cur, scope=scope)
 
 
-def default_as_of() -> dt.datetime:
-    """Evaluate as of the end of the (UTC) day of the last recorded activity, but never later than now.
+def default_as_of(scope: Scope) -> dt.datetime:
+    """Evaluate as of the end of the (UTC) day of the scope's last recorded activity, but never later than now.
 
     For a live database that is now; for an export it is the moment the export was taken, so clocks
     that were open then are not charged for the weeks since (the data cannot know what happened).
+    Only the scope's own tickets count: another client's later activity neither shows nor moves it.
     """
     now = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
-    last = _last_activity(str(db_path()), _version(db_path()))
+    last = _last_activity(str(db_path()), _version(db_path()), scope)
     if last is None:
         return now
     end_of_day = dt.datetime.combine(last.astimezone(dt.timezone.utc).date() + dt.timedelta(days=1),
@@ -175,10 +181,11 @@ def default_as_of() -> dt.datetime:
 def as_of() -> dt.datetime:
     """The moment this session's figures are evaluated at: fixed when the session starts (or the database
     changes, or the user asks for a refresh), so moving a what-if control never evaluates clocks again."""
-    version = (str(db_path()), _version(db_path()))
+    scope = session.scope()
+    version = (str(db_path()), _version(db_path()), scope.key)
     stored = st.session_state.get("_as_of")
     if stored is None or stored[0] != version:
-        stored = (version, default_as_of())
+        stored = (version, default_as_of(scope))
         st.session_state["_as_of"] = stored
     return stored[1]
 
@@ -188,47 +195,56 @@ def refresh_as_of() -> None:
     st.session_state.pop("_as_of", None)
 
 
-@st.cache_resource(show_spinner="Evaluating clocks ...", max_entries=4)
-def _clocks(db: str, db_version: tuple, policy_file: str, policy_version: tuple, as_of: dt.datetime) -> pl.DataFrame:
+@st.cache_resource(show_spinner="Evaluating clocks ...", max_entries=16)
+def _clocks(db: str, db_version: tuple, policy_file: str, policy_version: tuple, as_of: dt.datetime,
+            scope: Scope) -> pl.DataFrame:
     policy = _policy(policy_file, policy_version)
     with cursor() as cur:
-        return clock.evaluate_clocks(cur, policy, as_of)
+        return clock.evaluate_clocks(cur, policy, as_of, scope=scope)
 
 
 def clocks(as_of: dt.datetime) -> pl.DataFrame:
-    """Every clock as of ``as_of`` under the active policy (cached; the what-if page reuses them)."""
+    """The clocks of the session's scope as of ``as_of`` (cached per scope; the what-if page reuses them)."""
     db, pol = db_path(), policy_path()
-    return _clocks(str(db), _version(db), str(pol), _version(pol), as_of)
+    return _clocks(str(db), _version(db), str(pol), _version(pol), as_of, session.scope())
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _volume_cache(db: str, db_version: tuple, policy_file: str, policy_version: tuple, contract: str,
-                  as_of: dt.datetime, grain: str, filters: tuple) -> pl.DataFrame:
+                  as_of: dt.datetime, grain: str, filters: tuple, scope: Scope) -> pl.DataFrame:
     from slametrics.trends import volume
 
     policy = _policy(policy_file, policy_version)
     with cursor() as cur:
-        return volume(cur, policy, contract, as_of, grain, dict(filters))
+        return volume(cur, policy, contract, as_of, grain, dict(filters), scope=scope)
 
 
 def volume(contract: str, as_of: dt.datetime, grain: str, filters: dict[str, list[str]]) -> pl.DataFrame:
-    """Tickets created and resolved per period, and the backlog (cached per filter set)."""
+    """Tickets created and resolved per period, and the backlog (cached per filter set and scope)."""
     db, pol = db_path(), policy_path()
     key = tuple(sorted((k, tuple(v)) for k, v in filters.items() if v))
-    return _volume_cache(str(db), _version(db), str(pol), _version(pol), contract, as_of, grain, key)
+    return _volume_cache(str(db), _version(db), str(pol), _version(pol), contract, as_of, grain, key,
+                         session.scope())
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _holdings(db: str, db_version: tuple, policy_file: str, policy_version: tuple) -> inventory.Holdings:
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _holdings(db: str, db_version: tuple, policy_file: str, policy_version: tuple, scope: Scope) -> inventory.Holdings:
     try:
         policy = _policy(policy_file, policy_version)
     except PolicyError:
         policy = None
     with cursor() as cur:
-        return inventory.holdings(cur, policy)
+        return inventory.holdings(cur, policy, scope=scope)
 
 
 def holdings() -> inventory.Holdings:
-    """What the database holds, against the active policy (or none, where it is broken)."""
+    """What the database holds of the session's scope, against the active policy (or none, where it is broken)."""
     db, pol = db_path(), policy_path()
-    return _holdings(str(db), _version(db), str(pol), _version(pol))
+    return _holdings(str(db), _version(db), str(pol), _version(pol), session.scope())
+
+
+def rejects(con: duckdb.DuckDBPyConnection, sources: list[str]) -> pl.DataFrame:
+    """The stored rejects of ``sources`` that the session's scope may see."""
+    from slametrics.ingest import rejects_of
+
+    return pl.concat([rejects_of(con, s, scope=session.scope()) for s in sources], how="vertical_relaxed")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from slametrics.ingest import ingest_files, read_table, rejects_of
+from slametrics.ingest import ingest_files, read_table
 from slametrics.policy import Policy
 from ui import data
 
@@ -67,7 +67,7 @@ def ingest(tickets: Path, events: Path | None, timezone: str, policy: Policy | N
                                    timezone=timezone, policy=policy)
             summary, lines = result.ingest, result.lines()
         sources = [summary.source] + ([summary.events_source] if summary.events_source else [])
-        rejected = pl.concat([rejects_of(con, s) for s in sources], how="vertical_relaxed")
+        rejected = data.rejects(con, sources)
     return lines, rejected
 
 

@@ -24,7 +24,11 @@ DEFAULT_MONTHS = 12
 
 @dataclass(frozen=True)
 class View:
-    """What the sidebar selects, with the clocks of the whole database as of ``as_of``."""
+    """What the sidebar selects, with the clocks of the session's scope as of ``as_of``.
+
+    ``policy`` is the session's policy (only the contracts it may see); ``clocks`` every clock of
+    those contracts; ``contract_clocks()`` and ``selected()`` narrow them to the sidebar's choice.
+    """
 
     policy: Policy
     clocks: pl.DataFrame
@@ -61,7 +65,7 @@ class View:
                     frame = frame.filter(pl.col(column).is_in(values))
         return frame
 
-    def scoped(self) -> pl.DataFrame:
+    def selected(self) -> pl.DataFrame:
         """Clocks of the contract, months and filters chosen in the sidebar."""
         return self.contract_clocks(filtered=True)
 
@@ -89,13 +93,22 @@ def _repair(key: str, valid: list, multi: bool = False, pair: bool = False) -> N
 def sidebar(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> None:
     """Draw the shared sidebar; its values live in ``st.session_state`` under the query-parameter names."""
     side = st.sidebar
-    contracts = list(policy.contracts)
+    contracts = list(policy.contracts)  # the session's policy: only the contracts it may see
     if not contracts:
         side.info("The policy defines no contracts.")
         return
     _repair("contract", contracts)
+    asked = st.query_params.get("contract")
+    if asked is not None and asked not in {policy.contracts[k].name for k in contracts}:
+        # Streamlit drops a bound value that is not an option: say so, without saying whether it exists
+        st.session_state["_contract_notice"] = True
+    if st.session_state.get("_contract_notice"):
+        side.warning(f"The link names a contract that is not among yours; showing "
+                     f"{policy.contracts[st.session_state.get('contract') or contracts[0]].name}.",
+                     icon=":material/lock:")
     contract = side.selectbox("Contract", contracts, key="contract", bind="query-params",
-                              format_func=lambda k: policy.contracts[k].name)
+                              format_func=lambda k: policy.contracts[k].name,
+                              on_change=lambda: st.session_state.pop("_contract_notice", None))
     mine = clocks.filter(pl.col("contract") == contract)
     periods = sorted(mine["period"].unique().to_list())
     if periods:

@@ -20,6 +20,7 @@ from slametrics.errors import DataError
 from slametrics.imports.sql import statement
 from slametrics.output import format_share
 from slametrics.policy import METRICS, Policy
+from slametrics.scope import Scope
 from slametrics.timeparse import parse_as_of
 
 KEYS = ["period", "contract", "service_level", "priority"]
@@ -42,7 +43,7 @@ class Reconciliation:
 
 
 def reconcile(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str | dt.datetime | None = None, *,
-              metric: str | None = "resolution", service_levels: tuple[str, ...] = ()) -> Reconciliation:
+              scope: Scope, metric: str | None = "resolution", service_levels: tuple[str, ...] = ()) -> Reconciliation:
     """Compare the outcome of the chosen clocks with the stored source verdicts, as of ``as_of``.
 
     >>> # ticket met in 3h of a 4h target, source says breached -> disagree, 'ours_met_source_breached'
@@ -57,10 +58,10 @@ def reconcile(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str | dt.da
     moment = parse_as_of(as_of)
     cur = con.cursor()
     try:
-        verdicts = cur.sql(statement("source_verdicts")).pl()
+        verdicts = cur.sql(statement("source_verdicts"), params=scope.params()).pl()
     finally:
         cur.close()
-    clocks = evaluate_clocks(con, policy, moment)
+    clocks = evaluate_clocks(con, policy, moment, scope=scope)
     chosen = clocks
     if metric is not None:
         chosen = chosen.filter(pl.col("metric") == metric)

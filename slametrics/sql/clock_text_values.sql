@@ -2,7 +2,7 @@
 -- slametrics.clock (which keeps each column as a code into these lists).
 -- Returns one row: teams, categories, agents, channels (VARCHAR[], without NULL, in no set order) over
 -- the tickets evaluate_clocks reads with the same parameters.
--- Parameters: $as_of (epoch seconds), $clients (VARCHAR[]: the clients some contract covers).
+-- Parameters: $as_of (epoch seconds), $clients (VARCHAR[]: the clients the scope's contracts cover).
 SELECT list(DISTINCT team) FILTER (WHERE team IS NOT NULL) AS teams,
        list(DISTINCT category) FILTER (WHERE category IS NOT NULL) AS categories,
        list(DISTINCT agent) FILTER (WHERE agent IS NOT NULL) AS agents,

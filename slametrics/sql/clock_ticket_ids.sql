@@ -2,7 +2,7 @@
 -- same (stored) order: the same table, filter and no join, so both keep the insertion order.
 -- (Read apart from the numbers because DuckDB hands over a text column and a dozen numeric ones
 -- faster as two results than as one.)
--- Parameters: $as_of (epoch seconds), $clients (VARCHAR[]: the clients some contract covers).
+-- Parameters: $as_of (epoch seconds), $clients (VARCHAR[]: the clients the scope's contracts cover).
 SELECT tkey, ticket_id
 FROM tickets
 WHERE created_at <= to_timestamp($as_of)

@@ -5,7 +5,7 @@
 -- and the times as epoch seconds (stored times are whole seconds), first_response_s / resolved_s as
 -- known at $as_of (NULL where later). Business time, pauses and outcomes are computed on these
 -- columns. Only numbers: the ticket ids come from clock_ticket_ids, row for row.
--- Parameters: $as_of (epoch seconds), $clients (VARCHAR[]: the clients some contract covers),
+-- Parameters: $as_of (epoch seconds), $clients (VARCHAR[]: the clients the scope's contracts cover),
 -- $priorities (VARCHAR[]: every priority with a target), $teams, $categories, $agents, $channels
 -- (VARCHAR[]: the values clock_text_values returned).
 SELECT tkey,

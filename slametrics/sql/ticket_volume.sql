@@ -2,8 +2,9 @@
 -- Returns one row per period start (local time of $tz, truncated to $grain) in which a ticket was
 -- created or resolved: period_start (TIMESTAMP, local), created, resolved, rated (tickets created in
 -- the period with a csat), csat (their average rating, NULL where none).
--- Parameters: $clients (VARCHAR[]), $tz (IANA name), $grain ('month' or 'week'), $as_of (epoch seconds:
--- later data is ignored), $priorities, $teams, $categories, $channels (VARCHAR[]; NULL = all).
+-- Parameters: $clients (VARCHAR[]: the contract's clients, a contract of the reader's scope), $tz (IANA
+-- name), $grain ('month' or 'week'), $as_of (epoch seconds: later data is ignored), $priorities, $teams,
+-- $categories, $channels (VARCHAR[]; NULL = all).
 WITH t AS (
     SELECT created_at,
            CASE WHEN epoch(resolved_at)::BIGINT <= $as_of THEN resolved_at END AS resolved_at,

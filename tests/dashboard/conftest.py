@@ -12,6 +12,7 @@ from slametrics.compliance import compliance
 from slametrics.credits import credits
 from slametrics.db import connect
 from slametrics.policy import load_policy
+from slametrics.scope import EVERYTHING
 from tests.dashboard.fixture import AS_OF, write_fixture
 
 
@@ -27,7 +28,7 @@ def engine(fixture_files) -> tuple:
     policy = load_policy(policy_path)
     con = connect(db, read_only=True)
     try:
-        clocks = evaluate_clocks(con, policy, AS_OF)
+        clocks = evaluate_clocks(con, policy, AS_OF, scope=EVERYTHING)
     finally:
         con.close()
     levels = compliance(clocks, policy)

@@ -8,6 +8,7 @@ from slametrics.clock import evaluate_clocks
 from slametrics.compliance import compliance
 from slametrics.db import connect
 from slametrics.policy import load_policy
+from slametrics.scope import EVERYTHING
 from tests.dashboard.helpers import ROOT, metric, open_page
 from ui import format as fmt
 
@@ -25,7 +26,7 @@ def test_with_no_database_the_first_run_builds_the_demo_and_shows_its_overview(t
         con = connect(db, read_only=True)
         try:
             tickets = con.execute("SELECT count(*) FROM tickets").fetchall()[0][0]
-            clocks = evaluate_clocks(con, policy, "2026-11-01T00:00:00Z")
+            clocks = evaluate_clocks(con, policy, "2026-11-01T00:00:00Z", scope=EVERYTHING)
         finally:
             con.close()
         assert tickets == 40_000
