@@ -44,19 +44,27 @@ def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 def _outdated(con: duckdb.DuckDBPyConnection) -> bool:
-    """True for a database whose tickets lack ``tkey`` (written before status spans were stored)."""
-    found = one(con, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'tickets' AND column_name = 'tkey'")
-    return found[0] == 0 and one(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'tickets'")[0] > 0
+    """True for a database written by an older slametrics: tickets without ``tkey`` (before status spans
+    were stored) or status spans without their ticket's ``client`` (before reads were scoped)."""
+    if not one(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'tickets'")[0]:
+        return False
+    found = one(con, "SELECT count(*) FROM duckdb_columns() WHERE (table_name = 'tickets' AND column_name = 'tkey') "
+                     "OR (table_name = 'status_spans' AND column_name = 'client')")
+    return found[0] < 2
 
 
 def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
-    """Number the tickets of an older database and derive their status spans (once)."""
+    """Number the tickets of an older database and derive their status spans again (once)."""
     con.execute("ALTER TABLE tickets ADD COLUMN IF NOT EXISTS tkey BIGINT")
-    if not one(con, "SELECT count(*) FROM tickets WHERE tkey IS NULL")[0]:
+    con.execute("ALTER TABLE status_spans ADD COLUMN IF NOT EXISTS client VARCHAR")
+    unnumbered = one(con, "SELECT count(*) FROM tickets WHERE tkey IS NULL")[0]
+    if not unnumbered and not one(con, "SELECT count(*) FROM status_spans WHERE client IS NULL")[0]:
         return
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("UPDATE tickets SET tkey = rowid + 1 + (SELECT coalesce(max(tkey), 0) FROM tickets) WHERE tkey IS NULL")
+        if unnumbered:
+            con.execute("UPDATE tickets SET tkey = rowid + 1 + (SELECT coalesce(max(tkey), 0) FROM tickets) "
+                        "WHERE tkey IS NULL")
         con.execute("DELETE FROM status_spans")
         con.register("span_tickets", pl.DataFrame(schema={"ticket_id": pl.String}))
         con.execute(statement("store_spans"), {"all": True})

@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS status_spans (
     tkey BIGINT NOT NULL,            -- the ticket (tickets.tkey)
     status VARCHAR NOT NULL,         -- held from start_s until end_s
     start_s BIGINT NOT NULL,         -- epoch seconds of its event, or of created_at where the event is earlier
-    end_s BIGINT                     -- start of the ticket's next span; NULL for its last
+    end_s BIGINT,                    -- start of the ticket's next span; NULL for its last
+    client VARCHAR                   -- the ticket's client: reads bind a scope's clients without a join
 );
 CREATE TABLE IF NOT EXISTS rejects (
     source VARCHAR NOT NULL,
