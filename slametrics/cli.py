@@ -1,4 +1,5 @@
-"""The command line (SLA_SPEC §6): ``python -m slametrics ingest | evaluate | compliance | credits | demo | reconcile``.
+"""The command line (SLA_SPEC §6): ``python -m slametrics ingest | evaluate | compliance | credits | demo | reconcile``,
+and ``users add | list | remove | passwd | check`` for the dashboard's access file.
 
 A thin shell over the library: parse options, call the same functions the dashboard calls, write
 CSV. Mistakes in what the user gave end with one line per mistake on stderr and exit code 2; no
@@ -67,7 +68,39 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--service-level", default=None, help="compare with these service levels only, comma-separated")
     rec.add_argument("--details", default=None, help="write the tickets where they differ to this CSV")
     common(rec, compute=True)
+    _users_parser(sub)
     return parser
+
+
+def _users_parser(sub) -> None:
+    users = sub.add_parser("users", help="who may sign in to the dashboard (the access file, config/access.yaml)")
+    verbs = users.add_subparsers(dest="verb", required=True, parser_class=_Parser)
+
+    def where(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--access", default=None, help="access file (default $SLA_ACCESS or config/access.yaml)")
+        p.add_argument("--policy", default=DEFAULT_POLICY, help=f"policy whose contracts clients may have "
+                                                                f"(default {DEFAULT_POLICY})")
+
+    add = verbs.add_parser("add", help="add a user (asks for the password twice, without echo)")
+    add.add_argument("name", help="the user name to sign in with")
+    add.add_argument("--role", required=True, help="provider (everything), analyst (every contract, read-only) "
+                                                   "or client (its own contracts)")
+    add.add_argument("--contracts", default="", help="a client's contracts, comma-separated policy keys (e.g. acme)")
+    add.add_argument("--display-name", default=None, help="the name shown on screen (default: the user name)")
+    add.add_argument("--email", default=None, help="the e-mail an identity provider (OIDC) signs this user in with")
+    add.add_argument("--whatif", action=argparse.BooleanOptionalAction, default=None,
+                     help="a client may use What-if on its contracts (default no; staff always may)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    where(add)
+    passwd = verbs.add_parser("passwd", help="set a user's password (asks twice, without echo)")
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    where(passwd)
+    remove = verbs.add_parser("remove", help="remove a user (their open sessions end at their next step)")
+    remove.add_argument("name")
+    where(remove)
+    where(verbs.add_parser("list", help="the users, their roles and contracts (never a password)"))
+    where(verbs.add_parser("check", help="validate the access file against the policy; every mistake at once"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -239,5 +272,76 @@ def _reconcile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _users(args: argparse.Namespace) -> int:
+    from slametrics import access as acc
+    from slametrics.errors import AccessError, PolicyError
+    from slametrics.policy import load_policy
+
+    path = Path(args.access or acc.default_access_path())
+    try:
+        policy = load_policy(args.policy)
+    except PolicyError as exc:
+        if args.verb == "add":
+            raise
+        policy = None  # the users can still be listed and changed; contracts are not checked
+        print(f"warning: {args.policy} is broken ({len(exc.problems)} problem(s)): contracts are not checked",
+              file=sys.stderr)
+    if args.verb == "add" and not path.exists():
+        access = acc.new_access(path)
+    else:
+        access = acc.load_access(path, policy, unhashed=args.name if args.verb == "passwd" else None)
+    if args.verb == "list":
+        for u in access.users.values():
+            rights = ", ".join(u.contracts) if u.role == "client" else "every contract"
+            what = "what-if" if u.may_whatif else "no what-if"
+            print(f"{u.name}\t{u.role}\t{rights}\t{what}\t{u.email or '-'}\t{u.display_name}")
+        print(f"{len(access.users)} user(s) in {path}", file=sys.stderr)
+        return 0
+    if args.verb == "check":
+        print(f"{path}: {len(access.users)} user(s), no problems")
+        return 0
+    if args.verb == "remove":
+        acc.write_access(acc.without_user(access, args.name), path)
+        print(f"removed {args.name} from {path}")
+        return 0
+    if args.verb == "passwd":
+        if args.name not in access.users:
+            raise AccessError(f"{path}: no user {args.name!r}; `users list` shows who there is")
+        user = access.users[args.name]
+        new = acc.replace(user, password_hash=acc.hash_password(_read_password(args, args.name)))
+        acc.write_access(acc.with_user(access, new), path)
+        print(f"password of {args.name} changed in {path}")
+        return 0
+    entry = {"name": args.display_name or args.name, "role": args.role,
+             "contracts": [c.strip() for c in args.contracts.split(",") if c.strip()]}
+    entry.update({k: v for k, v in (("email", args.email), ("whatif", args.whatif)) if v is not None})
+    user = acc.check_entry(access, args.name, entry, policy)  # before anyone types a password
+    user = acc.replace(user, password_hash=acc.hash_password(_read_password(args, args.name)))
+    acc.write_access(acc.with_user(access, user), path)
+    print(f"added {args.name} ({user.role}{': ' + ', '.join(user.contracts) if user.contracts else ''}) to {path}")
+    return 0
+
+
+def _read_password(args: argparse.Namespace, name: str) -> str:
+    """The new password: one line of standard input, or asked twice at the terminal without echo."""
+    import getpass
+
+    from slametrics.access import password_problem
+    from slametrics.errors import AccessError
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        if not sys.stdin.isatty():
+            raise AccessError("no terminal to ask for the password on; pass --password-stdin and pipe it in")
+        password = getpass.getpass(f"New password for {name}: ")
+        if getpass.getpass("The same again: ") != password:
+            raise AccessError("the two passwords differ; nothing was changed")
+    problem = password_problem(password)
+    if problem:
+        raise AccessError(f"{problem}; nothing was changed")
+    return password
+
+
 _COMMANDS = {"ingest": _ingest, "evaluate": _evaluate, "compliance": _compliance, "credits": _credits, "demo": _demo,
-             "reconcile": _reconcile}
+             "reconcile": _reconcile, "users": _users}
