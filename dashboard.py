@@ -1,27 +1,39 @@
 """The slametrics dashboard: `./run dashboard` (streamlit run dashboard.py).
 
-Page config, the navigation over pages/, and the shared sidebar. No figure is computed here: the
-pages show what `slametrics` computes, through the glue in ui/.
+Page config, sign-in, the navigation over the pages the signed-in user may open, and the shared
+sidebar. No figure is computed here: the pages show what `slametrics` computes, through the glue in
+ui/, within the session's scope.
 """
 import streamlit as st
 
-from ui import app
+from ui import app, auth
 
 st.set_page_config(page_title="SLA dashboard", page_icon=":material/verified:", layout="wide",
                    initial_sidebar_state="expanded")
 
-# url paths are the file names, so a link to a page works even when Streamlit starts that page directly
-PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:"),
-    st.Page("pages/breaches.py", title="Breaches", icon=":material/report:"),
-    st.Page("pages/credits.py", title="Service credits", icon=":material/payments:"),
-    st.Page("pages/whatif.py", title="What-if", icon=":material/tune:"),
-    st.Page("pages/data.py", title="Data", icon=":material/database:"),
-    st.Page("pages/policy.py", title="Policy", icon=":material/gavel:"),
-]
 
-page = st.navigation(PAGES)
+def pages(user) -> list:
+    """The pages ``user`` may open; with nobody signed in every page, in a hidden menu, each of which
+    then shows the sign-in screen (so a link keeps its page and view across the sign-in). url paths
+    are the file names, so a link to a page works even when Streamlit starts that page directly."""
+    every = [
+        (st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True), True),
+        (st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:"), True),
+        (st.Page("pages/breaches.py", title="Breaches", icon=":material/report:"), True),
+        (st.Page("pages/credits.py", title="Service credits", icon=":material/payments:"), True),
+        (st.Page("pages/whatif.py", title="What-if", icon=":material/tune:"), user is None or user.may_whatif),
+        (st.Page("pages/data.py", title="Data", icon=":material/database:"), user is None or user.sees_data_page),
+        (st.Page("pages/policy.py", title="Policy", icon=":material/gavel:"), True),
+    ]
+    return [page for page, allowed in every if allowed]
+
+
+app.first_run()
+user = auth.signed_in()
+page = st.navigation(pages(user), position="sidebar" if user else "hidden")
+if user is not None:
+    user = auth.sidebar(user)
 with app.entry():
-    app.boot()
+    if user is not None:
+        app.boot()
     page.run()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from slametrics.breaches import OVERRUN_BANDS, breached, creation_heatmap, overrun_bands, pareto
 from slametrics.compliance import compliance
-from ui import app, charts, tables
+from ui import app, charts, session, tables
 from ui import format as fmt
 
 app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
@@ -51,5 +51,5 @@ st.subheader("Breached tickets")
 st.caption(f"{late.height:,} breaches, the furthest past target first. Times are business time under the "
            f"service level's calendar; 'Opened' is {v.zone} time.")
 tables.breached(late, v.zone)
-st.download_button("Download as CSV", tables.breach_csv(late), file_name=f"breaches-{v.contract}-"
-                   f"{v.periods[0]}-to-{v.periods[-1]}.csv", mime="text/csv", icon=":material/download:")
+session.download_button("Download as CSV", tables.breach_csv(late),
+                        f"breaches-{v.contract}-{v.periods[0]}-to-{v.periods[-1]}.csv", "text/csv", v.contract)

@@ -2,11 +2,17 @@
 import polars as pl
 import streamlit as st
 
-from ui import app, data, upload
+from slametrics import audit
+from ui import app, data, session, upload
 from ui import format as fmt
+
+AUDIT_EVENTS = {"sign_in": "signed in", "sign_in_failed": "failed to sign in",
+                "sign_in_refused": "refused (too many failures)", "sign_out": "signed out", "download": "downloaded"}
 
 app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
 
+user = app.user()
+app.require(user.sees_data_page, "The Data page")
 st.title("Data")
 policy = data.policy_state().policy
 
@@ -52,6 +58,10 @@ else:
                            + ". They get no clock.", icon=":material/label_off:")
             if not uncovered.height and not held.uncovered_priorities.height:
                 st.success("Every stored ticket is covered by a contract and a service level.")
+
+if not user.can_upload:
+    st.caption("Loading tickets is for the provider: your account reads the data, and changes nothing.")
+    st.stop()
 
 st.header("Load tickets")
 FORMATS = {"canonical": "Ticket format (canonical CSV or Parquet)", "servicenow": "ServiceNow incident audit export",
@@ -116,3 +126,18 @@ if "up_result" in st.session_state:
                      hide_index=True, width="stretch")
     else:
         st.caption("No row was rejected.")
+
+if user.sees_audit:
+    st.header("Audit log")
+    log = audit.read_audit(session.audit_path())
+    st.caption(f"Every sign-in, failed or refused sign-in, sign-out and download, newest first: {log.height:,} entries "
+               f"in `{session.audit_path()}`.")
+    if not app.empty(log, "Nothing recorded yet."):
+        st.dataframe(log.head(500).select(pl.col("at").alias("When (UTC)"), pl.col("user").alias("User"),
+                                          pl.col("event").replace_strict(AUDIT_EVENTS, default=pl.col("event"))
+                                          .alias("What"),
+                                          pl.col("contract").alias("Contract"), pl.col("detail").alias("Detail")),
+                     hide_index=True, width="stretch", column_config={
+                         "When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm:ss")})
+        session.download_button("Download the audit log as CSV", log.write_csv(), "audit-log.csv", "text/csv", None,
+                                key="audit_csv")

@@ -5,11 +5,12 @@ import polars as pl
 import streamlit as st
 
 from slametrics import whatif
-from ui import app, charts, scenario, tables
+from ui import app, charts, scenario, session, tables
 from ui import format as fmt
 
 app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
 
+app.require(app.user().may_whatif, "What-if")
 v = app.view()
 st.title("What-if")
 app.subtitle(v, "The same tickets under other terms")
@@ -101,7 +102,7 @@ if not app.empty(needed, "No clocks in these months."):
 st.subheader("Save this scenario")
 text = whatif.policy_to_yaml(changed, header="A what-if scenario saved from the slametrics dashboard.\n"
                              + (f"Changes to {v.contract}: " + "; ".join(said) if said else "No changes."))
-st.download_button("Download as a policy file (YAML)", text, file_name=f"scenario-{v.contract}.yaml",
-                   mime="application/x-yaml", icon=":material/download:")
+session.download_button("Download as a policy file (YAML)", text, f"scenario-{v.contract}.yaml",
+                        "application/x-yaml", v.contract)
 with st.expander("Show the scenario file"):
     st.code(text, language="yaml")

@@ -362,3 +362,16 @@ def demo_users(policy: Policy, rounds: int = 12) -> list[tuple[User, str]]:
         out.append((User(name=name, display_name=display, role=role, password_hash=hash_password(password, rounds),
                          contracts=contracts, whatif=role == "client"), password))
     return out
+
+
+def write_demo_users(path: str | Path, policy: Policy, rounds: int = 12) -> list[tuple[User, str]]:
+    """Write the demo's users to a new access file (only where there is none): their names and passwords."""
+    path = Path(path)
+    if path.exists():
+        return []
+    access = new_access(path)
+    made = demo_users(policy, rounds)
+    for user, _ in made:
+        access = with_user(access, user)
+    write_access(access, path)
+    return made

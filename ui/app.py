@@ -14,8 +14,9 @@ import polars as pl
 import streamlit as st
 
 from slametrics.errors import SlaError
+from slametrics.access import User
 from slametrics.policy import Policy
-from ui import data, session
+from ui import auth, data, session
 from ui import format as fmt
 from ui import view as view_mod
 from ui.view import View
@@ -34,17 +35,20 @@ def entry() -> Iterator[None]:
 
 
 def entered() -> None:
-    """First line of every page: make sure the run went through ``dashboard.py``.
+    """First line of every page: make sure the run went through ``dashboard.py``, and that someone is
+    signed in (otherwise the page draws the sign-in screen and stops).
 
     With a folder called ``pages/`` next to the entry script, Streamlit runs a linked page on its own
     (the old multipage mode) until ``st.navigation`` has been called once in the process: on a fresh
     server's first visit through a link, and in ``AppTest.switch_page``. The page then runs the entry
     script, which draws the sidebar and runs this page again inside it, and stops its own run.
     """
-    if getattr(_RUN, "entered", False):
-        return
-    runpy.run_path(str(data.ROOT / "dashboard.py"), run_name="__main__")
-    st.stop()
+    if not getattr(_RUN, "entered", False):
+        runpy.run_path(str(data.ROOT / "dashboard.py"), run_name="__main__")
+        st.stop()
+    if session.user() is None:  # nobody signed in: this page shows the sign-in screen instead
+        auth.sign_in_screen()
+        st.stop()
 
 
 @contextmanager
@@ -73,16 +77,26 @@ def _build_demo() -> None:
         status.update(label="Demo database ready", state="complete", expanded=False)
 
 
+def first_run() -> None:
+    """Before anyone signs in: on a machine with no database, build the demo one (and its demo users,
+    where there is no access file yet; their passwords are printed on the server's terminal)."""
+    if data.database_exists() or data.policy_state().policy is None:
+        return
+    _build_demo()
+
+
 def boot() -> None:
-    """Every run: make sure there is a database (the demo, first time) and draw the shared sidebar."""
+    """Every run after sign-in: draw the shared sidebar (contracts of the session's scope only)."""
     state = data.policy_state()
     if state.policy is None:
         st.sidebar.error(f"The policy file {state.path} has {len(state.problems)} "
-                         f"problem{'s' if len(state.problems) != 1 else ''}: see the Policy page.",
+                         f"problem{'s' if len(state.problems) != 1 else ''}"
+                         + (": see the Policy page." if session.user() and session.user().role != "client"
+                            else ": no figures until the provider fixes it."),
                          icon=":material/error:")
         return
     if not data.database_exists():
-        _build_demo()
+        return
     try:
         as_of = data.as_of()
         clocks = data.clocks(as_of)
@@ -90,6 +104,22 @@ def boot() -> None:
         st.sidebar.error("\n\n".join(exc.problems), icon=":material/error:")
         return
     view_mod.sidebar(session.scope().policy(state.policy), clocks, as_of)
+
+
+def user() -> User:
+    """The signed-in user (a page runs only after sign-in; without one it stops)."""
+    entered()
+    who = session.user()
+    if who is None:
+        st.stop()
+    return who
+
+
+def require(allowed: bool, what: str) -> None:
+    """Stop the page with a notice where the signed-in user may not see it (also when reached by a link)."""
+    if not allowed:
+        st.error(f"{what} is not available to your account.", icon=":material/lock:")
+        st.stop()
 
 
 def policy() -> Policy:

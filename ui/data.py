@@ -47,7 +47,7 @@ def policy_path() -> Path:
     return Path(os.environ.get("SLA_POLICY") or DEFAULT_POLICY)
 
 
-def _version(path: Path) -> tuple[int, int, int]:
+def file_version(path: Path) -> tuple[int, int, int]:
     """Changes whenever the file is rewritten or replaced (mtime, inode, size); zeros when it is missing."""
     try:
         stat = path.stat()
@@ -76,7 +76,7 @@ class PolicyState:
 def policy_state() -> PolicyState:
     path = policy_path()
     try:
-        return PolicyState(path, _policy(str(path), _version(path)))
+        return PolicyState(path, _policy(str(path), file_version(path)))
     except PolicyError as exc:
         return PolicyState(path, None, tuple(exc.problems))
 
@@ -99,7 +99,7 @@ def _connection(path: str, version: tuple[int, int, int]) -> duckdb.DuckDBPyConn
 def connection() -> duckdb.DuckDBPyConnection:
     """The shared read-only connection; take ``.cursor()`` for each query (or use ``cursor()``)."""
     path = db_path()
-    return _connection(str(path), _version(path))
+    return _connection(str(path), file_version(path))
 
 
 @contextmanager
@@ -120,10 +120,18 @@ def build_demo_database(progress: Callable[[str, float], None]) -> None:
     """Build the demo database where the app expects one (once, even with several sessions waiting)."""
     from slametrics.demo import build_demo
 
+    from slametrics.access import write_demo_users
+
     with _BUILD_LOCK:
         if db_path().exists():
             return
         build_demo(db_path(), policy_path(), progress=progress)
+        made = write_demo_users(session.access_path(), load_policy(policy_path()))
+        if made:
+            print(f"Demo users written to {session.access_path()} (replace them before exposing the server: "
+                  "README, 'Users'):\n" + "\n".join(f"  {u.name:<10} password {p:<16} {u.role}"
+                                                      + (f" of {', '.join(u.contracts)}" if u.contracts else "")
+                                                      for u, p in made), flush=True)
     clear_caches()
 
 
@@ -170,7 +178,7 @@ def default_as_of(scope: Scope) -> dt.datetime:
     Only the scope's own tickets count: another client's later activity neither shows nor moves it.
     """
     now = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
-    last = _last_activity(str(db_path()), _version(db_path()), scope)
+    last = _last_activity(str(db_path()), file_version(db_path()), scope)
     if last is None:
         return now
     end_of_day = dt.datetime.combine(last.astimezone(dt.timezone.utc).date() + dt.timedelta(days=1),
@@ -182,7 +190,7 @@ def as_of() -> dt.datetime:
     """The moment this session's figures are evaluated at: fixed when the session starts (or the database
     changes, or the user asks for a refresh), so moving a what-if control never evaluates clocks again."""
     scope = session.scope()
-    version = (str(db_path()), _version(db_path()), scope.key)
+    version = (str(db_path()), file_version(db_path()), scope.key)
     stored = st.session_state.get("_as_of")
     if stored is None or stored[0] != version:
         stored = (version, default_as_of(scope))
@@ -206,7 +214,7 @@ def _clocks(db: str, db_version: tuple, policy_file: str, policy_version: tuple,
 def clocks(as_of: dt.datetime) -> pl.DataFrame:
     """The clocks of the session's scope as of ``as_of`` (cached per scope; the what-if page reuses them)."""
     db, pol = db_path(), policy_path()
-    return _clocks(str(db), _version(db), str(pol), _version(pol), as_of, session.scope())
+    return _clocks(str(db), file_version(db), str(pol), file_version(pol), as_of, session.scope())
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -223,7 +231,7 @@ def volume(contract: str, as_of: dt.datetime, grain: str, filters: dict[str, lis
     """Tickets created and resolved per period, and the backlog (cached per filter set and scope)."""
     db, pol = db_path(), policy_path()
     key = tuple(sorted((k, tuple(v)) for k, v in filters.items() if v))
-    return _volume_cache(str(db), _version(db), str(pol), _version(pol), contract, as_of, grain, key,
+    return _volume_cache(str(db), file_version(db), str(pol), file_version(pol), contract, as_of, grain, key,
                          session.scope())
 
 
@@ -240,7 +248,7 @@ def _holdings(db: str, db_version: tuple, policy_file: str, policy_version: tupl
 def holdings() -> inventory.Holdings:
     """What the database holds of the session's scope, against the active policy (or none, where it is broken)."""
     db, pol = db_path(), policy_path()
-    return _holdings(str(db), _version(db), str(pol), _version(pol), session.scope())
+    return _holdings(str(db), file_version(db), str(pol), file_version(pol), session.scope())
 
 
 def rejects(con: duckdb.DuckDBPyConnection, sources: list[str]) -> pl.DataFrame:

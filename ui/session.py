@@ -1,12 +1,98 @@
-"""Who this browser session is, and so what it may read: its ``Scope``.
+"""Who this browser session is, and so what it may read: its user and its ``Scope``.
 
-Every read in ``ui.data`` takes ``scope()``; pages never choose it.
+The signed-in user's name lives in ``st.session_state`` (server-side: no URL or widget sets it) and
+is looked up in the access file on every run, so a user removed from it, or given other contracts,
+is changed at their next step. Every read in ``ui.data`` takes ``scope()``; pages never choose it.
+Nobody signed in sees nothing (an empty scope), whatever calls it.
 """
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+from slametrics import access as acc
+from slametrics import audit
+from slametrics.errors import AccessError
 from slametrics.scope import EVERYTHING, Scope
+
+ROOT = Path(__file__).resolve().parents[1]
+USER_KEY = "_signed_in"  # the session's user name
+NOBODY = Scope(contracts=())
+
+
+def access_path() -> Path:
+    """The access file: ``$SLA_ACCESS`` or ``config/access.yaml`` in the project."""
+    return Path(os.environ.get("SLA_ACCESS") or ROOT / acc.DEFAULT_ACCESS)
+
+
+def audit_path() -> Path:
+    """The audit log: ``$SLA_AUDIT`` or ``audit.jsonl`` beside the database."""
+    from ui import data
+
+    return Path(os.environ.get("SLA_AUDIT") or data.db_path().parent / "audit.jsonl")
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _access(path: str, version: tuple, policy_version: tuple) -> acc.Access:
+    from ui import data
+
+    state = data.policy_state()
+    try:
+        return acc.load_access(path, state.policy)  # a broken policy: contracts are not checked
+    except AccessError as exc:
+        print("\n".join(["The access file cannot be used:", *exc.problems]), file=sys.stderr)
+        raise
+
+
+def access() -> acc.Access:
+    """The access file as it is now (read again whenever it or the policy changes); AccessError where
+    it is missing or broken (its problems are printed on the server's terminal, never on screen)."""
+    from ui import data
+
+    path = access_path()
+    return _access(str(path), data.file_version(path), data.file_version(data.policy_path()))
+
+
+@st.cache_resource(show_spinner=False)
+def attempts() -> acc.Attempts:
+    """Failed sign-ins per name, for every session of this server."""
+    return acc.Attempts()
+
+
+def user() -> acc.User | None:
+    """The signed-in user, or None (also where the access file no longer lists them)."""
+    name = st.session_state.get(USER_KEY)
+    if name is None:
+        return None
+    try:
+        return access().users.get(name)
+    except AccessError:
+        return None
 
 
 def scope() -> Scope:
-    """The scope of this session's reads."""
-    return EVERYTHING
+    """The scope of this session's reads: the signed-in user's, or nothing."""
+    from ui import data
+
+    who = user()
+    policy = data.policy_state().policy
+    if who is None:
+        return NOBODY
+    if policy is None:  # nothing is computed from a broken policy; a client's contracts cannot be resolved
+        return NOBODY if who.role == "client" else EVERYTHING
+    return who.scope(policy)
+
+
+def record(event: str, contract: str | None = None, detail: str | None = None, name: str | None = None) -> None:
+    """An audit entry for this session's user (or ``name``, for a sign-in attempt)."""
+    who = name if name is not None else st.session_state.get(USER_KEY) or "(nobody)"
+    audit.record(audit_path(), who[:64], event, contract=contract, detail=detail)
+
+
+def download_button(label: str, data, file_name: str, mime: str, contract: str | None, **kwargs) -> None:
+    """``st.download_button`` whose click is written to the audit log (who, what file, which contract)."""
+    st.download_button(label, data, file_name=file_name, mime=mime, icon=":material/download:",
+                       on_click=record, args=("download", contract, file_name), **kwargs)

@@ -9,7 +9,8 @@ import polars as pl
 
 from slametrics.ingest import ingest_files, read_table
 from slametrics.policy import Policy
-from ui import data
+from slametrics.errors import AccessError
+from ui import data, session
 
 
 def upload_dir() -> Path:
@@ -56,6 +57,9 @@ def ingest(tickets: Path, events: Path | None, timezone: str, policy: Policy | N
 
     ``fmt`` other than canonical goes through the same converters as ``ingest --format``.
     """
+    who = session.user()
+    if who is None or not who.can_upload:  # the page offers no upload then; this is where it is enforced
+        raise AccessError("loading tickets is for the provider's account; nothing was loaded")
     with data.writable() as con:
         if fmt == "canonical":
             summary = ingest_files(con, tickets, events, timezone=timezone, policy=policy)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
+SESSION_COOKIE = "slametrics_session"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync"]
 #: url path, page name, how many plotly charts it draws at least (on data with breaches and credits)
@@ -71,6 +72,7 @@ class PageShot:
     errors: list[str]
     exceptions: list[str]
     screenshot: Path
+    text: str = ""
 
 
 def _settle(page, timeout_ms: int) -> None:
@@ -84,8 +86,23 @@ def _settle(page, timeout_ms: int) -> None:
         }""", timeout=timeout_ms)
 
 
-def visit(url: str, timeout_ms: int = 90_000) -> dict[str, object]:
-    """Open one link in a new browser; report the page title, the navigation and the page's text."""
+def sign_in(page, user: str, password: str, timeout_ms: int = 90_000) -> None:
+    """Fill in the sign-in screen the page shows and wait for the page it was asked for."""
+    page.wait_for_selector('input[aria-label="Password"]', timeout=timeout_ms)
+    page.get_by_role("textbox", name="Username").fill(user)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector('input[aria-label="Password"]', state="detached", timeout=timeout_ms)
+    _settle(page, timeout_ms)
+    deadline = time.monotonic() + timeout_ms / 1000  # the session cookie is set by a component, a moment later
+    while not any(c["name"] == SESSION_COOKIE for c in page.context.cookies()) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+
+
+def visit(url: str, timeout_ms: int = 90_000, user: str | None = None, password: str | None = None
+          ) -> dict[str, object]:
+    """Open one link in a new browser (signing in as ``user`` on the way); report the page title, the
+    navigation, the page's and the sidebar's text."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -93,6 +110,8 @@ def visit(url: str, timeout_ms: int = 90_000) -> dict[str, object]:
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
         page.goto(url, wait_until="domcontentloaded")
         _settle(page, timeout_ms)
+        if user:
+            sign_in(page, user, password or "", timeout_ms)
         page.wait_for_selector('h1, [data-testid="stException"]', timeout=timeout_ms)
         exceptions = page.locator('[data-testid="stException"]').all_inner_texts()
         if exceptions:
@@ -102,6 +121,8 @@ def visit(url: str, timeout_ms: int = 90_000) -> dict[str, object]:
             "title": page.locator("h1").first.inner_text(),
             "navigation": page.locator('[data-testid="stSidebarNav"] a').all_inner_texts(),
             "text": page.locator('[data-testid="stMain"]').inner_text(),
+            "sidebar": page.locator('[data-testid="stSidebar"]').first.inner_text()
+            if page.locator('[data-testid="stSidebar"]').count() else "",
             "url": page.url,
         }
         browser.close()
@@ -130,11 +151,15 @@ def _shoot_page(page, address: str, path: str, title: str, min_charts: int, shot
     exceptions = page.locator('[data-testid="stException"]').all_inner_texts()
     page.screenshot(path=str(shot), full_page=True)
     heading = page.locator("h1").first.inner_text() if page.locator("h1").count() else ""
-    return PageShot(path, title, heading, charts, errors, exceptions, shot)
+    text = "\n".join(page.locator(f'[data-testid="{part}"]').first.inner_text()
+                     for part in ("stMain", "stSidebar") if page.locator(f'[data-testid="{part}"]').count())
+    return PageShot(path, title, heading, charts, errors, exceptions, shot, text)
 
 
-def shoot(url: str, out_dir: Path, pages=PAGES, timeout_ms: int = 90_000, query: str = "") -> list[PageShot]:
-    """Open each page, wait for its charts to be drawn, and save a full-page screenshot."""
+def shoot(url: str, out_dir: Path, pages=PAGES, timeout_ms: int = 90_000, query: str = "",
+          user: str | None = None, password: str | None = None) -> list[PageShot]:
+    """Open each page, wait for its charts to be drawn, and save a full-page screenshot. With ``user``,
+    sign in on the first page; the others open signed in by the session cookie, as in a browser."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
@@ -143,6 +168,11 @@ def shoot(url: str, out_dir: Path, pages=PAGES, timeout_ms: int = 90_000, query:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         page = browser.new_page(viewport={"width": 1500, "height": 1000}, device_scale_factor=1)
+        if user:
+            page.goto(f"{url}/{query}", wait_until="domcontentloaded")
+            _settle(page, timeout_ms)
+            page.screenshot(path=str(out_dir / "0-sign-in.png"))
+            sign_in(page, user, password or "", timeout_ms)
         for i, (path, title, min_charts) in enumerate(pages, start=1):
             shot = out_dir / f"{i}-{(path or 'overview')}.png"
             try:
@@ -155,6 +185,7 @@ def shoot(url: str, out_dir: Path, pages=PAGES, timeout_ms: int = 90_000, query:
     return shots
 
 
-if __name__ == "__main__":
-    for s in shoot(sys.argv[1], Path(sys.argv[2]), query=sys.argv[3] if len(sys.argv) > 3 else ""):
+if __name__ == "__main__":  # python tests/dashboard/browser.py URL OUT_DIR [QUERY [USER PASSWORD]]
+    args = sys.argv[1:] + [""] * 5
+    for s in shoot(args[0], Path(args[1]), query=args[2], user=args[3] or None, password=args[4] or None):
         print(f"{s.title}: {s.charts} charts, errors {s.errors}, exceptions {s.exceptions} -> {s.screenshot}")

@@ -41,10 +41,12 @@ def _clear_caches() -> None:
 
 
 @pytest.fixture
-def app_env(fixture_files, monkeypatch) -> tuple[Path, Path]:
+def app_env(fixture_files, monkeypatch, tmp_path) -> tuple[Path, Path]:
     db, policy_path = fixture_files
     monkeypatch.setenv("SLA_DB", str(db))
     monkeypatch.setenv("SLA_POLICY", str(policy_path))
+    monkeypatch.setenv("SLA_ACCESS", str(db.parent / "access.yaml"))
+    monkeypatch.setenv("SLA_AUDIT", str(tmp_path / "audit.jsonl"))  # each test's own
     _clear_caches()
     yield db, policy_path
     _clear_caches()

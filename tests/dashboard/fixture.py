@@ -13,6 +13,9 @@ has 4 (below the minimum of 5), 2 of them breached: the minimum volume waives it
 misses (5 of 6 met): USD 150.00.
 Not covered: client Initech, and Acme's priority P9. The last recorded moment is 31 March 11:20 UTC,
 so the app evaluates as of 2026-04-01T00:00:00Z.
+
+Users (access.yaml, password ``<name>-password``, bcrypt cost 4): ``pat`` provider, ``ann`` analyst,
+``acme`` client of acme with What-if, ``globex`` client of globex without.
 """
 from __future__ import annotations
 
@@ -135,8 +138,29 @@ def tickets_and_events() -> tuple[pl.DataFrame, pl.DataFrame]:
     return tickets, event_frame
 
 
+USERS = {"pat": ("provider", ()), "ann": ("analyst", ()), "acme": ("client", ("acme",)),
+         "globex": ("client", ("globex",))}
+
+
+def password(name: str) -> str:
+    return f"{name}-password"
+
+
+def write_access_file(path: Path) -> Path:
+    """The fixture's users (``USERS``), through the engine's own access module."""
+    from slametrics import access as acc
+
+    access = acc.new_access(path)
+    for name, (role, contracts) in USERS.items():
+        access = acc.with_user(access, acc.User(
+            name=name, display_name=f"{name.capitalize()} ({role})", role=role, contracts=contracts,
+            whatif=name == "acme", email=f"{name}@example.com", password_hash=acc.hash_password(password(name), rounds=4)))
+    acc.write_access(access, path)
+    return path
+
+
 def write_fixture(folder: Path) -> tuple[Path, Path]:
-    """Write ``policy.yaml`` and ``sla.duckdb`` into ``folder`` (through the engine's own ingest)."""
+    """Write ``policy.yaml``, ``access.yaml`` and ``sla.duckdb`` into ``folder`` (through the engine's own ingest)."""
     from slametrics.db import connect
     from slametrics.ingest import ingest_files
     from slametrics.policy import load_policy
@@ -144,6 +168,7 @@ def write_fixture(folder: Path) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     policy_path, db_path = folder / "policy.yaml", folder / "sla.duckdb"
     policy_path.write_text(POLICY, encoding="utf-8")
+    write_access_file(folder / "access.yaml")
     tickets, events = tickets_and_events()
     tickets.write_csv(folder / "tickets.csv")
     events.write_csv(folder / "events.csv")

@@ -1,5 +1,7 @@
-"""The real app in headless chromium: started with the project's run command on a free port, every page
-opened, its charts drawn, no error on screen, and a screenshot of each page kept in a temporary folder."""
+"""The real app in headless chromium: started with the project's run command on a free port, signed in
+through the sign-in screen, every page opened (the later ones signed in by the session cookie), its
+charts drawn, no error on screen, and a screenshot of each page kept in a temporary folder; and as a
+client, no page shows anything of another client, whatever the link asks for."""
 from __future__ import annotations
 
 import os
@@ -7,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboard.browser import CHROMIUM, PAGES, serve, shoot, visit
-from tests.dashboard.fixture import write_fixture
+from tests.dashboard.browser import CHROMIUM, LAUNCH_ARGS, PAGES, serve, shoot, visit
+from tests.dashboard.fixture import password, write_fixture
 
 pytestmark = pytest.mark.browser
 
@@ -20,14 +22,16 @@ def app_url(tmp_path_factory):
                     "(apt-get install chromium fonts-dejavu-core)")
     pytest.importorskip("playwright.sync_api")
     db, policy = write_fixture(tmp_path_factory.mktemp("browser"))
-    with serve({"SLA_DB": str(db), "SLA_POLICY": str(policy), "SLA_LOG_DIR": str(db.parent)}) as url:
+    with serve({"SLA_DB": str(db), "SLA_POLICY": str(policy), "SLA_ACCESS": str(db.parent / "access.yaml"),
+                "SLA_AUDIT": str(db.parent / "audit.jsonl"), "SLA_LOG_DIR": str(db.parent)}) as url:
         yield url
 
 
 def test_a_link_to_a_page_opens_that_page_with_the_view_it_names_even_as_the_servers_first_visit(app_url):
     # runs first on a fresh server: Streamlit would start pages/credits.py on its own (old multipage mode)
-    found = visit(f"{app_url}/credits?contract=Globex+Inc&period=Feb+2026&period=Mar+2026")
-    assert found["title"] == "Service credits"
+    found = visit(f"{app_url}/credits?contract=Globex+Inc&period=Feb+2026&period=Mar+2026", user="pat",
+                  password=password("pat"))
+    assert found["title"] == "Service credits"  # the sign-in kept the link's page and view
     assert [n.strip().split("\n")[-1] for n in found["navigation"]] == [title for _, title, _ in PAGES]
     assert "Globex Inc · Feb 2026 to Mar 2026" in found["text"]  # the subtitle names the view
     assert "contract=Globex+Inc" in found["url"]
@@ -35,7 +39,7 @@ def test_a_link_to_a_page_opens_that_page_with_the_view_it_names_even_as_the_ser
 
 def test_every_page_draws_its_charts_without_an_error(app_url, tmp_path_factory):
     out = Path(os.environ.get("SLA_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-    shots = shoot(app_url, out)
+    shots = shoot(app_url, out, user="pat", password=password("pat"))
     print(f"\nscreenshots of every page: {out}")
     assert [s.title for s in shots] == [title for _, title, _ in PAGES]
     for shot, (_, _, least) in zip(shots, PAGES):
@@ -45,3 +49,40 @@ def test_every_page_draws_its_charts_without_an_error(app_url, tmp_path_factory)
         assert shot.charts >= least, f"{shot.title}: {shot.charts} charts drawn, expected {least} or more"
         assert shot.screenshot.stat().st_size > 10_000
     assert shots[0].heading == "Acme Corp: March 2026"
+
+
+def test_a_client_signed_in_sees_only_its_own_contract_on_every_page_even_when_the_link_names_another(
+        app_url, tmp_path_factory):
+    out = Path(os.environ.get("SLA_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots")) / "client-acme"
+    # no Data page for a client; acme's one calendar is round the clock: no week chart on its Policy page
+    mine = [(path, title, 0 if title == "Policy" else least) for path, title, least in PAGES if title != "Data"]
+    shots = shoot(app_url, out, pages=mine, query="?contract=Globex+Inc&team=Network", user="acme",
+                  password=password("acme"))
+    print(f"\nscreenshots as the client acme: {out}")
+    for shot in shots:
+        assert not shot.exceptions and not shot.errors, f"{shot.title}: {shot.exceptions or shot.errors}"
+        assert "Acme Corp" in shot.text, shot.title
+        for other in ("Globex", "G-1", "G-2", "G-3", "Initech", "I-0"):
+            assert other not in shot.text, f"{shot.title} shows {other!r}"
+    found = visit(f"{app_url}/data", user="acme", password=password("acme"))
+    assert "Data" not in [n.strip().split("\n")[-1] for n in found["navigation"]]
+    assert found["title"] != "Data" and "Globex" not in found["text"] + found["sidebar"]
+
+
+def test_a_wrong_password_is_refused_on_the_sign_in_screen(app_url):
+    from playwright.sync_api import sync_playwright
+
+    from tests.dashboard.browser import _settle
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        page = browser.new_page()
+        page.goto(app_url, wait_until="domcontentloaded")
+        _settle(page, 90_000)
+        page.get_by_role("textbox", name="Username").fill("acme")
+        page.get_by_role("textbox", name="Password").fill("not-the-password")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_selector('[data-testid="stAlertContentError"]', timeout=90_000)
+        assert "Wrong user name or password." in page.locator('[data-testid="stAlertContentError"]').inner_text()
+        assert page.locator('input[aria-label="Password"]').count() == 1
+        browser.close()

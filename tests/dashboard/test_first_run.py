@@ -1,4 +1,5 @@
-"""The first run on a machine with no database builds the demo one, then shows its figures."""
+"""The first run on a machine with no database builds the demo one and its demo users, then a demo
+client signs in and sees its figures."""
 from __future__ import annotations
 
 import polars as pl
@@ -7,21 +8,36 @@ import streamlit as st
 from slametrics.clock import evaluate_clocks
 from slametrics.compliance import compliance
 from slametrics.db import connect
+from slametrics.access import load_access
 from slametrics.policy import load_policy
 from slametrics.scope import EVERYTHING
-from tests.dashboard.helpers import ROOT, metric, open_page
+from tests.dashboard.helpers import ROOT, metric, open_page, sign_in
 from ui import format as fmt
 
 
-def test_with_no_database_the_first_run_builds_the_demo_and_shows_its_overview(tmp_path, monkeypatch):
+def test_with_no_database_the_first_run_builds_the_demo_and_shows_its_overview(tmp_path, monkeypatch, capfd):
     db = tmp_path / "data" / "sla.duckdb"
+    access = tmp_path / "config" / "access.yaml"
     monkeypatch.setenv("SLA_DB", str(db))
     monkeypatch.setenv("SLA_POLICY", str(ROOT / "config" / "policy.yaml"))
+    monkeypatch.setenv("SLA_ACCESS", str(access))
+    monkeypatch.setenv("SLA_AUDIT", str(tmp_path / "audit.jsonl"))
     st.cache_data.clear()
     st.cache_resource.clear()
     try:
-        at = open_page()
+        at = open_page(user=None)
         assert db.exists()
+        assert [t.label for t in at.text_input] == ["Username", "Password"]  # the sign-in screen
+        users = load_access(access, load_policy(ROOT / "config" / "policy.yaml")).users
+        assert {n: (u.role, u.contracts) for n, u in users.items()} == {
+            "provider": ("provider", ()), "analyst": ("analyst", ()), "acme": ("client", ("acme",)),
+            "hudson": ("client", ("hudson",)), "wattle": ("client", ("wattle",))}
+        printed = capfd.readouterr().out
+        assert "acme       password demo-acme" in printed  # on the server's terminal, not on screen
+        assert "demo-acme" not in access.read_text() and "demo-" not in "".join(m.value for m in at.markdown)
+        sign_in(at, "acme", "demo-acme")
+        assert at.session_state["_signed_in"] == "acme"
+        assert at.selectbox(key="contract").options == ["Acme Group"]
         policy = load_policy(ROOT / "config" / "policy.yaml")
         con = connect(db, read_only=True)
         try:

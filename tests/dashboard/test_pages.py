@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.dashboard.helpers import figure, figures, level, metric, open_page
+from tests.dashboard.helpers import figure, figures, level, metric, open_page, table
 from ui import format as fmt
 
 
@@ -137,7 +137,7 @@ def test_data_page_ingests_an_upload_and_lists_rejected_rows(app_env, tmp_path, 
     at.button(key="up_load").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("1 stored, 1 rejected" in w.value for w in at.warning)  # rejects: a warning, not a success
-    rejected = at.dataframe[-1].value
+    rejected = table(at, "Reason")
     assert rejected["Line"].tolist() == [3]
     assert "created_at is not a timestamp" in rejected["Reason"].iloc[0]
     assert metric(at, "Tickets").value == f"{83 + 1:,}"  # the page reads the database again after the write

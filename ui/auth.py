@@ -1,0 +1,161 @@
+"""Sign-in: the form (or an identity provider), the session cookie, the limit on failures, sign-out.
+
+``signed_in()`` runs first in every run of the entry script; while it is None every page draws
+``sign_in_screen()`` instead of its content (``ui.app.entered``). Passwords are checked
+against the access file's bcrypt hashes (``slametrics.access``); the session cookie is
+streamlit-authenticator's (a JWT signed with the access file's key), so a browser stays signed in
+across tabs and reloads until it expires or the user signs out. With Streamlit's own OIDC sign-in
+configured (``[auth]`` in ``.streamlit/secrets.toml``), the identity provider's e-mail is mapped to
+a user of the access file (docs/dashboard.md, "Signing in").
+"""
+from __future__ import annotations
+
+import math
+import threading
+
+import streamlit as st
+
+from slametrics import access as acc
+from slametrics.errors import AccessError
+from ui import session
+
+_SET_COOKIE = "_set_cookie"
+_RUN = threading.local()  # this run's cookie handling (each session runs in its own thread)
+
+
+def _cookies(access: acc.Access):
+    """streamlit-authenticator's cookie handling, made once per run (it draws a hidden component)."""
+    from streamlit_authenticator.controllers import CookieController
+
+    st.session_state.setdefault("logout", None)  # the library reads these keys
+    st.session_state.setdefault("username", None)
+    return CookieController(access.cookie_name, access.cookie_key, access.cookie_expiry_days)
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file: Streamlit raises its own error type here
+        return False
+
+
+def _unknown_identity() -> None:
+    """An identity provider signed someone in whose e-mail no user of the access file has."""
+    st.error("You are signed in with your organisation's account, but its e-mail has no access to this "
+             "dashboard. Ask the provider to add it (`users add NAME --email ...`).", icon=":material/no_accounts:")
+    st.button("Sign out", on_click=st.logout, key="oidc_sign_out")
+
+
+def _begin(user: acc.User, how: str) -> None:
+    st.session_state[session.USER_KEY] = user.name
+    st.session_state["username"] = user.name
+    st.session_state["logout"] = None
+    session.record("sign_in", detail=how)
+
+
+def _sign_in_form(access: acc.Access) -> acc.User | None:
+    with st.form("sign_in", clear_on_submit=False, enter_to_submit=True):
+        st.subheader("Sign in")
+        name = st.text_input("Username", key="signin_username", max_chars=64, autocomplete="username")
+        password = st.text_input("Password", type="password", key="signin_password", max_chars=128,
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", type="primary", key="signin_submit")
+    if not submitted:
+        return None
+    name = (name or "").strip()
+    if not name or not password:
+        st.error("Enter your user name and your password.", icon=":material/error:")
+        return None
+    limit = session.attempts()
+    wait = limit.wait(name)
+    if wait:
+        session.record("sign_in_refused", detail=f"{limit.limit} failures within {limit.window // 60:.0f} minutes",
+                       name=name)
+        st.error(f"Too many failed sign-ins for this user name. Try again in {math.ceil(wait / 60)} "
+                 f"minute{'s' if math.ceil(wait / 60) != 1 else ''}.", icon=":material/timer:")
+        return None
+    user = access.users.get(name)
+    if not acc.verify(user, password):
+        limit.failed(name)
+        session.record("sign_in_failed", name=name)
+        st.error("Wrong user name or password.", icon=":material/error:")
+        return None
+    limit.succeeded(name)
+    return user
+
+
+def sign_in_screen() -> None:
+    """The sign-in screen, drawn by whichever page was asked for (so a link keeps its page and view);
+    after a good sign-in the run starts again as that user."""
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        st.title("SLA dashboard")
+        st.caption("Service levels, compliance and credits of your helpdesk contracts. Sign in to continue.")
+        try:
+            access = session.access()
+        except AccessError as exc:
+            path = session.access_path()
+            st.error(f"No one can sign in yet: there is no access file at `{path}`. On the server, add a user "
+                     "with `./run cli users add NAME --role provider`." if not path.exists() else
+                     f"The access file `{path}` cannot be used ({len(exc.problems)} problem"
+                     f"{'s' if len(exc.problems) != 1 else ''}): nobody can sign in until it is fixed. On the "
+                     "server, `./run cli users check` lists them.", icon=":material/error:")
+            return
+        if st.user.get("is_logged_in"):
+            _unknown_identity()
+            return
+        if _oidc_configured():
+            st.button("Sign in with your organisation's account", on_click=st.login, key="oidc_sign_in",
+                      icon=":material/badge:")
+        user = _sign_in_form(access)
+        if user is not None:
+            _begin(user, "password")
+            st.session_state[_SET_COOKIE] = True
+            st.rerun()  # draws the app; the cookie is set in that run
+
+
+def signed_in() -> acc.User | None:
+    """The session's user: signed in before, through the identity provider, or by a valid session
+    cookie (a new tab, a reload). Draws nothing but the cookie library's hidden component."""
+    try:
+        access = session.access()
+    except AccessError:
+        return None
+    cookies = _cookies(access)
+    _RUN.cookies = cookies
+    user = session.user()
+    if user is None and st.session_state.get(session.USER_KEY):  # removed from the access file meanwhile
+        st.session_state.pop(session.USER_KEY)
+    if user is None and st.user.get("is_logged_in"):
+        user = access.by_email(st.user.get("email"))
+        if user is not None:
+            _begin(user, "identity provider")
+    if user is None and isinstance(st.context.cookies.get(access.cookie_name), str):
+        token = cookies.get_cookie()  # None once this session signed out
+        user = access.users.get(token["username"]) if token else None
+        if user is not None:
+            _begin(user, "session cookie")
+    if user is not None and st.session_state.pop(_SET_COOKIE, False):
+        cookies.set_cookie()
+    return user
+
+
+def sidebar(user: acc.User) -> acc.User | None:
+    """The signed-in user's name and role, and Sign out; None once they signed out in this run."""
+    placeholder = st.sidebar.empty()
+    who = placeholder.container()
+    who.markdown(f"**{user.display_name}**  \n{_ROLE_TEXT[user.role]}")
+    if not who.button("Sign out", key="sign_out", icon=":material/logout:"):
+        return user
+    session.record("sign_out")
+    st.session_state.pop(session.USER_KEY, None)
+    st.session_state["logout"] = True  # the library then ignores this session's cookie
+    placeholder.empty()
+    _RUN.cookies.delete_cookie()  # in this run (not after a rerun), so the browser drops the cookie
+    if st.user.get("is_logged_in"):
+        st.logout()
+    return None
+
+
+_ROLE_TEXT = {"provider": "Provider: every contract", "analyst": "Analyst: every contract, read-only",
+              "client": "Client: your contracts"}
