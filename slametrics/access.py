@@ -364,14 +364,18 @@ def demo_users(policy: Policy, rounds: int = 12) -> list[tuple[User, str]]:
     return out
 
 
-def write_demo_users(path: str | Path, policy: Policy, rounds: int = 12) -> list[tuple[User, str]]:
-    """Write the demo's users to a new access file (only where there is none): their names and passwords."""
+def write_demo_users(path: str | Path, policy: Policy, rounds: int = 12) -> str | None:
+    """Write the demo's users to a new access file (only where there is none); what to tell the person
+    who runs the server: their names, roles and passwords (None where the file existed)."""
     path = Path(path)
     if path.exists():
-        return []
+        return None
     access = new_access(path)
     made = demo_users(policy, rounds)
     for user, _ in made:
         access = with_user(access, user)
     write_access(access, path)
-    return made
+    lines = [f"  {u.name:<10} password {secret:<16} {u.role}" + (f" of {', '.join(u.contracts)}" if u.contracts else "")
+             for u, secret in made]
+    return "\n".join([f"Demo users written to {path} (replace them before exposing the server: README, 'Users'):",
+                      *lines])

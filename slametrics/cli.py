@@ -244,9 +244,15 @@ def _credits(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from slametrics.demo import build_demo
 
+    from slametrics.access import default_access_path, write_demo_users
+    from slametrics.policy import load_policy
+
     summary = build_demo(args.db, args.policy or DEFAULT_POLICY, progress=_progress(False))
     print("\n".join(summary.lines()))
     print(f"demo database written to {args.db}")
+    note = write_demo_users(default_access_path(), load_policy(args.policy or DEFAULT_POLICY))
+    if note:  # only where there was no access file: existing users are never replaced
+        print(note)
     return 0
 
 

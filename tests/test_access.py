@@ -192,3 +192,20 @@ def test_the_audit_log_keeps_every_entry_whole_under_concurrent_writes(tmp_path)
     assert sorted(log.filter(log["user"] == "user3")["detail"].to_list()) == sorted(f"file-3-{i}.csv" for i in range(50))
     with pytest.raises(ValueError):
         record(path, "boss", "deleted_everything")
+
+
+def test_the_demo_command_writes_demo_users_only_where_there_are_none(tmp_path):
+    access = tmp_path / "access.yaml"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SLA_ACCESS": str(access)}
+    built = subprocess.run([sys.executable, "-m", "slametrics", "demo", "--db", str(tmp_path / "sla.duckdb"),
+                            "--policy", str(REPO / "config" / "policy.yaml")], env=env, cwd=tmp_path,
+                           capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    assert "  hudson     password demo-hudson      client of hudson" in built.stdout.splitlines()
+    from slametrics.policy import load_policy
+
+    users = acc.load_access(access, load_policy(REPO / "config" / "policy.yaml")).users
+    assert acc.verify(users["hudson"], "demo-hudson") and acc.verify(users["provider"], "demo-provider")
+    before = access.read_text()
+    assert acc.write_demo_users(access, load_policy(REPO / "config" / "policy.yaml")) is None
+    assert access.read_text() == before

@@ -126,12 +126,9 @@ def build_demo_database(progress: Callable[[str, float], None]) -> None:
         if db_path().exists():
             return
         build_demo(db_path(), policy_path(), progress=progress)
-        made = write_demo_users(session.access_path(), load_policy(policy_path()))
-        if made:
-            print(f"Demo users written to {session.access_path()} (replace them before exposing the server: "
-                  "README, 'Users'):\n" + "\n".join(f"  {u.name:<10} password {p:<16} {u.role}"
-                                                      + (f" of {', '.join(u.contracts)}" if u.contracts else "")
-                                                      for u, p in made), flush=True)
+        note = write_demo_users(session.access_path(), load_policy(policy_path()))
+        if note:
+            print(note, flush=True)  # the server's terminal: never on screen
     clear_caches()
 
 
