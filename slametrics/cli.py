@@ -101,6 +101,7 @@ def _users_parser(sub) -> None:
     where(remove)
     where(verbs.add_parser("list", help="the users, their roles and contracts (never a password)"))
     where(verbs.add_parser("check", help="validate the access file against the policy; every mistake at once"))
+    where(verbs.add_parser("new-key", help="a new key for session cookies: every signed-in browser must sign in again"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -305,6 +306,10 @@ def _users(args: argparse.Namespace) -> int:
         return 0
     if args.verb == "check":
         print(f"{path}: {len(access.users)} user(s), no problems")
+        return 0
+    if args.verb == "new-key":
+        acc.write_access(acc.replace(access, cookie_key=acc.new_access().cookie_key), path)
+        print(f"new cookie key written to {path}: every open session ends at its next step")
         return 0
     if args.verb == "remove":
         acc.write_access(acc.without_user(access, args.name), path)

@@ -209,3 +209,15 @@ def test_the_demo_command_writes_demo_users_only_where_there_are_none(tmp_path):
     before = access.read_text()
     assert acc.write_demo_users(access, load_policy(REPO / "config" / "policy.yaml")) is None
     assert access.read_text() == before
+
+
+def test_users_new_key_replaces_only_the_cookie_key(files, policy):
+    access, policy_file = files
+    assert users_cli("add", "boss", "--role", "provider", "--password-stdin", access=access,
+                     policy_file=policy_file, stdin="boss-password\n").returncode == 0
+    before = acc.load_access(access, policy)
+    renewed = users_cli("new-key", access=access, policy_file=policy_file)
+    assert renewed.returncode == 0, renewed.stderr
+    after = acc.load_access(access, policy)
+    assert after.cookie_key != before.cookie_key and len(after.cookie_key) == 64
+    assert after.users == before.users

@@ -48,6 +48,7 @@ def _unknown_identity() -> None:
 
 def _begin(user: acc.User, how: str) -> None:
     st.session_state[session.USER_KEY] = user.name
+    st.session_state[session.KEY_KEY] = session.key_id(session.access())
     st.session_state["username"] = user.name
     st.session_state["logout"] = None
     session.record("sign_in", detail=how)
@@ -124,7 +125,7 @@ def signed_in() -> acc.User | None:
     cookies = _cookies(access)
     _RUN.cookies = cookies
     user = session.user()
-    if user is None and st.session_state.get(session.USER_KEY):  # removed from the access file meanwhile
+    if user is None and st.session_state.get(session.USER_KEY):  # removed meanwhile, or a new cookie key
         st.session_state.pop(session.USER_KEY)
     if user is None and st.user.get("is_logged_in"):
         user = access.by_email(st.user.get("email"))

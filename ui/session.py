@@ -20,6 +20,7 @@ from slametrics.scope import EVERYTHING, Scope
 
 ROOT = Path(__file__).resolve().parents[1]
 USER_KEY = "_signed_in"  # the session's user name
+KEY_KEY = "_signed_in_key"  # which cookie key it signed in under: a new key (`users new-key`) ends the session
 NOBODY = Scope(contracts=())
 
 
@@ -68,9 +69,19 @@ def user() -> acc.User | None:
     if name is None:
         return None
     try:
-        return access().users.get(name)
+        current = access()
     except AccessError:
         return None
+    if st.session_state.get(KEY_KEY) != key_id(current):
+        return None
+    return current.users.get(name)
+
+
+def key_id(current: acc.Access) -> str:
+    """A short fingerprint of the access file's cookie key (the key itself never goes into session state)."""
+    import hashlib
+
+    return hashlib.sha256(current.cookie_key.encode()).hexdigest()[:16]
 
 
 def scope() -> Scope:

@@ -235,3 +235,16 @@ def test_the_fixture_passwords_are_what_the_access_file_holds(app_env):
     users = acc.load_access(app_env[0].parent / "access.yaml", None).users
     assert all(acc.verify(users[n], password(n)) for n in USERS)
     assert json.dumps(sorted(users)) == json.dumps(sorted(USERS))
+
+
+def test_a_new_cookie_key_ends_every_open_session(app_env):
+    at = open_page(user="acme")
+    path = app_env[0].parent / "access.yaml"
+    kept = path.read_text()
+    try:
+        acc.write_access(acc.replace(acc.load_access(path, None), cookie_key="n" * 64), path)
+        at.run()
+        assert "_signed_in" not in at.session_state and not at.metric
+        assert [t.label for t in at.text_input] == ["Username", "Password"]
+    finally:
+        path.write_text(kept)
