@@ -15,9 +15,7 @@ state = data.policy_state()
 if app.user().role != "client":
     st.caption(f"The active policy file: `{state.path}`. It is read again whenever it changes.")
 if state.policy is None and app.user().role == "client":  # its problems name every contract
-    st.error("The policy file cannot be used, so no figures are shown until the provider fixes it.",
-             icon=":material/error:")
-    st.stop()
+    app.policy()  # says so without detail, and stops
 if state.policy is None:
     st.error(f"**The policy file cannot be used: {len(state.problems)} problem"
              f"{'s' if len(state.problems) != 1 else ''}.** Nothing is computed until they are fixed.",

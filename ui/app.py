@@ -13,8 +13,8 @@ from typing import Iterator
 import polars as pl
 import streamlit as st
 
-from slametrics.errors import SlaError
 from slametrics.access import User
+from slametrics.errors import SlaError
 from slametrics.policy import Policy
 from ui import auth, data, session
 from ui import format as fmt
@@ -89,11 +89,7 @@ def boot() -> None:
     """Every run after sign-in: draw the shared sidebar (contracts of the session's scope only)."""
     state = data.policy_state()
     if state.policy is None:
-        st.sidebar.error(f"The policy file {state.path} has {len(state.problems)} "
-                         f"problem{'s' if len(state.problems) != 1 else ''}"
-                         + (": see the Policy page." if session.user() and session.user().role != "client"
-                            else ": no figures until the provider fixes it."),
-                         icon=":material/error:")
+        st.sidebar.error(_broken_policy(state, "see the Policy page"), icon=":material/error:")
         return
     if not data.database_exists():
         return
@@ -127,11 +123,20 @@ def policy() -> Policy:
     entered()
     state = data.policy_state()
     if state.policy is None:
-        st.error(f"The policy file `{state.path}` cannot be used: it has {len(state.problems)} "
-                 f"problem{'s' if len(state.problems) != 1 else ''}. The **Policy** page lists "
-                 "them all; nothing is computed from a broken policy.", icon=":material/error:")
+        st.error(_broken_policy(state, "the **Policy** page lists them all; nothing is computed from a broken "
+                                       "policy"), icon=":material/error:")
         st.stop()
     return session.scope().policy(state.policy)
+
+
+def _broken_policy(state: data.PolicyState, staff_hint: str) -> str:
+    """What a broken policy means to this session: its file and problems for the provider's staff, no
+    detail for a client (the problems name every contract)."""
+    who = session.user()
+    if who is None or who.role == "client":
+        return "The contract terms cannot be read just now, so no figures are shown until the provider fixes them."
+    return (f"The policy file `{state.path}` cannot be used: it has {len(state.problems)} "
+            f"problem{'s' if len(state.problems) != 1 else ''}; {staff_hint}.")
 
 
 def view() -> View:

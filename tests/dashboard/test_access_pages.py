@@ -248,3 +248,16 @@ def test_a_new_cookie_key_ends_every_open_session(app_env):
         assert [t.label for t in at.text_input] == ["Username", "Password"]
     finally:
         path.write_text(kept)
+
+
+def test_a_broken_policy_tells_a_client_nothing_of_other_contracts(app_env, tmp_path, monkeypatch):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(app_env[1].read_text().replace("calendar: office", "calendar: nowhere"))
+    monkeypatch.setenv("SLA_POLICY", str(broken))
+    for page in (None, "policy"):
+        at = open_page(page, user="acme")
+        shown = everything_shown(at) + "\n".join(e.value for e in at.sidebar.error)
+        assert "no figures are shown until the provider fixes them" in shown
+        assert not OTHERS.findall(shown) and str(broken) not in shown and "nowhere" not in shown
+    at = open_page("policy", user="ann")  # the provider's staff see every problem
+    assert "contracts.globex.calendar" in at.markdown[0].value
