@@ -34,12 +34,12 @@ if app.empty(totals, "No contract carries service credits, or there are no ticke
 
 st.plotly_chart(charts.credit_rate_chart(totals, names), key="credit_rates")
 table = (totals.with_columns(
-    shown=pl.struct("credit_amount", "currency", "provisional").map_elements(
-        lambda r: (fmt.money(r["credit_amount"], r["currency"]) if r["credit_amount"] else "–")
-        + (" (provisional)" if r["provisional"] else ""), return_dtype=pl.String),
+    shown=pl.Series([(fmt.money(a, c) if a else "–") + (" (provisional)" if p else "")
+                     for a, c, p in totals.select("credit_amount", "currency", "provisional").iter_rows()],
+                    dtype=pl.String),
     contract=pl.col("contract").replace_strict(names, return_dtype=pl.String))
-    .pivot(on="contract", index="period", values="shown").sort("period", descending=True)
-    .with_columns(pl.col("period").map_elements(fmt.month, return_dtype=pl.String)).rename({"period": "Month"}))
+    .pivot(on="contract", index="period", values="shown").sort("period", descending=True))
+table = table.with_columns(tables.text_of(table, "period", fmt.month)).rename({"period": "Month"})
 st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * table.height, 460))
 st.caption("Amounts are in each contract's currency; '–' means no credit is owed. A month with tickets still open "
            "is provisional: its credit is a projection, not a final figure.")

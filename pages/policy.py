@@ -5,7 +5,7 @@ import polars as pl
 import streamlit as st
 
 from slametrics import describe
-from ui import app, charts, data, session
+from ui import app, charts, data, session, tables
 from ui import format as fmt
 
 app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
@@ -37,20 +37,19 @@ for key, terms in policy.contracts.items():
             f"· resolved statuses: {', '.join(terms.resolved_statuses)}")
         levels = describe.service_levels(policy, key)
         st.dataframe(levels.select(
-            pl.col("service_level").map_elements(fmt.level, return_dtype=pl.String).alias("Service level"),
+            tables.text_of(levels, "service_level", fmt.level).alias("Service level"),
             pl.col("metric").replace_strict(fmt.METRICS, return_dtype=pl.String).alias("Measures"),
             (pl.col("objective") * 100).alias("Objective"),
             pl.col("calendar").alias("Calendar"),
             pl.col("pausing_statuses").list.join(", ").alias("Clock paused while"),
-            pl.struct("tier_below", "tier_credit").map_elements(
-                lambda r: "; ".join(f"below {fmt.percent(b)}: {fmt.percent(c)}"
-                                    for b, c in zip(r["tier_below"], r["tier_credit"])) or "no credits",
-                return_dtype=pl.String).alias("Credit (share of the fee)"),
+            pl.Series("Credit (share of the fee)", [
+                "; ".join(f"below {fmt.percent(b)}: {fmt.percent(c)}" for b, c in zip(below, credit)) or "no credits"
+                for below, credit in levels.select("tier_below", "tier_credit").iter_rows()], dtype=pl.String),
         ), hide_index=True, width="stretch",
             column_config={"Objective": st.column_config.NumberColumn(format="%.1f%%")})
         st.markdown("**Targets** (business time under the service level's calendar)")
-        matrix = describe.targets_matrix(policy, key).with_columns(
-            pl.col("service_level").map_elements(fmt.level, return_dtype=pl.String)).rename(
+        matrix = describe.targets_matrix(policy, key)
+        matrix = matrix.with_columns(tables.text_of(matrix, "service_level", fmt.level)).rename(
             {"service_level": "Service level"}).fill_null("–")
         st.dataframe(matrix, hide_index=True)
 

@@ -236,8 +236,8 @@ def _credits(args: argparse.Namespace) -> int:
 
     policy, clocks = _computed(args)
     frame = _exact_shares(credits(compliance(clocks, policy), policy), policy)
-    frame = frame.with_columns(
-        credit_rate=pl.col("credit_rate_exact").map_elements(lambda d: exact_share(Decimal(d)), return_dtype=pl.String))
+    rates = [None if d is None else exact_share(Decimal(d)) for d in frame["credit_rate_exact"]]
+    frame = frame.with_columns(credit_rate=pl.Series(rates, dtype=pl.String))
     write_csv(frame, CREDIT_COLUMNS, args.out)
     return 0
 

@@ -33,3 +33,16 @@ def test_nothing_in_slametrics_imports_the_dashboard():
 def test_ui_never_imports_pages():
     for f in sorted((ROOT / "ui").rglob("*.py")):
         assert not {m for m in imported_modules(f) if m.split(".")[0] in ("pages", "dashboard")}, f
+
+
+def test_no_python_function_runs_inside_a_polars_expression():
+    # a Python callback in polars' thread pool waits for the GIL, which a session thread converting a
+    # frame may hold while it waits for that pool: ten sessions at once hung the server that way
+    found = []
+    for folder in ("slametrics", "ui", "pages"):
+        for f in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Attribute) and node.attr in ("map_elements", "map_batches", "map_groups",
+                                                                     "map_rows"):
+                    found.append(f"{f.relative_to(ROOT)}:{node.lineno} {node.attr}")
+    assert not found, found

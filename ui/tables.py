@@ -8,8 +8,20 @@ from slametrics.clock import as_text
 from ui import format as fmt
 
 
-def _durations(*columns: str) -> list[pl.Expr]:
-    return [pl.col(c).map_elements(fmt.duration, return_dtype=pl.String).alias(c) for c in columns]
+def text_of(frame: pl.DataFrame, column: str, show) -> pl.Expr:
+    """``show(value)`` for each row of ``column``, as text: worked out in Python for the distinct values
+    only, then looked up by polars. No Python function runs inside polars' thread pool, where it would
+    wait for the GIL that another session's thread may hold while it waits for that pool."""
+    source = pl.col(column)
+    if isinstance(frame.schema[column], (pl.Enum, pl.Categorical)):
+        source = source.cast(pl.String)
+    values = frame.select(source.unique()).to_series().to_list()
+    shown = source.replace_strict({v: show(v) for v in values if v is not None}, default=None, return_dtype=pl.String)
+    return shown.fill_null(show(None)) if None in values else shown
+
+
+def _durations(frame: pl.DataFrame, *columns: str) -> list[pl.Expr]:
+    return [text_of(frame, c, fmt.duration) for c in columns]
 
 
 def _local(column: str, zone: str) -> pl.Expr:
@@ -20,11 +32,11 @@ def at_risk(frame: pl.DataFrame, zone: str) -> None:
     """Running clocks near their target, least time left first."""
     shown = frame.select(
         pl.col("ticket_id").alias("Ticket"),
-        pl.col("service_level").map_elements(fmt.level, return_dtype=pl.String).alias("Service level"),
+        text_of(frame, "service_level", fmt.level).alias("Service level"),
         pl.col("priority").alias("Priority"),
         _local("created_at", zone).alias("Opened (local)"),
         pl.col("team").alias("Team"), pl.col("agent").alias("Agent"),
-        *_durations("elapsed_seconds", "target_seconds", "time_left_seconds"),
+        *_durations(frame, "elapsed_seconds", "target_seconds", "time_left_seconds"),
         (pl.col("used") * 100).alias("Used"),
     ).rename({"elapsed_seconds": "Elapsed", "target_seconds": "Target", "time_left_seconds": "Time left"})
     st.dataframe(as_text(shown), hide_index=True, width="stretch", height=min(38 + 35 * shown.height, 420), column_config={
@@ -37,11 +49,11 @@ def breached(frame: pl.DataFrame, zone: str) -> None:
     """Breached clocks with their figures, latest overrun first."""
     shown = frame.select(
         pl.col("ticket_id").alias("Ticket"),
-        pl.col("period").map_elements(fmt.month, return_dtype=pl.String).alias("Month"),
-        pl.col("service_level").map_elements(fmt.level, return_dtype=pl.String).alias("Service level"),
+        text_of(frame, "period", fmt.month).alias("Month"),
+        text_of(frame, "service_level", fmt.level).alias("Service level"),
         pl.col("priority").alias("Priority"),
         _local("created_at", zone).alias("Opened (local)"),
-        *_durations("target_seconds", "elapsed_seconds", "overrun_seconds", "paused_seconds"),
+        *_durations(frame, "target_seconds", "elapsed_seconds", "overrun_seconds", "paused_seconds"),
         pl.when(pl.col("running")).then(pl.lit("still open")).otherwise(pl.lit("stopped")).alias("Clock"),
         pl.col("team").alias("Team"), pl.col("category").alias("Category"), pl.col("agent").alias("Agent"),
         pl.col("channel").alias("Channel"),
@@ -62,8 +74,8 @@ def breach_csv(frame: pl.DataFrame) -> bytes:
 def compliance_compare(levels: pl.DataFrame) -> None:
     """Compliance per month and service level: today, in the scenario, the change, and the objective's status."""
     shown = levels.sort("period", "service_level").select(
-        pl.col("period").map_elements(fmt.month, return_dtype=pl.String).alias("Month"),
-        pl.col("service_level").map_elements(fmt.level, return_dtype=pl.String).alias("Service level"),
+        text_of(levels, "period", fmt.month).alias("Month"),
+        text_of(levels, "service_level", fmt.level).alias("Service level"),
         (pl.col("compliance_base") * 100).alias("Today"),
         (pl.col("compliance_scenario") * 100).alias("Scenario"),
         (pl.col("compliance_delta") * 100).alias("Change"),
@@ -81,7 +93,7 @@ def compliance_compare(levels: pl.DataFrame) -> None:
 def credit_compare(money: pl.DataFrame) -> None:
     """The month's credit today and in the scenario, and the difference."""
     shown = money.sort("period").select(
-        pl.col("period").map_elements(fmt.month, return_dtype=pl.String).alias("Month"),
+        text_of(money, "period", fmt.month).alias("Month"),
         pl.col("credit_amount_base").alias("Today"), pl.col("credit_amount_scenario").alias("Scenario"),
         pl.col("credit_amount_delta").alias("Change"),
         pl.when(pl.col("provisional_scenario")).then(pl.lit("provisional")).otherwise(pl.lit("")).alias("Note"),
@@ -96,10 +108,9 @@ def credit_compare(money: pl.DataFrame) -> None:
 def target_finder(needed: pl.DataFrame) -> None:
     """Needed targets per service level and priority (rows) and month (columns); red where above the target."""
     rows = needed.with_columns(
-        row=pl.struct("service_level", "priority").map_elements(
-            lambda r: f"{fmt.level(r['service_level'])} · {r['priority']}", return_dtype=pl.String),
-        target=pl.col("target_seconds").map_elements(fmt.duration, return_dtype=pl.String),
-        cell=pl.col("needed_seconds").map_elements(fmt.duration, return_dtype=pl.String),
+        row=pl.concat_str(text_of(needed, "service_level", fmt.level), pl.lit(" · "), pl.col("priority").cast(pl.String)),
+        target=text_of(needed, "target_seconds", fmt.duration),
+        cell=text_of(needed, "needed_seconds", fmt.duration),
         short=(pl.col("needed_seconds") > pl.col("target_seconds")).fill_null(False),
     ).sort("period")
     months = rows["period"].unique().sort().to_list()
@@ -129,14 +140,14 @@ def credit_statement(months: pl.DataFrame, levels: pl.DataFrame) -> pl.DataFrame
         if r["capped"]:
             notes.setdefault(r["period"], []).insert(
                 0, f"tiers add up to {fmt.percent(r['levels_rate'])}, capped at {fmt.percent(r['credit_cap'])}")
-    return months.sort("period", descending=True).select(
-        pl.col("period").map_elements(fmt.month, return_dtype=pl.String).alias("Month"),
+    months = months.sort("period", descending=True)
+    return months.select(
+        text_of(months, "period", fmt.month).alias("Month"),
         pl.col("period").replace_strict({p: ", ".join(v) for p, v in owing.items()}, default="–",
                                         return_dtype=pl.String).alias("Service levels owing"),
         (pl.col("credit_rate") * 100).alias("Credit rate"),
-        pl.struct("credit_amount", "currency").map_elements(
-            lambda r: fmt.money(r["credit_amount"], r["currency"]) if r["credit_amount"] else "–",
-            return_dtype=pl.String).alias("Credit"),
+        pl.Series("Credit", [fmt.money(a, c) if a else "–" for a, c in months.select("credit_amount", "currency").iter_rows()],
+                  dtype=pl.String),
         pl.when(pl.col("provisional")).then(pl.lit("provisional")).otherwise(pl.lit("final")).alias("Status"),
         pl.col("period").replace_strict({p: "; ".join(v) for p, v in notes.items()}, default="",
                                         return_dtype=pl.String).alias("Notes"),

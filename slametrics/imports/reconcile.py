@@ -127,4 +127,5 @@ def _explain(diff: pl.DataFrame, moment: dt.datetime) -> pl.DataFrame:
 
 def summary_for_csv(summary: pl.DataFrame) -> pl.DataFrame:
     """The summary with ``agreement`` written as SLA_SPEC §6 writes shares (0.95, 0.666667)."""
-    return summary.with_columns(pl.col("agreement").map_elements(format_share, return_dtype=pl.String))
+    shares = [None if a is None else format_share(a) for a in summary["agreement"]]
+    return summary.with_columns(agreement=pl.Series(shares, dtype=pl.String))
