@@ -132,11 +132,15 @@ if user.sees_audit:
     log = audit.read_audit(session.audit_path())
     st.caption(f"Every sign-in, failed or refused sign-in, sign-out and download, newest first: {log.height:,} entries "
                f"in `{session.audit_path()}`.")
+    resumed = (pl.col("event") == "sign_in") & (pl.col("detail") == "session cookie")
+    if not st.toggle("Also show sessions resumed by the session cookie (each new tab or reload)", key="audit_resumed"):
+        log = log.filter(~resumed.fill_null(False))
     if not app.empty(log, "Nothing recorded yet."):
         st.dataframe(log.head(500).select(pl.col("at").alias("When (UTC)"), pl.col("user").alias("User"),
                                           pl.col("event").replace_strict(AUDIT_EVENTS, default=pl.col("event"))
                                           .alias("What"),
-                                          pl.col("contract").alias("Contract"), pl.col("detail").alias("Detail")),
+                                          pl.col("contract").fill_null("").alias("Contract"),
+                                          pl.col("detail").fill_null("").alias("Detail")),
                      hide_index=True, width="stretch", column_config={
                          "When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm:ss")})
         session.download_button("Download the audit log as CSV", log.write_csv(), "audit-log.csv", "text/csv", None,

@@ -35,6 +35,7 @@ ROLES: tuple[str, ...] = get_args(Role)
 DEFAULT_ACCESS = Path("config/access.yaml")
 COOKIE_NAME = "slametrics_session"
 MIN_PASSWORD = 8
+DEMO_PREFIX = "demo-"  # the demo users' passwords are this and their name (README)
 #: failed sign-ins of one name within WINDOW seconds after which that name waits (docs/dashboard.md)
 MAX_FAILURES, WINDOW = 5, 600
 _HASH = re.compile(r"^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$")
@@ -243,12 +244,16 @@ def _reporter(source: str, problems: list[str]):
     return bad
 
 
-def check_entry(access: Access, name: str, entry: dict[str, Any], policy: Policy | None) -> User:
-    """A new user from ``entry`` (the keys of the file, without ``password``), checked as the file would be:
-    every mistake at once, before anyone is asked for a password. The hash is left empty."""
+def check_entry(access: Access, name: str, entry: dict[str, Any], policy: Policy | None,
+                changing: bool = False) -> User:
+    """A new user (or, ``changing``, a user's new entry) from ``entry`` (the keys of the file, without
+    ``password``), checked as the file would be: every mistake at once, before anyone is asked for a
+    password. The hash is left empty."""
     problems: list[str] = []
     bad = _reporter(access.source, problems)
-    if name in access.users:
+    if changing and name not in access.users:
+        problems.append(f"{access.source}: no user {name!r}; `users list` shows who there is")
+    if not changing and name in access.users:
         problems.append(f"{access.source}: users.{name}: user exists; `users passwd {name}` sets a new password, "
                         f"`users remove {name}` removes it")
     user = _user(name, entry, policy, bad, hashed=False)
@@ -282,7 +287,8 @@ def _user(name: str, entry: Any, policy: Policy | None, bad, hashed: bool = True
     if role == "client" and not contracts:
         bad(f"{path}.contracts", None, "a client must have at least one contract (e.g. contracts: [acme])")
     if role in ("provider", "analyst") and contracts:
-        bad(f"{path}.contracts", contracts, f"only clients have contracts: a {role} sees every contract")
+        bad(f"{path}.contracts", contracts, f"only clients have contracts: an {role} sees every contract"
+            if role == "analyst" else f"only clients have contracts: a {role} sees every contract")
     if policy is not None:
         for c in contracts:
             if c not in policy.contracts:
@@ -349,19 +355,40 @@ def with_user(access: Access, user: User) -> Access:
 def without_user(access: Access, name: str) -> Access:
     if name not in access.users:
         raise AccessError(f"{access.source}: no user {name!r}; `users list` shows who there is")
-    return replace(access, users={k: u for k, u in access.users.items() if k != name})
+    rest = {k: u for k, u in access.users.items() if k != name}
+    if access.users[name].role == "provider" and not any(u.role == "provider" for u in rest.values()):
+        raise AccessError(f"{access.source}: {name!r} is the last provider: add another provider first "
+                          "(nobody could manage the data or read the audit log)")
+    return replace(access, users=rest)
+
+
+def entry_of(user: User) -> dict[str, Any]:
+    """The user as the file's keys (without the password)."""
+    entry: dict[str, Any] = {"name": user.display_name, "role": user.role, "contracts": list(user.contracts),
+                             "whatif": user.whatif}
+    if user.email:
+        entry["email"] = user.email
+    return entry
 
 
 def demo_users(policy: Policy, rounds: int = 12) -> list[tuple[User, str]]:
-    """The demo's users and their passwords (README): a provider, an analyst and a client per contract."""
+    """The demo's users and their passwords (README): a provider, an analyst and a client per contract,
+    the first of them with What-if, the others without (so both kinds of client can be tried)."""
     wanted = [("provider", "Provider (demo)", "provider", ()), ("analyst", "Analyst (demo)", "analyst", ())]
     wanted += [(key, f"{c.name} (demo client)", "client", (key,)) for key, c in policy.contracts.items()]
+    first_client = next((name for name, _, role, _ in wanted if role == "client"), None)
     out = []
     for name, display, role, contracts in wanted:
-        password = f"demo-{name}"
+        password = f"{DEMO_PREFIX}{name}"
         out.append((User(name=name, display_name=display, role=role, password_hash=hash_password(password, rounds),
-                         contracts=contracts, whatif=role == "client"), password))
+                         contracts=contracts, whatif=name == first_client), password))
     return out
+
+
+def demo_passwords_in_use(access: Access) -> list[str]:
+    """The users who still have their published demo password (``demo-NAME``, README): replace them
+    before anyone else can reach the server."""
+    return [u.name for u in access.users.values() if verify(u, f"{DEMO_PREFIX}{u.name}")]
 
 
 def write_demo_users(path: str | Path, policy: Policy, rounds: int = 12) -> str | None:

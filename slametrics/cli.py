@@ -96,6 +96,16 @@ def _users_parser(sub) -> None:
     passwd.add_argument("name")
     passwd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     where(passwd)
+    change = verbs.add_parser("set", help="change a user's role, contracts, What-if, e-mail or name (not the password)")
+    change.add_argument("name")
+    change.add_argument("--role", default=None, help="provider, analyst or client")
+    change.add_argument("--contracts", default=None, help="a client's contracts, comma-separated (replaces them)")
+    change.add_argument("--display-name", default=None, help="the name shown on screen")
+    change.add_argument("--email", default=None, help="the e-mail an identity provider signs this user in with "
+                                                      "('' removes it)")
+    change.add_argument("--whatif", action=argparse.BooleanOptionalAction, default=None,
+                        help="a client may use What-if on its contracts")
+    where(change)
     remove = verbs.add_parser("remove", help="remove a user (their open sessions end at their next step)")
     remove.add_argument("name")
     where(remove)
@@ -298,6 +308,7 @@ def _users(args: argparse.Namespace) -> int:
     else:
         access = acc.load_access(path, policy, unhashed=args.name if args.verb == "passwd" else None)
     if args.verb == "list":
+        print("user\trole\tcontracts\twhat-if\te-mail\tname")
         for u in access.users.values():
             rights = ", ".join(u.contracts) if u.role == "client" else "every contract"
             what = "what-if" if u.may_whatif else "no what-if"
@@ -306,6 +317,33 @@ def _users(args: argparse.Namespace) -> int:
         return 0
     if args.verb == "check":
         print(f"{path}: {len(access.users)} user(s), no problems")
+        demo = acc.demo_passwords_in_use(access)
+        if demo:
+            print(f"warning: {', '.join(demo)} still sign in with the published demo password (README): "
+                  "`users remove NAME` or `users passwd NAME` before the server is reachable by anyone else",
+                  file=sys.stderr)
+        return 0
+    if args.verb == "set":
+        if args.name not in access.users:
+            raise AccessError(f"{path}: no user {args.name!r}; `users list` shows who there is")
+        old = access.users[args.name]
+        entry = acc.entry_of(old)
+        if args.role is not None:
+            entry["role"] = args.role
+            if args.role != "client" and args.contracts is None:
+                entry["contracts"] = []  # staff have no contracts
+        changes = {"contracts": None if args.contracts is None else
+                   [c.strip() for c in args.contracts.split(",") if c.strip()],
+                   "name": args.display_name, "email": args.email, "whatif": args.whatif}
+        entry.update({k: v for k, v in changes.items() if v is not None})
+        if entry.get("email") == "":
+            del entry["email"]
+        new = acc.replace(acc.check_entry(access, args.name, entry, policy, changing=True),
+                          password_hash=old.password_hash)
+        acc.write_access(acc.with_user(access, new), path)
+        print(f"changed {args.name} in {path}: {new.role}"
+              + (f" of {', '.join(new.contracts)}" if new.contracts else "")
+              + (", what-if" if new.may_whatif else ", no what-if") + "; it applies at the user's next step")
         return 0
     if args.verb == "new-key":
         acc.write_access(acc.replace(access, cookie_key=acc.new_access().cookie_key), path)

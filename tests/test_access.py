@@ -64,7 +64,7 @@ users:
         "access.yaml: users.other.password: (not shown): must be a bcrypt hash; set it with "
         "`python -m slametrics users passwd other`",
         "access.yaml: users.twin.colour: 'red': unknown key; allowed: name, role, contracts, whatif, email, password",
-        "access.yaml: users.staff.contracts: ['acme']: only clients have contracts: a analyst sees every contract",
+        "access.yaml: users.staff.contracts: ['acme']: only clients have contracts: an analyst sees every contract",
         "access.yaml: users.twin.email: 'A@x.example': already the e-mail of 'other'; an e-mail names one user",
     ]
     assert not any("plain-text-password" in p for p in problems)  # a secret is never echoed
@@ -124,7 +124,8 @@ def test_users_add_list_passwd_remove_keep_only_hashes_in_a_private_file(files, 
     assert acc.verify(viewer, "first-password") and len(loaded.cookie_key) >= 32
 
     listed = users_cli("list", access=access, policy_file=policy_file)
-    assert listed.stdout.splitlines() == ["viewer\tclient\tacme\twhat-if\tv@acme.example\tAcme viewer"]
+    assert listed.stdout.splitlines() == ["user\trole\tcontracts\twhat-if\te-mail\tname",
+                                          "viewer\tclient\tacme\twhat-if\tv@acme.example\tAcme viewer"]
     assert "$2b$" not in listed.stdout
 
     changed = users_cli("passwd", "viewer", "--password-stdin", access=access, policy_file=policy_file,
@@ -221,3 +222,34 @@ def test_users_new_key_replaces_only_the_cookie_key(files, policy):
     after = acc.load_access(access, policy)
     assert after.cookie_key != before.cookie_key and len(after.cookie_key) == 64
     assert after.users == before.users
+
+
+def test_users_set_changes_what_a_user_sees_but_not_the_password(files, policy):
+    access, policy_file = files
+    for name, role in (("boss", "provider"), ("viewer", "client")):
+        extra = ["--contracts", "acme"] if role == "client" else []
+        assert users_cli("add", name, "--role", role, *extra, "--password-stdin", access=access,
+                         policy_file=policy_file, stdin=f"{name}-password\n").returncode == 0
+    changed = users_cli("set", "viewer", "--contracts", "acme,globex", "--whatif", "--email", "v@x.example",
+                        access=access, policy_file=policy_file)
+    assert changed.returncode == 0, changed.stderr
+    viewer = acc.load_access(access, policy).users["viewer"]
+    assert (viewer.contracts, viewer.whatif, viewer.email) == (("acme", "globex"), True, "v@x.example")
+    assert acc.verify(viewer, "viewer-password")
+    promoted = users_cli("set", "viewer", "--role", "analyst", access=access, policy_file=policy_file)
+    assert promoted.returncode == 0 and acc.load_access(access, policy).users["viewer"].contracts == ()
+    refused = users_cli("set", "viewer", "--role", "client", access=access, policy_file=policy_file)
+    assert refused.returncode == 2 and "a client must have at least one contract" in refused.stderr
+    last = users_cli("remove", "boss", access=access, policy_file=policy_file)
+    assert last.returncode == 2 and "'boss' is the last provider" in last.stderr
+
+
+def test_users_check_warns_while_a_demo_password_still_works(files, policy):
+    access, policy_file = files
+    assert users_cli("add", "acme", "--role", "client", "--contracts", "acme", "--password-stdin", access=access,
+                     policy_file=policy_file, stdin="demo-acme\n").returncode == 0
+    checked = users_cli("check", access=access, policy_file=policy_file)
+    assert checked.returncode == 0 and "acme still sign in with the published demo password" in checked.stderr
+    assert users_cli("passwd", "acme", "--password-stdin", access=access, policy_file=policy_file,
+                     stdin="a-better-password\n").returncode == 0
+    assert "demo password" not in users_cli("check", access=access, policy_file=policy_file).stderr

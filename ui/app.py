@@ -77,11 +77,14 @@ def _build_demo() -> None:
         status.update(label="Demo database ready", state="complete", expanded=False)
 
 
-def first_run() -> None:
-    """Before anyone signs in: on a machine with no database, build the demo one (and its demo users,
-    where there is no access file yet; their passwords are printed on the server's terminal)."""
-    if data.database_exists() or data.policy_state().policy is None:
-        return
+def needs_demo() -> bool:
+    """True on a machine with no database (and a usable policy): the first run builds the demo."""
+    return not data.database_exists() and data.policy_state().policy is not None
+
+
+def build_demo() -> None:
+    """Build the demo database with progress on screen (and its demo users, where there is no access
+    file yet; their passwords are printed on the server's terminal, never on screen)."""
     _build_demo()
 
 

@@ -11,7 +11,6 @@ a user of the access file (docs/dashboard.md, "Signing in").
 from __future__ import annotations
 
 import math
-import threading
 
 import streamlit as st
 
@@ -20,7 +19,7 @@ from slametrics.errors import AccessError
 from ui import session
 
 _SET_COOKIE = "_set_cookie"
-_RUN = threading.local()  # this run's cookie handling (each session runs in its own thread)
+_SIGNED_OUT = "_signed_out"  # set by Sign out: the next run deletes the cookie and says so
 
 
 def _cookies(access: acc.Access):
@@ -95,13 +94,14 @@ def sign_in_screen() -> None:
         try:
             access = session.access()
         except AccessError as exc:
-            path = session.access_path()
-            st.error(f"No one can sign in yet: there is no access file at `{path}`. On the server, add a user "
-                     "with `./run cli users add NAME --role provider`." if not path.exists() else
-                     f"The access file `{path}` cannot be used ({len(exc.problems)} problem"
+            st.error("No one can sign in yet: there is no access file. On the server, add a user with "
+                     "`./run cli users add NAME --role provider`." if not session.access_path().exists() else
+                     f"The access file cannot be used ({len(exc.problems)} problem"
                      f"{'s' if len(exc.problems) != 1 else ''}): nobody can sign in until it is fixed. On the "
                      "server, `./run cli users check` lists them.", icon=":material/error:")
             return
+        if st.session_state.pop(_SIGNED_OUT, False):
+            st.success("You have signed out.", icon=":material/logout:")
         if st.user.get("is_logged_in"):
             _unknown_identity()
             return
@@ -123,7 +123,8 @@ def signed_in() -> acc.User | None:
     except AccessError:
         return None
     cookies = _cookies(access)
-    _RUN.cookies = cookies
+    if st.session_state.get(_SIGNED_OUT):
+        cookies.delete_cookie()  # in the run after Sign out, which draws the sign-in screen
     user = session.user()
     if user is None and st.session_state.get(session.USER_KEY):  # removed meanwhile, or a new cookie key
         st.session_state.pop(session.USER_KEY)
@@ -141,22 +142,32 @@ def signed_in() -> acc.User | None:
     return user
 
 
-def sidebar(user: acc.User) -> acc.User | None:
-    """The signed-in user's name and role, and Sign out; None once they signed out in this run."""
-    placeholder = st.sidebar.empty()
-    who = placeholder.container()
-    who.markdown(f"**{user.display_name}**  \n{_ROLE_TEXT[user.role]}")
-    if not who.button("Sign out", key="sign_out", icon=":material/logout:"):
-        return user
+def sidebar(user: acc.User) -> acc.User:
+    """The signed-in user's name and role, Sign out, and (for the provider) a warning while demo
+    passwords still work."""
+    from ui import data
+
+    side = st.sidebar
+    if user.role == "client":
+        policy = data.policy_state().policy
+        names = [policy.contracts[k].name for k in user.contracts if k in policy.contracts] if policy else []
+        role = f"Client: {', '.join(names)}" if names else "Client"
+    else:
+        role = {"provider": "Provider: every contract", "analyst": "Analyst: every contract, read-only"}[user.role]
+    side.markdown(f"**{user.display_name}**  \n{role}")
+    side.button("Sign out", key="sign_out", icon=":material/logout:", on_click=_sign_out)
+    if user.role == "provider":
+        demo = session.demo_passwords()
+        if demo:
+            side.warning(f"{', '.join(demo)} can still sign in with the published demo password. Replace "
+                         "them before anyone else can reach this server (README, 'Users').", icon=":material/key:")
+    return user
+
+
+def _sign_out() -> None:
     session.record("sign_out")
     st.session_state.pop(session.USER_KEY, None)
     st.session_state["logout"] = True  # the library then ignores this session's cookie
-    placeholder.empty()
-    _RUN.cookies.delete_cookie()  # in this run (not after a rerun), so the browser drops the cookie
+    st.session_state[_SIGNED_OUT] = True
     if st.user.get("is_logged_in"):
         st.logout()
-    return None
-
-
-_ROLE_TEXT = {"provider": "Provider: every contract", "analyst": "Analyst: every contract, read-only",
-              "client": "Client: your contracts"}

@@ -57,6 +57,21 @@ def access() -> acc.Access:
     return _access(str(path), data.file_version(path), data.file_version(data.policy_path()))
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _demo_passwords(path: str, version: tuple) -> list[str]:
+    return acc.demo_passwords_in_use(access())
+
+
+def demo_passwords() -> list[str]:
+    """Users who still sign in with the published demo password (checked once per access-file version)."""
+    from ui import data
+
+    try:
+        return _demo_passwords(str(access_path()), data.file_version(access_path()))
+    except AccessError:
+        return []
+
+
 @st.cache_resource(show_spinner=False)
 def attempts() -> acc.Attempts:
     """Failed sign-ins per name, for every session of this server."""

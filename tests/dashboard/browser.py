@@ -1,7 +1,7 @@
 """Drive the running dashboard in headless chromium: open pages, wait for their charts, take screenshots.
 
-Shared by the browser test and by hand (``python tests/browser.py URL OUT_DIR``: screenshots of every
-page of a running app, for looking at).
+Shared by the browser test and by hand (``python tests/dashboard/browser.py URL OUT_DIR [QUERY [USER
+PASSWORD]]``: screenshots of every page of a running app, for looking at).
 """
 from __future__ import annotations
 

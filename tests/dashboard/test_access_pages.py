@@ -173,6 +173,7 @@ def test_signing_out_shows_the_sign_in_screen_and_is_written_down(app_env):
     at.button(key="sign_out").click().run()
     assert "_signed_in" not in at.session_state
     assert [t.label for t in at.text_input] == ["Username", "Password"] and not at.metric
+    assert [s.value for s in at.success] == ["You have signed out."]
     at.switch_page("pages/credits.py").run()
     assert not at.dataframe and [t.label for t in at.text_input] == ["Username", "Password"]
     assert audit_log()["event"].to_list()[:2] == ["sign_out", "sign_in"]
@@ -261,3 +262,30 @@ def test_a_broken_policy_tells_a_client_nothing_of_other_contracts(app_env, tmp_
         assert not OTHERS.findall(shown) and str(broken) not in shown and "nowhere" not in shown
     at = open_page("policy", user="ann")  # the provider's staff see every problem
     assert "contracts.globex.calendar" in at.markdown[0].value
+
+
+def test_the_provider_is_warned_while_a_demo_password_still_works(app_env, tmp_path, monkeypatch):
+    path = tmp_path / "access.yaml"
+    access = acc.load_access(app_env[0].parent / "access.yaml", None)
+    pat = acc.replace(access.users["pat"], password_hash=acc.hash_password("demo-pat", rounds=4))
+    acc.write_access(acc.with_user(access, pat), path)
+    monkeypatch.setenv("SLA_ACCESS", str(path))
+    at = open_page(user=None)
+    sign_in(at, "pat", "demo-pat")
+    assert any("pat can still sign in with the published demo password" in w.value for w in at.sidebar.warning)
+    at = open_page(user=None)
+    sign_in(at, "acme")  # a client is not told
+    assert not any("demo password" in w.value for w in at.sidebar.warning)
+
+
+def test_the_audit_log_hides_resumed_sessions_unless_asked(app_env):
+    from slametrics.audit import record
+
+    record(os.environ["SLA_AUDIT"], "acme", "sign_in", detail="session cookie")
+    at = open_page("data", user="pat")
+    log = [t.value for t in at.dataframe if "What" in t.value.columns][0]
+    assert log["Detail"].tolist() == ["password"]  # pat's own sign-in; acme's resumed session hidden
+    assert log["Contract"].tolist() == [""]
+    at.toggle(key="audit_resumed").set_value(True).run()
+    log = [t.value for t in at.dataframe if "What" in t.value.columns][0]
+    assert log["Detail"].tolist() == ["password", "session cookie"]
