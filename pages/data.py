@@ -3,6 +3,7 @@ import polars as pl
 import streamlit as st
 
 from slametrics import audit
+from slametrics.output import spreadsheet_csv
 from ui import app, data, session, upload
 from ui import format as fmt
 
@@ -143,5 +144,5 @@ if user.sees_audit:
                                           pl.col("detail").fill_null("").alias("Detail")),
                      hide_index=True, width="stretch", column_config={
                          "When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm:ss")})
-        session.download_button("Download the audit log as CSV", log.write_csv(), "audit-log.csv", "text/csv", None,
-                                key="audit_csv")
+        session.download_button("Download the audit log as CSV", spreadsheet_csv(log), "audit-log.csv", "text/csv",
+                                None, key="audit_csv")

@@ -71,3 +71,29 @@ def write_csv(frame: pl.DataFrame, columns: Iterable[str], out: str | Path | Non
     else:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(buffer.getvalue(), encoding="utf-8")
+
+
+#: a cell a spreadsheet would read as a formula (or as the start of one) when it begins with these
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralized(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every text cell that a spreadsheet would run as a formula prefixed with an
+    apostrophe (``=HYPERLINK(...)`` -> ``'=HYPERLINK(...)``), the usual defence for files people open
+    in Excel or LibreOffice; numbers, times and booleans are left as they are.
+
+    >>> neutralized(pl.DataFrame({"team": ["=1+1", "Network", "-x"]}))["team"].to_list()
+    ["'=1+1", 'Network', "'-x"]
+    """
+    def safe(column: str) -> pl.Expr:
+        value = pl.col(column).cast(pl.String)
+        formula = pl.any_horizontal(value.str.starts_with(s) for s in FORMULA_STARTS)
+        return pl.when(formula).then(pl.lit("'") + value).otherwise(value).alias(column)
+
+    text = [n for n, dtype in frame.schema.items() if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum)]
+    return frame.with_columns(safe(c) for c in text)
+
+
+def spreadsheet_csv(frame: pl.DataFrame) -> bytes:
+    """``frame`` as CSV for a person to open (a download): UTF-8, formulas neutralized."""
+    return neutralized(frame).write_csv().encode("utf-8")

@@ -5,6 +5,7 @@ import polars as pl
 import streamlit as st
 
 from slametrics.clock import as_text
+from slametrics.output import spreadsheet_csv
 from ui import format as fmt
 
 
@@ -64,11 +65,12 @@ def breached(frame: pl.DataFrame, zone: str) -> None:
 
 
 def breach_csv(frame: pl.DataFrame) -> bytes:
-    """The breached clocks as CSV in the engine's own units (seconds, UTC), for a spreadsheet or a client."""
+    """The breached clocks as CSV in the engine's own units (seconds, UTC), for a spreadsheet or a client
+    (a text cell that would start a formula is neutralized)."""
     columns = ["ticket_id", "contract", "service_level", "metric", "priority", "period", "created_at", "stop_at",
                "running", "target_seconds", "elapsed_seconds", "paused_seconds", "overrun_seconds", "client",
                "team", "category", "agent", "channel"]
-    return frame.select(columns).write_csv().encode("utf-8")
+    return spreadsheet_csv(frame.select(columns))
 
 
 def compliance_compare(levels: pl.DataFrame) -> None:
