@@ -45,7 +45,7 @@ st.caption("Amounts are in each contract's currency; '–' means no credit is ow
            "is provisional: its credit is a projection, not a final figure.")
 
 st.divider()
-st.header(f"{v.terms.name}: how the credit comes about")
+st.header(f"{fmt.text(v.terms.name)}: how the credit comes about")
 fee = fmt.money(float(v.terms.monthly_fee or 0), v.terms.currency)
 st.markdown(f"Monthly fee **{fee}** · the month's credit is the sum of the service levels' tiers, capped at "
             f"**{fmt.percent(float(v.terms.credit_cap), 1)}** of the fee · a service level with fewer than "

@@ -50,11 +50,12 @@ else:
             if uncovered.height:
                 st.warning(f"{uncovered['tickets'].sum():,} tickets of {uncovered.height} client"
                            f"{'s' if uncovered.height > 1 else ''} that no contract covers: "
-                           + ", ".join(f"{r['client']} ({r['tickets']:,})" for r in uncovered.iter_rows(named=True))
+                           + ", ".join(f"{fmt.text(r['client'])} ({r['tickets']:,})"
+                                       for r in uncovered.iter_rows(named=True))
                            + ". They get no clock.", icon=":material/person_off:")
             if held.uncovered_priorities.height:
                 st.warning("Tickets whose priority no service level of their contract targets: "
-                           + ", ".join(f"{r['priority']} of {r['client']} ({r['tickets']:,})"
+                           + ", ".join(f"{fmt.text(r['priority'])} of {fmt.text(r['client'])} ({r['tickets']:,})"
                                        for r in held.uncovered_priorities.iter_rows(named=True))
                            + ". They get no clock.", icon=":material/label_off:")
             if not uncovered.height and not held.uncovered_priorities.height:
@@ -99,10 +100,10 @@ if tickets_file is not None:
     with app.guard():
         tickets_path = upload.keep(tickets_file.name, tickets_file.getvalue())
         events_path = upload.keep(events_file.name, events_file.getvalue()) if events_file else None
-        st.markdown(f"**Preview of {tickets_file.name}** (first rows as read)")
+        st.markdown(f"**Preview of {fmt.text(tickets_file.name)}** (first rows as read)")
         st.dataframe(upload.preview(tickets_path, "tickets"), hide_index=True, width="stretch")
         if events_path:
-            st.markdown(f"**Preview of {events_file.name}**")
+            st.markdown(f"**Preview of {fmt.text(events_file.name)}**")
             st.dataframe(upload.preview(events_path, "events"), hide_index=True, width="stretch")
     if st.button("Load into the database", type="primary", icon=":material/upload:", key="up_load"):
         with st.spinner("Loading ..."), app.guard():
@@ -113,8 +114,8 @@ if tickets_file is not None:
 
 if "up_result" in st.session_state:
     name, lines, rejected = st.session_state["up_result"]
-    st.subheader(f"Ingest of {name}")
-    summary = "\n".join(f"- {line.strip()}" for line in lines)
+    st.subheader(f"Ingest of {fmt.text(name)}")
+    summary = "\n".join(f"- {fmt.text(line.strip())}" for line in lines)
     if rejected.height:
         st.warning(summary, icon=":material/rule:")
     else:

@@ -13,7 +13,7 @@ app.entered()  # through dashboard.py, even when Streamlit starts this page on i
 
 v = app.view()
 month = v.last_period
-st.title(f"{v.terms.name}: {fmt.month_long(month)}")
+st.title(f"{fmt.text(v.terms.name)}: {fmt.month_long(month)}")
 st.caption(f"The last month of the range chosen in the sidebar, as of {fmt.moment(v.as_of)}"
            + (f" · filtered: {v.filter_note()}" if v.filtered else ""))
 
@@ -40,7 +40,7 @@ for start in range(0, len(levels), per_row):
         with column.container(border=True):
             row = next(now_rows.filter(pl.col("service_level") == name).iter_rows(named=True), None)
             targets = ", ".join(f"{p} {fmt.duration(s)}" for p, s in level.targets.items())
-            label = fmt.level(name)
+            label = fmt.text(fmt.level(name))
             if row is None:
                 st.metric(label, "–", help=f"Targets: {targets}")
                 st.caption("No tickets for this service level in this month.")

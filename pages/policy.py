@@ -20,17 +20,18 @@ if state.policy is None:
     st.error(f"**The policy file cannot be used: {len(state.problems)} problem"
              f"{'s' if len(state.problems) != 1 else ''}.** Nothing is computed until they are fixed.",
              icon=":material/error:")
-    st.markdown("\n".join(f"{i}. `{p}`" for i, p in enumerate(state.problems, start=1)))
+    st.markdown("\n".join(f"{i}. {fmt.text(p)}" for i, p in enumerate(state.problems, start=1)))
     st.stop()
 policy = session.scope().policy(state.policy)  # the contracts this session may see
 
 st.header("Contracts")
 for key, terms in policy.contracts.items():
     with st.container(border=True):
-        st.subheader(f"{terms.name}")
+        st.subheader(fmt.text(terms.name))
         fee = fmt.money(float(terms.monthly_fee), terms.currency) if terms.monthly_fee is not None else "none"
         st.markdown(
-            f"Key `{key}` · clients: {', '.join(terms.clients)} · calendar **{terms.calendar}** "
+            f"Key {fmt.text(key)} · clients: {', '.join(map(fmt.text, terms.clients))} · calendar "
+            f"**{fmt.text(terms.calendar)}** "
             f"· monthly fee **{fee}** "
             f"· credit cap **{fmt.percent(float(terms.credit_cap))}** of the fee · minimum volume "
             f"**{terms.min_tickets}** assessed tickets · paused while: {', '.join(terms.pause_statuses) or 'never'} "

@@ -25,7 +25,7 @@ with st.expander("Load a scenario file", icon=":material/upload_file:"):
         with app.guard():
             notes = scenario.load(upload.getvalue().decode("utf-8"), upload.name, v.contract, v.policy)
         st.session_state["wi_loaded"] = upload.file_id
-        st.success(f"Loaded {upload.name}.", icon=":material/check:")
+        st.success(f"Loaded {fmt.text(upload.name)}.", icon=":material/check:")
         for note in notes:
             st.caption(note)
 
@@ -76,7 +76,7 @@ for start in range(0, len(names), 2):
         with column:
             assessed = pl.col("compliance_base").is_not_null() | pl.col("compliance_scenario").is_not_null()
             if rows.filter(assessed).is_empty():
-                st.info(f"{fmt.level(name)}: no assessed tickets in these months.")
+                st.info(f"{fmt.text(fmt.level(name))}: no assessed tickets in these months.")
             else:
                 st.plotly_chart(charts.baseline_vs_scenario(
                     rows, name, float(v.terms.service_levels[name].objective),

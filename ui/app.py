@@ -57,7 +57,7 @@ def guard() -> Iterator[None]:
     try:
         yield
     except SlaError as exc:
-        st.error("\n\n".join(exc.problems), icon=":material/error:")
+        st.error("\n\n".join(map(fmt.text, exc.problems)), icon=":material/error:")
         st.stop()
 
 
@@ -100,7 +100,7 @@ def boot() -> None:
         as_of = data.as_of()
         clocks = data.clocks(as_of)
     except SlaError as exc:
-        st.sidebar.error("\n\n".join(exc.problems), icon=":material/error:")
+        st.sidebar.error("\n\n".join(map(fmt.text, exc.problems)), icon=":material/error:")
         return
     view_mod.sidebar(session.scope().policy(state.policy), clocks, as_of)
 
@@ -158,8 +158,8 @@ def view() -> View:
         st.stop()
     v = view_mod.current(pol, clocks, as_of)
     if not v.all_periods:  # other contracts have tickets, the chosen one none yet
-        clients = ", ".join(v.terms.clients)
-        st.info(f"**{v.terms.name}** has no tickets with a service level in the database yet (its clients: "
+        clients = ", ".join(map(fmt.text, v.terms.clients))
+        st.info(f"**{fmt.text(v.terms.name)}** has no tickets with a service level in the database yet (its clients: "
                 f"{clients}). Choose another contract in the sidebar, or load its tickets on the **Data** "
                 "page; the **Policy** page shows which priorities its service levels cover.",
                 icon=":material/info:")
@@ -181,7 +181,7 @@ def subtitle(v: View, what: str) -> None:
         months = f"{fmt.month(v.periods[0])} to {fmt.month(v.periods[-1])}"
     else:
         months = fmt.month(v.periods[0]) if v.periods else "no months"
-    parts = [what, v.terms.name, months] + ([v.filter_note()] if v.filtered else [])
+    parts = [what, fmt.text(v.terms.name), months] + ([v.filter_note()] if v.filtered else [])
     st.caption(" · ".join(parts))
 
 
@@ -195,7 +195,7 @@ def level_charts(levels: pl.DataFrame, names: list[str], width: int, figure, key
             rows = levels.filter(pl.col("service_level") == name)
             with column:
                 if rows.filter(pl.col("compliance").is_not_null()).is_empty():
-                    st.info(f"{fmt.level(name)}: no assessed tickets in these months.")
+                    st.info(f"{fmt.text(fmt.level(name))}: no assessed tickets in these months.")
                 else:
                     st.plotly_chart(figure(rows, name), key=f"{key}_{name}")
 

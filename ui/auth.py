@@ -16,6 +16,7 @@ import streamlit as st
 
 from slametrics import access as acc
 from slametrics.errors import AccessError
+from ui import format as fmt
 from ui import session
 
 _SET_COOKIE = "_set_cookie"
@@ -151,10 +152,10 @@ def sidebar(user: acc.User) -> acc.User:
     if user.role == "client":
         policy = data.policy_state().policy
         names = [policy.contracts[k].name for k in user.contracts if k in policy.contracts] if policy else []
-        role = f"Client: {', '.join(names)}" if names else "Client"
+        role = f"Client: {', '.join(map(fmt.text, names))}" if names else "Client"
     else:
         role = {"provider": "Provider: every contract", "analyst": "Analyst: every contract, read-only"}[user.role]
-    side.markdown(f"**{user.display_name}**  \n{role}")
+    side.markdown(f"**{fmt.text(user.display_name)}**  \n{role}")
     side.button("Sign out", key="sign_out", icon=":material/logout:", on_click=_sign_out)
     if user.role == "provider":
         demo = session.demo_passwords()

@@ -82,3 +82,17 @@ def moment(value: dt.datetime | None, zone: str | None = None) -> str:
         local = value.astimezone(ZoneInfo(zone))
         return local.strftime("%-d %b %Y, %H:%M ") + (local.tzname() or zone)
     return value.astimezone(dt.timezone.utc).strftime("%-d %b %Y, %H:%M UTC")
+
+
+_MARKDOWN = set("\\`*_{}[]()#+-.!|<>~$:=\"'&")
+
+
+def text(value: object) -> str:
+    """A value from the data or a policy, safe inside Markdown: every character Markdown, Streamlit's
+    directives (``:material/x:``, ``$math$``) or HTML could act on is escaped, so ``![x](http://h/p.png)``
+    shows as those characters and fetches nothing.
+
+    >>> text("![x](http://h/p.png)")
+    '\\\\!\\\\[x\\\\]\\\\(http\\\\://h/p\\\\.png\\\\)'
+    """
+    return "".join(f"\\{c}" if c in _MARKDOWN else c for c in str(value)).replace("\n", " ")

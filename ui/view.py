@@ -70,8 +70,8 @@ class View:
         return self.contract_clocks(filtered=True)
 
     def filter_note(self) -> str:
-        """'Priority P1, P2 · Team Service Desk' or '' where nothing is filtered."""
-        return " · ".join(f"{FILTERS[k]} {', '.join(v)}" for k, v in self.filters.items() if v)
+        """'Priority P1, P2 · Team Service Desk' or '' where nothing is filtered (Markdown: values escaped)."""
+        return " · ".join(f"{FILTERS[k]} {', '.join(map(fmt.text, v))}" for k, v in self.filters.items() if v)
 
 
 def _repair(key: str, valid: list, multi: bool = False, pair: bool = False) -> None:
@@ -104,7 +104,7 @@ def sidebar(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> None:
         st.session_state["_contract_notice"] = True
     if st.session_state.get("_contract_notice"):
         side.warning(f"The link names a contract that is not among yours; showing "
-                     f"{policy.contracts[st.session_state.get('contract') or contracts[0]].name}.",
+                     f"{fmt.text(policy.contracts[st.session_state.get('contract') or contracts[0]].name)}.",
                      icon=":material/lock:")
     contract = side.selectbox("Contract", contracts, key="contract", bind="query-params",
                               format_func=lambda k: policy.contracts[k].name,

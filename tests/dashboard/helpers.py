@@ -64,3 +64,10 @@ def table(at: AppTest, column: str):
     found = [t.value for t in at.dataframe if column in t.value.columns]
     assert found, f"no table with a column {column!r}; have {[list(t.value.columns) for t in at.dataframe]}"
     return found[0]
+
+
+def plain(markdown: str) -> str:
+    """Markdown source as it reads on screen with its escapes undone (``fmt.text`` escapes data values)."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", markdown)

