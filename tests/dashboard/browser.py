@@ -89,6 +89,7 @@ def _settle(page, timeout_ms: int) -> None:
 def sign_in(page, user: str, password: str, timeout_ms: int = 90_000) -> None:
     """Fill in the sign-in screen the page shows and wait for the page it was asked for."""
     page.wait_for_selector('input[aria-label="Password"]', timeout=timeout_ms)
+    _settle(page, timeout_ms)  # as a person would: type once the screen stands still
     page.get_by_role("textbox", name="Username").fill(user)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()

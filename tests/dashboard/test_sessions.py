@@ -1,0 +1,77 @@
+"""Ten people open the dashboard at once on a fresh server: every one signs in and sees its page drawn,
+within a bound, with no error (headless chromium, ten browser contexts driven side by side)."""
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.dashboard.browser import CHROMIUM, LAUNCH_ARGS, serve
+from tests.dashboard.fixture import password, write_fixture
+
+pytestmark = pytest.mark.browser
+SESSIONS = 10
+SETTLED = """() => document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state') === 'notRunning'
+                  && !document.querySelector('[data-testid="stStatusWidget"]')"""
+BOUND_S = 180  # each session, from opening the link to its drawn charts, on a shared 2-core machine
+
+
+async def _one(browser, url: str, user: str, page_path: str) -> tuple[str, float, str]:
+    """Open ``page_path`` in a context of its own, sign in, wait for the drawn page: (heading, seconds, errors)."""
+    started = time.monotonic()
+    context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    page = await context.new_page()
+    await page.goto(f"{url}/{page_path}", wait_until="domcontentloaded", timeout=BOUND_S * 1000)
+    await page.wait_for_selector('input[aria-label="Password"]', timeout=BOUND_S * 1000)
+    await page.wait_for_function(SETTLED, timeout=BOUND_S * 1000)  # as a person would: the screen is still
+    await page.get_by_role("textbox", name="Username").fill(user)
+    await page.get_by_role("textbox", name="Password").fill(password(user))
+    assert await page.get_by_role("textbox", name="Username").input_value() == user
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_selector('input[aria-label="Password"]', state="detached", timeout=BOUND_S * 1000)
+    await page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg, [data-testid="stMetric"]',
+                                 timeout=BOUND_S * 1000)
+    await page.wait_for_function(SETTLED, timeout=BOUND_S * 1000)
+    heading = await page.locator("h1").first.inner_text()
+    errors = await page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').all_inner_texts()
+    await context.close()
+    return heading, time.monotonic() - started, "; ".join(errors)
+
+
+async def _all(url: str, visits: list[tuple[str, str]]) -> list:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            return await asyncio.wait_for(
+                asyncio.gather(*(_one(browser, url, user, path) for user, path in visits), return_exceptions=True),
+                timeout=BOUND_S * 2)
+        finally:
+            await browser.close()
+
+
+def test_ten_sessions_at_once_on_a_fresh_server_all_draw_their_page(tmp_path):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: `./run tests` installs Debian's chromium")
+    pytest.importorskip("playwright.async_api")
+    db, policy = write_fixture(tmp_path)
+    # a mix of users and pages, so that the same clocks and different scopes are asked for at once
+    visits = [("pat", ""), ("acme", ""), ("globex", ""), ("ann", "trends"), ("pat", "breaches"),
+              ("acme", "credits"), ("globex", "trends"), ("ann", "whatif"), ("pat", "policy"), ("acme", "breaches")]
+    assert len(visits) == SESSIONS
+    env = {"SLA_DB": str(db), "SLA_POLICY": str(policy), "SLA_ACCESS": str(tmp_path / "access.yaml"),
+           "SLA_AUDIT": str(tmp_path / "audit.jsonl"), "SLA_LOG_DIR": str(tmp_path)}
+    with serve(env) as url:
+        results = asyncio.run(_all(url, visits))
+    failed = [(v, r) for v, r in zip(visits, results) if isinstance(r, BaseException)]
+    assert not failed, failed
+    for (user, path), (heading, seconds, errors) in zip(visits, results):
+        assert not errors, (user, path, errors)
+        assert seconds < BOUND_S, (user, path, seconds)
+        assert heading, (user, path)
+    headings = {(u, p): r[0] for (u, p), r in zip(visits, results)}
+    assert headings[("globex", "")] == "Globex Inc: March 2026" and headings[("acme", "")] == "Acme Corp: March 2026"
+    assert headings[("ann", "trends")] == "Trends"
