@@ -62,13 +62,13 @@ for name, calendar in policy.calendars.items():
         left, right = st.columns([3, 2], gap="large")
         with left:
             if calendar.always:
-                st.subheader(name)
+                st.subheader(fmt.text(name))
                 st.markdown(f"**Round the clock** in {calendar.timezone}: every second of every day counts"
                             + (", except on the holidays listed." if calendar.holiday_dates or calendar.country
                                else "."))
             else:
                 st.plotly_chart(charts.week_chart(describe.week_grid(calendar),
-                                                  f"{name}: working hours ({calendar.timezone}), "
+                                                  f"{fmt.label(name)}: working hours ({calendar.timezone}), "
                                                   f"{describe.weekly_hours(calendar):g} h a week"),
                                 key=f"week_{name}")
         with right:

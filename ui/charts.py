@@ -95,7 +95,7 @@ def compliance_trend(levels: pl.DataFrame, name: str, objective: float, grain: s
     fig.update_yaxes(tickformat=".0%", range=[max(0.0, low - 0.05), 1.01])
     _time_axis(fig, grain, ticks)
     what = "tickets within target" if grain == "month" else "tickets within target, by week"
-    return _style(fig, f"{fmt.level(name)}: {what}", None, "Within target")
+    return _style(fig, f"{fmt.label(fmt.level(name))}: {what}", None, "Within target")
 
 
 def volume_chart(vol: pl.DataFrame, grain: str) -> go.Figure:
@@ -119,10 +119,12 @@ def duration_chart(frame: pl.DataFrame, metric: str, grain: str, statistic: str 
         rows = frame.filter(pl.col("priority") == priority).sort("period")
         seconds = rows[statistic].to_list()
         fig.add_trace(go.Scatter(
-            x=_months(rows["period"].to_list()), y=[s / HOUR for s in seconds], name=priority, mode="lines+markers",
-            line=dict(color=SERIES[i % len(SERIES)], width=2), marker=dict(size=6),
+            x=_months(rows["period"].to_list()), y=[s / HOUR for s in seconds], name=fmt.label(priority),
+            mode="lines+markers", line=dict(color=SERIES[i % len(SERIES)], width=2), marker=dict(size=6),
             customdata=list(zip([fmt.duration(s) for s in seconds], rows["clocks"].to_list())),
-            hovertemplate=f"{priority}, %{{x}}: {what} %{{customdata[0]}} (%{{customdata[1]}} tickets)<extra></extra>"))
+            # data never goes into a template: a value with %{...} in it would be read as one
+            hovertemplate=f"%{{fullData.name}}, %{{x}}: {what} %{{customdata[0]}} (%{{customdata[1]}} tickets)"
+                          "<extra></extra>"))
     title = {"first_response": "Time to first response", "resolution": "Time to resolve"}[metric]
     how = "median" if statistic == "median_seconds" else "90th percentile: 9 in 10 tickets took less"
     fig.update_yaxes(rangemode="tozero")
@@ -150,7 +152,7 @@ def overrun_chart(bands: pl.DataFrame, band_labels: Sequence[str]) -> go.Figure:
     for i, label in enumerate(band_labels):
         rows = bands.filter(pl.col("band") == label)
         counts = dict(zip(rows["priority"].to_list(), rows["breaches"].to_list()))
-        fig.add_trace(go.Bar(x=priorities, y=[counts.get(p, 0) for p in priorities], name=label,
+        fig.add_trace(go.Bar(x=[fmt.label(p) for p in priorities], y=[counts.get(p, 0) for p in priorities], name=label,
                              marker_color=BANDS[i % len(BANDS)],
                              hovertemplate=f"%{{x}}: %{{y}} breaches {label} late<extra></extra>"))
     fig.update_layout(barmode="stack")
@@ -162,7 +164,7 @@ def pareto_chart(frame: pl.DataFrame, column: str) -> go.Figure:
     """Breaches per value, most first (bars), and the cumulative share of all breaches (line, right axis)."""
     label = fmt.DIMENSIONS[column]
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    names = frame[column].to_list()
+    names = [fmt.label(n) for n in frame[column].to_list()]
     fig.add_trace(go.Bar(x=names, y=frame["breaches"].to_list(), name="Breaches", marker_color=MISSED,
                          hovertemplate="%{x}: %{y} breaches<extra></extra>"), secondary_y=False)
     fig.add_trace(go.Scatter(x=names, y=frame["cumulative_share"].to_list(), name="Cumulative share",
@@ -194,13 +196,13 @@ def credit_rate_chart(totals: pl.DataFrame, names: dict[str, str]) -> go.Figure:
     for i, key in enumerate(sorted(totals["contract"].unique().to_list())):
         rows = totals.filter(pl.col("contract") == key).sort("period")
         fig.add_trace(go.Bar(
-            x=_months(rows["period"].to_list()), y=rows["credit_rate"].to_list(), name=names.get(key, key),
+            x=_months(rows["period"].to_list()), y=rows["credit_rate"].to_list(), name=fmt.label(names.get(key, key)),
             marker=dict(color=SERIES[i % len(SERIES)],
                         pattern=dict(shape=["/" if p else "" for p in rows["provisional"].to_list()])),
             customdata=list(zip([fmt.money(a, c) for a, c in zip(rows["credit_amount"].to_list(),
                                                                  rows["currency"].to_list())],
                                 ["provisional" if p else "final" for p in rows["provisional"].to_list()])),
-            hovertemplate=f"{names.get(key, key)}<br>%{{x}}: %{{y:.1%}} of the fee = %{{customdata[0]}} "
+            hovertemplate="%{fullData.name}<br>%{x}: %{y:.1%} of the fee = %{customdata[0]} "
                           "(%{customdata[1]})<extra></extra>"))
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
@@ -230,7 +232,7 @@ def baseline_vs_scenario(compare: pl.DataFrame, name: str, objective_base: float
     low = min([objective_base, objective_scenario, *values])
     fig.update_yaxes(tickformat=".0%", range=[max(0.0, low - 0.05), 1.01])
     _time_axis(fig)
-    return _style(fig, f"{fmt.level(name)}: tickets within target", None, "Within target", height=320)
+    return _style(fig, f"{fmt.label(fmt.level(name))}: tickets within target", None, "Within target", height=320)
 
 
 def credit_compare_chart(compare: pl.DataFrame, currency: str) -> go.Figure:

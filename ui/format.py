@@ -96,3 +96,11 @@ def text(value: object) -> str:
     '\\\\!\\\\[x\\\\]\\\\(http\\\\://h/p\\\\.png\\\\)'
     """
     return "".join(f"\\{c}" if c in _MARKDOWN else c for c in str(value)).replace("\n", " ")
+
+
+def label(value: object) -> str:
+    """A value from the data or a policy, safe as plotly text (titles, axis labels, legend, hover): its
+    HTML-like tags (``<a href>``, ``<b>``) and entities are escaped, so they show as typed."""
+    import html
+
+    return html.escape(str(value), quote=False)

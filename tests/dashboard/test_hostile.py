@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import shutil
 
@@ -107,3 +108,18 @@ def test_ticket_text_is_shown_as_text_on_every_page(hostile_env, page):
         assert any("evil\\.example" in s for s in sources)  # the values are there, escaped
     if page == "data":
         assert any("\\!\\[x\\]" in w.value for w in at.warning)  # the uncovered client's name
+
+
+@pytest.mark.parametrize("page", [None, "trends", "breaches", "credits", "whatif", "policy"])
+def test_ticket_text_in_charts_is_escaped_and_never_a_hover_template(hostile_env, page):
+    from tests.dashboard.helpers import figures
+
+    at = open_page(page, user="pat", breach_by="team")
+    for spec in figures(at):
+        text = json.dumps(spec)
+        assert "<img" not in text and "evil.example/a.png>" not in text, spec["layout"]["title"]["text"]
+        for trace in spec["data"]:
+            assert "evil" not in trace.get("hovertemplate", ""), trace.get("hovertemplate")
+    if page == "breaches":
+        pareto = [s for s in figures(at) if s["layout"]["title"]["text"].startswith("Where breaches happen")][0]
+        assert "&lt;img src=http://evil.example/a.png&gt;" in pareto["data"][0]["x"]
