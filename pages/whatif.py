@@ -23,7 +23,7 @@ with st.expander("Load a scenario file", icon=":material/upload_file:"):
                               type=["yaml", "yml"], key="wi_upload")
     if upload is not None and st.session_state.get("wi_loaded") != upload.file_id:
         with app.guard():
-            notes = scenario.load(upload.getvalue().decode("utf-8"), upload.name, v.contract, v.policy)
+            notes = scenario.load(upload.getvalue(), upload.name, v.contract, v.policy)
         st.session_state["wi_loaded"] = upload.file_id
         st.success(f"Loaded {fmt.text(upload.name)}.", icon=":material/check:")
         for note in notes:

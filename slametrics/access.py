@@ -28,6 +28,7 @@ import yaml
 
 from slametrics.errors import AccessError
 from slametrics.policy import Policy
+from slametrics.policy_check import quoted
 from slametrics.scope import EVERYTHING, Scope
 
 Role = Literal["provider", "analyst", "client"]
@@ -238,7 +239,7 @@ def parse_access(text: str, source: str, policy: Policy | None, unhashed: str | 
 def _reporter(source: str, problems: list[str]):
     def bad(path: str, value: Any, fix: str) -> None:
         secret = path.endswith(".password") or path == "cookie.key"
-        shown = "missing" if value is None else "(not shown)" if secret else repr(value)
+        shown = "missing" if value is None else "(not shown)" if secret else quoted(value)
         problems.append(f"{source}: {path}: {shown}: {fix}")
 
     return bad

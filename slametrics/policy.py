@@ -169,8 +169,21 @@ def load_policy(path: str | Path) -> Policy:
     return parse_policy(text, source=str(path))
 
 
+MAX_POLICY_CHARS = 1_000_000  # a policy of a hundred contracts is under 100 kB
+MAX_ALIASES = 200  # YAML aliases (*name): a few are handy, thousands are a bomb
+
+
 def parse_policy(text: str, source: str = "policy") -> Policy:
-    """Validate policy YAML text; ``source`` names it in messages."""
+    """Validate policy YAML text; ``source`` names it in messages. Text beyond ``MAX_POLICY_CHARS`` or
+    with more than ``MAX_ALIASES`` aliases is refused before it is built."""
+    if len(text) > MAX_POLICY_CHARS:
+        raise PolicyError(f"{source}: {len(text):,} characters: a policy file is at most {MAX_POLICY_CHARS:,}")
+    try:
+        aliases = sum(isinstance(token, yaml.AliasToken) for token in yaml.scan(text))
+    except yaml.YAMLError:
+        aliases = 0  # reported below, with its line
+    if aliases > MAX_ALIASES:
+        raise PolicyError(f"{source}: {aliases:,} YAML aliases (*name): a policy file may use at most {MAX_ALIASES}")
     try:
         data = yaml.load(text, Loader=_DecimalLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:

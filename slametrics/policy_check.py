@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import reprlib
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -14,6 +15,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from slametrics.errors import PolicyError
 from slametrics.policy import (DAYS, DEFAULT_RESOLVED_STATUSES, METRICS, Calendar, Contract, Policy, ServiceLevel,
                                Tier, parse_duration)
+
+SHOWN = 120  # characters of a value or key path a message quotes at most
+
+
+def shorten(text: str) -> str:
+    """``text`` as a message quotes it: at most ``SHOWN`` characters."""
+    return text if len(text) <= SHOWN else f"{text[:SHOWN]}... ({len(text):,} characters)"
+
+
+_QUOTE = reprlib.Repr()
+_QUOTE.maxlevel, _QUOTE.maxlist, _QUOTE.maxdict, _QUOTE.maxstring, _QUOTE.maxother = 3, 6, 6, SHOWN, SHOWN
+
+
+def quoted(value: Any) -> str:
+    """A value as a message quotes it: a bounded repr, never built in full (a value made of YAML aliases
+    would print as gigabytes)."""
+    return shorten(_QUOTE.repr(value))
+
 
 _INTERVAL = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
@@ -26,8 +45,8 @@ class Validator:
         self.problems: list[str] = []
 
     def bad(self, path: str, value: Any, allowed: str) -> None:
-        shown = "missing" if value is _MISSING else str(value) if isinstance(value, Decimal) else f"{value!r}"
-        self.problems.append(f"{self.source}: {path}: {shown}: {allowed}")
+        shown = "missing" if value is _MISSING else str(value) if isinstance(value, Decimal) else quoted(value)
+        self.problems.append(f"{self.source}: {shorten(path)}: {shown}: {allowed}")
 
     def mapping(self, value: Any, path: str) -> dict:
         if value is _MISSING:

@@ -56,11 +56,16 @@ def reset(key: str) -> None:
         del st.session_state[name]
 
 
-def load(text: str, source: str, key: str, base: Policy) -> list[str]:
+def load(content: bytes, source: str, key: str, base: Policy) -> list[str]:
     """Put a scenario file's figures for contract ``key`` into the widgets; returns notes for the user.
 
-    Raises ``PolicyError`` where the file is broken or lacks the contract.
+    Raises ``PolicyError`` where the file is broken (not UTF-8 text, too large, too many aliases,
+    invalid) or lacks the contract.
     """
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{source}: byte {exc.start + 1} is not UTF-8 text: save the scenario as UTF-8") from None
     loaded = parse_policy(text, source=source)
     if key not in loaded.contracts:
         raise PolicyError(f"{source}: contracts.{key}: missing: the scenario must hold the contract it changes "
