@@ -142,7 +142,8 @@ if user.sees_audit:
                                           pl.col("event").replace_strict(AUDIT_EVENTS, default=pl.col("event"))
                                           .alias("What"),
                                           pl.col("contract").fill_null("").alias("Contract"),
-                                          pl.col("detail").fill_null("").alias("Detail")),
+                                          pl.col("detail").fill_null("").alias("Detail"),
+                                          pl.col("address").fill_null("").alias("From")),
                      hide_index=True, width="stretch", column_config={
                          "When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm:ss")})
         session.download_button("Download the audit log as CSV", spreadsheet_csv(log), "audit-log.csv", "text/csv",

@@ -156,6 +156,18 @@ class Attempts:
             times = self._recent(name, now)
             return max(0.0, times[-self.limit] + self.window - now) if len(times) >= self.limit else 0.0
 
+    def attempt(self, name: str, now: float | None = None) -> float:
+        """Start a try of ``name``: the seconds it must wait (0: go on). A try that may go on counts as a
+        failure at once, before its password is checked, so that tries made side by side are counted
+        too; ``succeeded`` forgets them."""
+        now = time.time() if now is None else now
+        with self._lock:
+            times = self._recent(name, now)
+            if len(times) >= self.limit:
+                return max(0.0, times[-self.limit] + self.window - now)
+            times.append(now)
+            return 0.0
+
     def failed(self, name: str, now: float | None = None) -> None:
         now = time.time() if now is None else now
         with self._lock:

@@ -19,18 +19,20 @@ import polars as pl
 Event = Literal["sign_in", "sign_in_failed", "sign_in_refused", "sign_out", "download"]
 EVENTS: tuple[str, ...] = get_args(Event)
 AUDIT_SCHEMA = {"at": pl.Datetime("us", "UTC"), "user": pl.String, "event": pl.String, "contract": pl.String,
-                "detail": pl.String}
+                "detail": pl.String, "address": pl.String}
 _LOCK = threading.Lock()
 
 
 def record(path: str | Path, user: str, event: str, contract: str | None = None, detail: str | None = None,
-           at: dt.datetime | None = None) -> None:
-    """Append one entry (one ``write`` of one line, under a lock: entries of concurrent sessions never mix)."""
+           at: dt.datetime | None = None, address: str | None = None) -> None:
+    """Append one entry (one ``write`` of one line, under a lock: entries of concurrent sessions never mix).
+    ``user`` may be whatever someone typed: it is kept to 64 printable characters."""
     if event not in EVENTS:
         raise ValueError(f"unknown audit event {event!r}")
     moment = (at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
-    line = json.dumps({"at": moment.strftime("%Y-%m-%dT%H:%M:%SZ"), "user": user, "event": event,
-                       "contract": contract, "detail": detail}, ensure_ascii=False) + "\n"
+    typed = "".join(c if c.isprintable() else "?" for c in user[:64])
+    line = json.dumps({"at": moment.strftime("%Y-%m-%dT%H:%M:%SZ"), "user": typed, "event": event,
+                       "contract": contract, "detail": detail, "address": address}, ensure_ascii=False) + "\n"
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with _LOCK:
@@ -55,6 +57,6 @@ def read_audit(path: str | Path) -> pl.DataFrame:
         except (ValueError, KeyError, TypeError):
             continue
         rows.append({"at": at, **{k: None if entry.get(k) is None else str(entry.get(k))
-                                  for k in ("user", "event", "contract", "detail")}})
+                                  for k in ("user", "event", "contract", "detail", "address")}})
     # newest first; entries of the same second in the reverse of the order written
     return pl.DataFrame(rows[::-1], schema=AUDIT_SCHEMA, orient="row").sort("at", descending=True, maintain_order=True)

@@ -108,6 +108,23 @@ def test_after_five_failures_within_ten_minutes_a_name_waits():
     assert tries.wait("acme", now=1702) == 0
 
 
+def test_tries_made_side_by_side_are_counted_before_their_passwords_are_checked():
+    tries = acc.Attempts()
+    allowed = []
+
+    def one() -> None:
+        allowed.append(tries.attempt("analyst") == 0)  # then ~0.25 s of bcrypt, in the real sign-in
+
+    threads = [threading.Thread(target=one) for _ in range(14)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert allowed.count(True) == 5 and len(allowed) == 14
+    tries.succeeded("analyst")
+    assert tries.attempt("analyst") == 0
+
+
 def test_users_add_list_passwd_remove_keep_only_hashes_in_a_private_file(files, policy):
     access, policy_file = files
     added = users_cli("add", "viewer", "--role", "client", "--contracts", "acme", "--whatif", "--email",

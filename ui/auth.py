@@ -11,6 +11,7 @@ a user of the access file (docs/dashboard.md, "Signing in").
 from __future__ import annotations
 
 import math
+import time
 
 import streamlit as st
 
@@ -49,6 +50,7 @@ def _unknown_identity() -> None:
 def _begin(user: acc.User, how: str) -> None:
     st.session_state[session.USER_KEY] = user.name
     st.session_state[session.KEY_KEY] = session.key_id(session.access())
+    st.session_state[session.SINCE_KEY] = time.time()
     st.session_state["username"] = user.name
     st.session_state["logout"] = None
     session.record("sign_in", detail=how)
@@ -68,7 +70,7 @@ def _sign_in_form(access: acc.Access) -> acc.User | None:
         st.error("Enter your user name and your password.", icon=":material/error:")
         return None
     limit = session.attempts()
-    wait = limit.wait(name)
+    wait = limit.attempt(name)  # counted as failed until the password proves right
     if wait:
         session.record("sign_in_refused", detail=f"{limit.limit} failures within {limit.window // 60:.0f} minutes",
                        name=name)
@@ -77,7 +79,6 @@ def _sign_in_form(access: acc.Access) -> acc.User | None:
         return None
     user = access.users.get(name)
     if not acc.verify(user, password):
-        limit.failed(name)
         session.record("sign_in_failed", name=name)
         st.error("Wrong user name or password.", icon=":material/error:")
         return None
@@ -134,8 +135,13 @@ def signed_in() -> acc.User | None:
         if user is not None:
             _begin(user, "identity provider")
     if user is None and isinstance(st.context.cookies.get(access.cookie_name), str):
-        token = cookies.get_cookie()  # None once this session signed out
-        user = access.users.get(token["username"]) if token else None
+        try:
+            token = cookies.get_cookie()  # None once this session signed out
+        except Exception:  # noqa: BLE001 - a forged token (e.g. another algorithm): no sign-in, no traceback
+            token = None
+        user = access.users.get(token["username"]) if isinstance(token, dict) and "username" in token else None
+        if user is not None and session.revoked(user.name, float(token.get("exp_date", 0)) - access.cookie_expiry_days * 86400):
+            user = None  # the user signed out after this cookie was made: it is void
         if user is not None:
             _begin(user, "session cookie")
     if user is not None and st.session_state.pop(_SET_COOKIE, False):
@@ -167,6 +173,7 @@ def sidebar(user: acc.User) -> acc.User:
 
 def _sign_out() -> None:
     session.record("sign_out")
+    session.revoke(st.session_state.get(session.USER_KEY))
     st.session_state.pop(session.USER_KEY, None)
     st.session_state["logout"] = True  # the library then ignores this session's cookie
     st.session_state[_SIGNED_OUT] = True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -20,8 +21,10 @@ from slametrics.scope import EVERYTHING, Scope
 
 ROOT = Path(__file__).resolve().parents[1]
 USER_KEY = "_signed_in"  # the session's user name
+SINCE_KEY = "_signed_in_since"  # when this session signed in (epoch seconds)
 KEY_KEY = "_signed_in_key"  # which cookie key it signed in under: a new key (`users new-key`) ends the session
 NOBODY = Scope(contracts=())
+_REVOKE_LOCK = threading.Lock()
 
 
 def access_path() -> Path:
@@ -79,7 +82,8 @@ def attempts() -> acc.Attempts:
 
 
 def user() -> acc.User | None:
-    """The signed-in user, or None (also where the access file no longer lists them)."""
+    """The signed-in user, or None (also where the access file no longer lists them, the cookie key
+    changed, or the user signed out in another tab since this session began)."""
     name = st.session_state.get(USER_KEY)
     if name is None:
         return None
@@ -87,9 +91,59 @@ def user() -> acc.User | None:
         current = access()
     except AccessError:
         return None
-    if st.session_state.get(KEY_KEY) != key_id(current):
+    if st.session_state.get(KEY_KEY) != key_id(current) or revoked(name, st.session_state.get(SINCE_KEY, 0.0)):
         return None
     return current.users.get(name)
+
+
+def revocations_path() -> Path:
+    """Who signed out when (``signed_out.json`` beside the audit log): sessions and cookies of a user
+    begun before their latest sign-out are void."""
+    return audit_path().parent / "signed_out.json"
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _revocations(path: str, version: tuple) -> dict[str, float]:
+    import json
+
+    try:
+        found = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): float(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def revoked(name: str, since: float) -> bool:
+    """True when ``name`` signed out after ``since`` (epoch seconds): a session or cookie begun then is void."""
+    from ui import data
+
+    path = revocations_path()
+    return _revocations(str(path), data.file_version(path)).get(name, float("-inf")) >= since
+
+
+def revoke(name: str | None) -> None:
+    """Sign ``name`` out everywhere: every session and session cookie of theirs made before now is void."""
+    import json
+    import tempfile
+    import time
+
+    if not name:
+        return
+    path = revocations_path()
+    with _REVOKE_LOCK:
+        current = dict(_revocations(str(path), _file_version(path)))
+        current[name] = time.time()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".signed_out.")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(current, out)
+        os.replace(tmp, path)
+
+
+def _file_version(path: Path) -> tuple:
+    from ui import data
+
+    return data.file_version(path)
 
 
 def key_id(current: acc.Access) -> str:
@@ -113,9 +167,15 @@ def scope() -> Scope:
 
 
 def record(event: str, contract: str | None = None, detail: str | None = None, name: str | None = None) -> None:
-    """An audit entry for this session's user (or ``name``, for a sign-in attempt)."""
+    """An audit entry for this session's user (or ``name``, for a sign-in attempt), with the address the
+    request came from where Streamlit knows it."""
     who = name if name is not None else st.session_state.get(USER_KEY) or "(nobody)"
-    audit.record(audit_path(), who[:64], event, contract=contract, detail=detail)
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - outside a browser session
+        address = None
+    audit.record(audit_path(), who, event, contract=contract, detail=detail,
+                 address=address if isinstance(address, str) else None)  # (AppTest has no address)
 
 
 def download_button(label: str, data, file_name: str, mime: str, contract: str | None, **kwargs) -> None:

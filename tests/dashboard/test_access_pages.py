@@ -289,3 +289,26 @@ def test_the_audit_log_hides_resumed_sessions_unless_asked(app_env):
     at.toggle(key="audit_resumed").set_value(True).run()
     log = [t.value for t in at.dataframe if "What" in t.value.columns][0]
     assert log["Detail"].tolist() == ["password", "session cookie"]
+
+
+def test_signing_out_ends_the_users_other_sessions_too(app_env):
+    first, second = open_page(user="acme"), open_page(user="acme")
+    other = open_page(user="globex")
+    first.button(key="sign_out").click().run()
+    second.run()
+    assert "_signed_in" not in second.session_state and not second.metric  # another tab of acme's: out too
+    other.run()
+    assert other.session_state["_signed_in"] == "globex"  # another user is not touched
+    again = open_page(user="acme")  # signing in anew works
+    assert again.session_state["_signed_in"] == "acme" and again.metric
+
+
+def test_the_audit_log_keeps_what_was_typed_as_printable_text(app_env):
+    at = open_page(user=None)
+    sign_in(at, "x\x00<img src=y>" + "z" * 40, "whatever-it-is")
+    entry = audit_log().row(0, named=True)
+    assert entry["event"] == "sign_in_failed" and entry["user"] == "x?<img src=y>" + "z" * 40
+    from slametrics.audit import record
+
+    record(os.environ["SLA_AUDIT"], "y" * 100, "sign_in_failed")
+    assert audit_log()["user"][0] == "y" * 64

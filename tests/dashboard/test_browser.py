@@ -86,3 +86,46 @@ def test_a_wrong_password_is_refused_on_the_sign_in_screen(app_url):
         assert "Wrong user name or password." in page.locator('[data-testid="stAlertContentError"]').inner_text()
         assert page.locator('input[aria-label="Password"]').count() == 1
         browser.close()
+
+
+def test_a_copied_cookie_is_void_after_sign_out_and_a_forged_one_shows_only_the_sign_in_screen(app_url):
+    import base64
+    import json
+    import time as clock
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.dashboard.browser import SESSION_COOKIE, _settle, sign_in
+
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    def opened(browser, cookie: dict | None) -> str:
+        context = browser.new_context()
+        if cookie:
+            context.add_cookies([cookie])
+        page = context.new_page()
+        page.goto(app_url, wait_until="domcontentloaded")
+        _settle(page, 90_000)
+        page.wait_for_selector('h1, [data-testid="stException"]', timeout=90_000)
+        assert not page.locator('[data-testid="stException"]').count(), page.locator("body").inner_text()[:500]
+        heading = page.locator("h1").first.inner_text()
+        context.close()
+        return heading
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(app_url, wait_until="domcontentloaded")
+        _settle(page, 90_000)
+        sign_in(page, "globex", password("globex"))
+        copied = next(c for c in context.cookies() if c["name"] == SESSION_COOKIE)
+        assert opened(browser, copied) == "Globex Inc: March 2026"  # the cookie signs a new browser in
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_selector('input[aria-label="Password"]', timeout=90_000)
+        clock.sleep(1)
+        assert opened(browser, copied) == "SLA dashboard"  # ... until its user signs out
+        forged = f"{part({'alg': 'none', 'typ': 'JWT'})}.{part({'username': 'pat', 'exp_date': clock.time() + 3600})}."
+        assert opened(browser, {**copied, "value": forged}) == "SLA dashboard"
+        browser.close()
