@@ -8,6 +8,7 @@ point rolls the whole ingest back.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -274,6 +275,16 @@ def _split(frame: pl.DataFrame, work: pl.DataFrame, checks: list[Check], kind: s
     return work.filter(~failing), _rejects(frame.filter(failing), failed, kind)
 
 
+#: the instants a stored time may take (docs/semantics.md, "Rejected rows"): a ticket of year 1 or 9999
+#: is a typing mistake, and would make every evaluation span millennia of calendar
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _out_of_range(column: str) -> pl.Expr:
+    return (pl.col(column) < EARLIEST) | (pl.col(column) >= LATEST)
+
+
 def validate_tickets(frame: pl.DataFrame, timezone: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split canonical ticket rows into (typed good rows, rejects with line and reason)."""
     times, bad_time = {}, {}
@@ -298,8 +309,11 @@ def validate_tickets(frame: pl.DataFrame, timezone: str) -> tuple[pl.DataFrame, 
         *[_reason(pl.col(c).is_null() & ~pl.col(f"_bad_{c}") if c in TICKET_TIMES else pl.col(c).is_null(),
                   f"required column {c} is empty") for c in TICKET_REQUIRED],
         *[_reason(pl.col(f"_bad_{c}"), f"{c} is not a timestamp (ISO 8601, e.g. 2026-03-01T09:30:00Z)") for c in TICKET_TIMES],
+        *[_reason(_out_of_range(c), f"{c} is outside the years {EARLIEST.year}-{LATEST.year - 1}") for c in TICKET_TIMES],
+        _reason(pl.col("ticket_id").str.contains(r"[\x00-\x1f\x7f]"), "ticket_id holds a control character"),
         _reason(pl.col("_bad_csat"), "csat is not a number"),
         _reason(pl.col("_bad_reopened"), "reopened is not an integer"),
+        _reason(pl.col("reopened") < 0, "reopened is negative"),
         _reason(pl.col("_bad_source_sla_met"), "source_sla_met is not true/false"),
         _reason(pl.col("first_response_at") < pl.col("created_at"), "first_response_at is earlier than created_at"),
         _reason(pl.col("resolved_at") < pl.col("created_at"), "resolved_at is earlier than created_at"),
@@ -377,6 +391,7 @@ def validate_events(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, timezon
         _reason(pl.col("_raw_at").is_null(), "required column at is empty"),
         _reason(pl.col("status").is_null(), "required column status is empty"),
         _reason(pl.col("_bad_at"), "at is not a timestamp (ISO 8601, e.g. 2026-03-01T09:30:00Z)"),
+        _reason(_out_of_range("event_at"), f"at is outside the years {EARLIEST.year}-{LATEST.year - 1}"),
         _reason(pl.col("_rejected") & ~pl.col("_accepted"), "its ticket was rejected in this input"),
         _reason(pl.col("ticket_id").is_not_null() & ~(pl.col("_accepted") | pl.col("_stored")) & ~pl.col("_rejected"),
                 "unknown ticket_id (not in this input nor stored)"),

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 if str(Path(__file__).resolve().parent) not in sys.path:
@@ -169,3 +170,31 @@ def test_a_refused_first_ingest_leaves_no_database_behind(workdir: Path) -> None
     assert not (workdir / DB).exists() and not (workdir / f"{DB}.wal").exists()
     assert ingest(workdir).returncode == 0  # and the next ingest starts from nothing, as it would have
     assert (workdir / DB).exists()
+
+
+def test_times_out_of_range_negative_reopens_and_control_characters_are_rejected_with_their_reason():
+    from slametrics.db import connect
+    from slametrics.ingest import ingest_frames, rejects_of
+    from slametrics.scope import EVERYTHING
+
+    rows = pl.DataFrame({
+        "ticket_id": ["OK-1", "OLD-1", "FAR-1", "NEG-1", "NUL\x00-1"],
+        "client": ["Acme"] * 5, "priority": ["P1"] * 5,
+        "created_at": ["2026-03-02T10:00:00Z", "0001-01-01T00:00:00Z", "2026-03-02T10:00:00Z",
+                       "2026-03-02T10:00:00Z", "2026-03-02T10:00:00Z"],
+        "resolved_at": ["", "", "9999-12-31T00:00:00Z", "", ""],
+        "reopened": ["0", "", "", "-1", ""]})
+    events = pl.DataFrame({"ticket_id": ["OK-1", "OK-1"], "at": ["2026-03-02T11:00:00Z", "2300-01-01T00:00:00Z"],
+                           "status": ["open", "closed"]})
+    con = connect(":memory:")
+    try:
+        summary = ingest_frames(con, rows, events, source="edge.csv")
+        reasons = dict(rejects_of(con, scope=EVERYTHING).select("ticket_id", "reason").iter_rows())
+    finally:
+        con.close()
+    assert summary.stored == 1
+    assert reasons == {"OLD-1": "created_at is outside the years 1970-2199",
+                       "FAR-1": "resolved_at is outside the years 1970-2199",
+                       "NEG-1": "reopened is negative",
+                       "NUL\x00-1": "ticket_id holds a control character",
+                       "OK-1": "at is outside the years 1970-2199"}

@@ -46,3 +46,11 @@ def test_no_python_function_runs_inside_a_polars_expression():
                                                                      "map_rows"):
                     found.append(f"{f.relative_to(ROOT)}:{node.lineno} {node.attr}")
     assert not found, found
+
+
+def test_the_served_app_shows_no_traceback_and_listens_on_this_machine_only():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["server"]["address"] == "127.0.0.1"
