@@ -96,10 +96,13 @@ zone = st.selectbox("Time zone of timestamps written without an offset", ["UTC",
                     "Europe/Rome", "America/New_York", "America/Chicago", "America/Los_Angeles", "Australia/Sydney",
                     "Asia/Tokyo"], key="up_zone")
 
-if tickets_file is not None:
+chosen = (tickets_file.file_id, events_file.file_id if events_file else None) if tickets_file is not None else None
+if chosen is not None and chosen == st.session_state.get("up_loaded"):
+    st.caption("These files are loaded (and no longer kept on the server). Choose other files to load more.")
+elif tickets_file is not None:
     with app.guard():
-        tickets_path = upload.keep(tickets_file.name, tickets_file.getvalue())
-        events_path = upload.keep(events_file.name, events_file.getvalue()) if events_file else None
+        tickets_path = upload.keep(tickets_file.name, tickets_file.getvalue(), "tickets")
+        events_path = upload.keep(events_file.name, events_file.getvalue(), "events") if events_file else None
         st.markdown(f"**Preview of {fmt.text(tickets_file.name)}** (first rows as read)")
         st.dataframe(upload.preview(tickets_path, "tickets"), hide_index=True, width="stretch")
         if events_path:
@@ -110,6 +113,7 @@ if tickets_file is not None:
             lines, rejected = upload.ingest(tickets_path, events_path, zone, policy, fmt=fmt_name, mapping=mapping,
                                             client=client, client_column=client_column)
         st.session_state["up_result"] = (tickets_file.name, upload.readable(lines), rejected)
+        st.session_state["up_loaded"] = chosen
         st.rerun()  # draw "what the database holds" again from the new data
 
 if "up_result" in st.session_state:

@@ -155,8 +155,10 @@ def _header(path: str | Path) -> list[str] | None:
 
 
 def ingest_files(con: duckdb.DuckDBPyConnection, tickets_path: str | Path, events_path: str | Path | None = None, *,
-                 timezone: str = "UTC", policy: Policy | None = None, progress: Progress | None = None) -> IngestSummary:
-    """Ingest a tickets file and optionally an events file (CSV or Parquet)."""
+                 timezone: str = "UTC", policy: Policy | None = None, progress: Progress | None = None,
+                 source: str | None = None, events_source: str | None = None) -> IngestSummary:
+    """Ingest a tickets file and optionally an events file (CSV or Parquet). ``source`` and
+    ``events_source`` name the inputs (default: their absolute paths): the same name is the same input."""
     _check_zone(timezone)
     for path, kind in ((tickets_path, "tickets"), (events_path, "events")):
         if path is not None and not Path(path).exists():
@@ -169,8 +171,8 @@ def ingest_files(con: duckdb.DuckDBPyConnection, tickets_path: str | Path, event
     # of both files at once would double the memory an ingest needs.
     return _ingest(con, lambda: read_table(tickets_path, "tickets"),
                    None if events_path is None else (lambda: read_table(events_path, "events")),
-                   source=str(Path(tickets_path).resolve()),
-                   events_source=None if events_path is None else str(Path(events_path).resolve()),
+                   source=source or str(Path(tickets_path).resolve()),
+                   events_source=None if events_path is None else events_source or str(Path(events_path).resolve()),
                    timezone=timezone, policy=policy, progress=progress)
 
 

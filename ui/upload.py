@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import tempfile
+import time
+import uuid
 from pathlib import Path
 
 import polars as pl
+import streamlit as st
 
 from slametrics.ingest import ingest_files, read_table
 from slametrics.policy import Policy
@@ -13,19 +17,55 @@ from slametrics.errors import AccessError
 from ui import data, session
 
 
-def upload_dir() -> Path:
-    """Where uploads are kept between runs, one folder per database (so re-loading a file replaces its rejects)."""
+ABANDONED_S = 3600  # an upload never loaded is removed after an hour
+
+
+def _root() -> Path:
     digest = hashlib.sha1(str(data.db_path().resolve()).encode()).hexdigest()[:12]
-    folder = Path(tempfile.gettempdir()) / "slametrics-uploads" / digest
-    folder.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.gettempdir()) / "slametrics-uploads" / digest
+
+
+def upload_dir() -> Path:
+    """Where this session keeps its uploads until they are loaded: a folder of its own, private to the
+    server's user (two visitors' files of the same name never meet)."""
+    if "_upload_folder" not in st.session_state:
+        st.session_state["_upload_folder"] = uuid.uuid4().hex
+    folder = _root() / st.session_state["_upload_folder"]
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder
 
 
-def keep(name: str, content: bytes) -> Path:
-    """Store an uploaded file under its own name; the same name is the same input to the ingest."""
-    path = upload_dir() / Path(name).name
+def keep(name: str, content: bytes, kind: str) -> Path:
+    """Store an uploaded file of ``kind`` (tickets, events) under its own name, apart from the other kind,
+    and remove what other sessions left and never loaded."""
+    _sweep()
+    path = upload_dir() / kind / Path(name).name
+    path.parent.mkdir(exist_ok=True, mode=0o700)
     path.write_bytes(content)
     return path
+
+
+def source_of(path: Path) -> str:
+    """The name an upload is ingested under: its kind and file name, so loading a file of the same name
+    again replaces its tickets' rejects, as ``ingest`` of the same file does."""
+    return f"upload:{path.parent.name}/{path.name}"
+
+
+def _sweep(now: float | None = None) -> None:
+    now = time.time() if now is None else now
+    for folder in _root().glob("*") if _root().exists() else ():
+        try:
+            if now - folder.stat().st_mtime > ABANDONED_S:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def forget(*paths: Path | None) -> None:
+    """Remove kept uploads once they are ingested (or refused): the server keeps no client's export."""
+    for path in paths:
+        if path is not None:
+            path.unlink(missing_ok=True)
 
 
 def preview(path: Path, kind: str, rows: int = 20) -> pl.DataFrame:
@@ -60,22 +100,25 @@ def ingest(tickets: Path, events: Path | None, timezone: str, policy: Policy | N
     who = session.user()
     if who is None or not who.can_upload:  # the page offers no upload then; this is where it is enforced
         raise AccessError("loading tickets is for the provider's account; nothing was loaded")
-    with data.writable() as con:
-        if fmt == "canonical":
-            summary = ingest_files(con, tickets, events, timezone=timezone, policy=policy)
-            lines = summary.lines()
-        else:
-            from slametrics.imports import import_export
+    try:
+        with data.writable() as con:
+            if fmt == "canonical":
+                summary = ingest_files(con, tickets, events, timezone=timezone, policy=policy,
+                                       source=source_of(tickets), events_source=events and source_of(events))
+                lines = summary.lines()
+            else:
+                from slametrics.imports import import_export
 
-            result = import_export(con, fmt, tickets, mapping=mapping, client=client, client_column=client_column,
-                                   timezone=timezone, policy=policy)
-            summary, lines = result.ingest, result.lines()
-        sources = [summary.source] + ([summary.events_source] if summary.events_source else [])
-        rejected = data.rejects(con, sources)
+                result = import_export(con, fmt, tickets, mapping=mapping, client=client, client_column=client_column,
+                                       timezone=timezone, policy=policy, source=source_of(tickets))
+                summary, lines = result.ingest, result.lines()
+            sources = [summary.source] + ([summary.events_source] if summary.events_source else [])
+            rejected = data.rejects(con, sources)
+    finally:
+        forget(tickets, events)
     return lines, rejected
 
 
 def readable(lines: list[str]) -> list[str]:
-    """The ingest summary without the upload folder in front of file names."""
-    folder = str(upload_dir().resolve()) + "/"
-    return [line.replace(folder, "") for line in lines]
+    """The ingest summary with uploads named as they were uploaded."""
+    return [line.replace("upload:tickets/", "").replace("upload:events/", "") for line in lines]

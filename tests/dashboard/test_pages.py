@@ -9,6 +9,8 @@ import shutil
 from pathlib import Path
 
 import polars as pl
+
+from slametrics.db import connect
 import pytest
 
 from tests.dashboard.helpers import figure, figures, level, metric, open_page, plain, table
@@ -193,3 +195,28 @@ def test_data_page_imports_a_servicenow_export_like_the_command_line(app_env, tm
     assert "29 rows, 7 incidents" in shown and "rejected: 1 incident_state is not a state" in shown
     stored = int(shown.split("tickets: 7 read, ")[1].split(" stored")[0])
     assert metric(at, "Tickets").value == f"{83 + stored:,}"
+
+
+def test_an_upload_is_kept_apart_per_session_and_kind_and_removed_once_loaded(app_env, tmp_path, monkeypatch):
+    from ui import upload
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(app_env[0], copy)
+    monkeypatch.setenv("SLA_DB", str(copy))
+    at = open_page("data")
+    tickets = ("ticket_id,client,priority,created_at,first_response_at,resolved_at\n"
+               "S-1,Acme,P1,2026-03-30T08:00:00Z,2026-03-30T08:10:00Z,2026-03-30T12:00:00Z\n")
+    events = "ticket_id,at,status\nS-1,2026-03-30T08:30:00Z,pending_customer\nS-1,2026-03-30T11:30:00Z,open\n"
+    at.file_uploader(key="up_tickets").set_value(("same.csv", tickets.encode(), "text/csv")).run()
+    at.file_uploader(key="up_events").set_value(("same.csv", events.encode(), "text/csv")).run()
+    kept = sorted(p.relative_to(upload._root()) for p in upload._root().rglob("*.csv"))
+    assert [str(p).split("/", 1)[1] for p in kept] == ["events/same.csv", "tickets/same.csv"]  # neither overwrote
+    at.button(key="up_load").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("1 stored" in w.value for w in [*at.success, *at.warning]), [s.value for s in at.success]
+    assert not list(upload._root().rglob("*.csv"))  # nothing of the upload is left on the server
+    con = connect(copy, read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM events WHERE ticket_id = 'S-1'").fetchall() == [(2,)]
+    finally:
+        con.close()
