@@ -51,3 +51,17 @@ def app_env(fixture_files, monkeypatch, tmp_path) -> tuple[Path, Path]:
     yield db, policy_path
     _clear_caches()
 
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> list[tuple[str, str]]:
+    """(file name, content) of every download button the pages draw while the test runs."""
+    seen: list[tuple[str, str]] = []
+    original = st.download_button
+
+    def capture(label, data, *args, **kwargs):
+        seen.append((kwargs.get("file_name", ""), data if isinstance(data, str) else data.decode("utf-8")))
+        return original(label, data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", capture)
+    return seen

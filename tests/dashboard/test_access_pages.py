@@ -14,7 +14,6 @@ import re
 
 import polars as pl
 import pytest
-import streamlit as st
 
 from slametrics import access as acc
 from slametrics.audit import read_audit
@@ -32,17 +31,17 @@ def audit_log() -> pl.DataFrame:
 
 
 @pytest.fixture
-def downloads(monkeypatch) -> list[tuple[str, str]]:
-    """(file name, content) of every download button the pages draw."""
-    seen: list[tuple[str, str]] = []
-    original = st.download_button
+def access_file(app_env):
+    """The fixture's access file, to be changed by a test and put back after it."""
+    path = app_env[0].parent / "access.yaml"
+    kept = path.read_text()
+    yield path
+    path.write_text(kept)
 
-    def capture(label, data, *args, **kwargs):
-        seen.append((kwargs.get("file_name", ""), data if isinstance(data, str) else data.decode("utf-8")))
-        return original(label, data, *args, **kwargs)
 
-    monkeypatch.setattr(st, "download_button", capture)
-    return seen
+def assert_signed_out(at) -> None:
+    assert "_signed_in" not in at.session_state and not at.metric
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
 
 
 def everything_shown(at) -> str:
@@ -108,23 +107,18 @@ def test_a_client_has_no_data_page_and_what_if_only_where_allowed(app_env):
     assert at.title[0].value == "What-if" and not at.error
 
 
-def test_a_changed_role_takes_effect_at_the_users_next_step(app_env):
+def test_a_changed_role_takes_effect_at_the_users_next_step(access_file):
     at = open_page("data", user="pat")
     assert at.get("file_uploader")
-    path = app_env[0].parent / "access.yaml"
-    kept = path.read_text()
-    try:
-        access = acc.load_access(path, None)
-        pat = access.users["pat"]
-        acc.write_access(acc.with_user(access, acc.replace(pat, role="analyst")), path)
-        at.run()  # still on the Data page, which an analyst reads, but without the upload
-        assert metric(at, "Tickets").value == "83" and not at.get("file_uploader")
-        acc.write_access(acc.with_user(access, acc.replace(pat, role="client", contracts=("globex",))), path)
-        at.run()  # a client has no Data page: the first page of its own contract instead
-        assert at.title[0].value == "Globex Inc: March 2026" and not any(m.label == "Tickets" for m in at.metric)
-        assert at.selectbox(key="contract").options == ["Globex Inc"]
-    finally:
-        path.write_text(kept)
+    access = acc.load_access(access_file, None)
+    pat = access.users["pat"]
+    acc.write_access(acc.with_user(access, acc.replace(pat, role="analyst")), access_file)
+    at.run()  # still on the Data page, which an analyst reads, but without the upload
+    assert metric(at, "Tickets").value == "83" and not at.get("file_uploader")
+    acc.write_access(acc.with_user(access, acc.replace(pat, role="client", contracts=("globex",))), access_file)
+    at.run()  # a client has no Data page: the first page of its own contract instead
+    assert at.title[0].value == "Globex Inc: March 2026" and not any(m.label == "Tickets" for m in at.metric)
+    assert at.selectbox(key="contract").options == ["Globex Inc"]
 
 
 def test_an_analyst_reads_every_contract_but_cannot_upload_or_read_the_audit_log(app_env):
@@ -205,18 +199,11 @@ def test_an_identity_provider_sign_in_maps_the_email_to_a_user(app_env):
     assert not stranger.metric and not stranger.get("plotly_chart")
 
 
-def test_a_user_removed_from_the_access_file_is_signed_out_at_the_next_step(app_env):
+def test_a_user_removed_from_the_access_file_is_signed_out_at_the_next_step(access_file):
     at = open_page(user="acme")
-    path = app_env[0].parent / "access.yaml"
-    kept = path.read_text()
-    try:
-        access = acc.load_access(path, None)
-        acc.write_access(acc.without_user(access, "acme"), path)
-        at.run()
-        assert "_signed_in" not in at.session_state and not at.metric
-        assert [t.label for t in at.text_input] == ["Username", "Password"]
-    finally:
-        path.write_text(kept)
+    acc.write_access(acc.without_user(acc.load_access(access_file, None), "acme"), access_file)
+    at.run()
+    assert_signed_out(at)
 
 
 def test_a_broken_access_file_lets_nobody_in_and_names_no_user_on_screen(app_env, tmp_path, monkeypatch):
@@ -238,17 +225,11 @@ def test_the_fixture_passwords_are_what_the_access_file_holds(app_env):
     assert json.dumps(sorted(users)) == json.dumps(sorted(USERS))
 
 
-def test_a_new_cookie_key_ends_every_open_session(app_env):
+def test_a_new_cookie_key_ends_every_open_session(access_file):
     at = open_page(user="acme")
-    path = app_env[0].parent / "access.yaml"
-    kept = path.read_text()
-    try:
-        acc.write_access(acc.replace(acc.load_access(path, None), cookie_key="n" * 64), path)
-        at.run()
-        assert "_signed_in" not in at.session_state and not at.metric
-        assert [t.label for t in at.text_input] == ["Username", "Password"]
-    finally:
-        path.write_text(kept)
+    acc.write_access(acc.replace(acc.load_access(access_file, None), cookie_key="n" * 64), access_file)
+    at.run()
+    assert_signed_out(at)
 
 
 def test_a_broken_policy_tells_a_client_nothing_of_other_contracts(app_env, tmp_path, monkeypatch):

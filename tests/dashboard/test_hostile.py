@@ -15,7 +15,6 @@ import shutil
 
 import polars as pl
 import pytest
-import streamlit as st
 
 from slametrics.db import connect
 from slametrics.ingest import ingest_frames
@@ -49,19 +48,6 @@ def hostile_env(app_env, tmp_path, monkeypatch):
         con.close()
     monkeypatch.setenv("SLA_DB", str(db))
     yield db
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> list[tuple[str, str]]:
-    seen: list[tuple[str, str]] = []
-    original = st.download_button
-
-    def capture(label, data, *args, **kwargs):
-        seen.append((kwargs.get("file_name", ""), data if isinstance(data, str) else data.decode("utf-8")))
-        return original(label, data, *args, **kwargs)
-
-    monkeypatch.setattr(st, "download_button", capture)
-    return seen
 
 
 def live_formulas(text: str) -> list[str]:
