@@ -145,9 +145,17 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bo
     """Mapping keys that YAML would read as numbers stay the text written (``01: 1h`` and ``1: 2h`` differ)."""
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
+        seen: dict[str, yaml.Node] = {}
         for key_node, _ in node.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
                 key_node.tag = "tag:yaml.org,2002:str"
+            if isinstance(key_node, yaml.ScalarNode):
+                if key_node.value in seen:  # YAML would silently keep the last: say so instead
+                    first = seen[key_node.value].start_mark.line + 1
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key_node.value!r} appears twice (first on line {first}); keep one",
+                        key_node.start_mark)
+                seen[key_node.value] = key_node
     return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 
 
@@ -164,6 +172,8 @@ def load_policy(path: str | Path) -> Policy:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PolicyError(f"{path}: no such policy file; pass --policy PATH or create it") from None
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{path}: byte {exc.start + 1} is not UTF-8 text: save the policy as UTF-8") from None
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read the policy file ({exc.strerror})") from None
     return parse_policy(text, source=str(path))
@@ -191,9 +201,15 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise PolicyError(f"{source}:{where}: not valid YAML: {problem}") from None
+    except RecursionError:
+        raise PolicyError(f"{source}: nested too deeply to be a policy (lists or mappings within each other "
+                          "thousands of times)") from None
     from slametrics.policy_check import Validator
 
-    return Validator(source).policy(data)
+    try:
+        return Validator(source).policy(data)
+    except RecursionError:
+        raise PolicyError(f"{source}: nested too deeply to be a policy") from None
 
 
 def parse_duration(value: Any) -> int | None:

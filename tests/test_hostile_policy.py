@@ -40,3 +40,24 @@ def test_a_value_built_from_aliases_is_quoted_in_a_line_not_in_megabytes():
 def test_a_huge_policy_is_refused_by_its_size():
     with pytest.raises(PolicyError, match="characters: a policy file is at most 1,000,000"):
         parse_policy(POLICY + "#" * 1_000_001, "huge.yaml")
+
+
+def test_a_key_written_twice_is_named_instead_of_silently_keeping_the_last():
+    text = POLICY.replace("    name: Acme Corp\n", "    name: Acme Corp\n    name: Acme Corporation\n", 1)
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text, "twice.yaml")
+    [problem] = caught.value.problems
+    line = text.splitlines().index("    name: Acme Corp") + 1
+    assert problem.startswith(f"twice.yaml: line {line + 1}, column 5: not valid YAML: key 'name' appears twice "
+                              f"(first on line {line}); keep one")
+
+
+def test_a_file_that_is_not_utf8_or_nested_thousands_deep_is_a_message(tmp_path):
+    from slametrics.policy import load_policy
+
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(POLICY.replace("Acme Corp", "Acmé Corp").encode("latin-1"))
+    with pytest.raises(PolicyError, match=r"latin.yaml: byte \d+ is not UTF-8 text: save the policy as UTF-8"):
+        load_policy(latin)
+    with pytest.raises(PolicyError, match="nested too deeply"):
+        parse_policy("contracts: " + "[" * 20_000 + "]" * 20_000, "deep.yaml")
