@@ -21,6 +21,11 @@ def connect(path: str | Path = DEFAULT_DB, read_only: bool = False) -> duckdb.Du
     if path != ":memory:":
         if read_only and not Path(path).exists():
             raise DataError(f"{path}: no database here; run `python -m slametrics demo` or `ingest` first")
+        if Path(path).is_dir():
+            raise DataError(f"{path}: a folder, not a database file: --db names the DuckDB file (e.g. data/sla.duckdb)")
+        if not _duckdb_file(Path(path)):
+            raise DataError(f"{path}: not a DuckDB database (a CSV or other file?): --db names the database that "
+                            "`ingest` writes, e.g. data/sla.duckdb; the files to load go in --tickets and --events")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = _open(path, read_only)
     if read_only and path != ":memory:" and _outdated(con):
@@ -28,6 +33,16 @@ def connect(path: str | Path = DEFAULT_DB, read_only: bool = False) -> duckdb.Du
         _open(path, False).close()
         con = _open(path, True)
     return con
+
+
+def _duckdb_file(path: Path) -> bool:
+    """True for a missing or empty file (a database is made there) and for a DuckDB file (its magic bytes)."""
+    try:
+        with path.open("rb") as head:
+            start = head.read(12)
+    except FileNotFoundError:
+        return True
+    return not start or start[8:12] == b"DUCK"
 
 
 def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:

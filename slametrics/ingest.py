@@ -64,9 +64,16 @@ def read_table(path: str | Path, kind: str) -> pl.DataFrame:
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such {kind} file")
+    if path.is_dir():
+        raise DataError(f"{path}: a folder, not a file: name the {kind} file (CSV or Parquet) itself")
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             frame = pl.read_parquet(path)
+            nested = [n for n, dtype in frame.schema.items() if dtype.is_nested()]
+            if nested:
+                raise DataError(f"{path}: column{'s' if len(nested) > 1 else ''} {', '.join(nested)} hold"
+                                f"{'' if len(nested) > 1 else 's'} lists or structures: every column of the "
+                                f"{kind} file holds one value per row (text, number or time)")
             first_line = 1
         else:
             frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", raise_if_empty=False)

@@ -198,3 +198,28 @@ def test_times_out_of_range_negative_reopens_and_control_characters_are_rejected
                        "NEG-1": "reopened is negative",
                        "NUL\x00-1": "ticket_id holds a control character",
                        "OK-1": "at is outside the years 1970-2199"}
+
+
+def test_a_folder_a_nested_parquet_column_or_a_csv_given_as_database_is_a_clear_message(tmp_path):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from cli_runner import run_cli
+
+    csv_file = tmp_path / "tickets.csv"
+    csv_file.write_text("ticket_id,client,priority,created_at\nT1,Acme,P1,2026-03-02T10:00:00Z\n")
+    pl.DataFrame({"ticket_id": ["T1"], "client": ["Acme"], "priority": ["P1"], "created_at": ["2026-03-02T10:00:00Z"],
+                  "team": [["a", "b"]]}).write_parquet(tmp_path / "nested.parquet")
+    (tmp_path / "folder").mkdir()
+    cases = {
+        ("evaluate", "--db", str(csv_file), "--policy", str(Path(__file__).resolve().parents[1] / "config" / "policy.yaml")):
+            f"error: {csv_file}: not a DuckDB database (a CSV or other file?)",
+        ("ingest", "--db", str(tmp_path / "a.duckdb"), "--tickets", str(tmp_path / "folder")):
+            f"error: {tmp_path / 'folder'}: a folder, not a file: name the tickets file (CSV or Parquet) itself",
+        ("ingest", "--db", str(tmp_path / "b.duckdb"), "--tickets", str(tmp_path / "nested.parquet")):
+            f"error: {tmp_path / 'nested.parquet'}: column team holds lists or structures",
+    }
+    for args, message in cases.items():
+        done = run_cli(*args, cwd=tmp_path)
+        assert done.returncode == 2 and done.stderr.startswith(message), (args, done.stderr)
+        assert "Traceback" not in done.stderr
+    assert csv_file.read_text().startswith("ticket_id")  # the CSV named as --db is untouched
+    assert not (tmp_path / "a.duckdb").exists() and not (tmp_path / "b.duckdb").exists()
