@@ -66,6 +66,8 @@ def read_table(path: str | Path, kind: str) -> pl.DataFrame:
         raise DataError(f"{path}: no such {kind} file")
     if path.is_dir():
         raise DataError(f"{path}: a folder, not a file: name the {kind} file (CSV or Parquet) itself")
+    if path.suffix.lower() == ".gz":
+        _check_expansion(path)
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             frame = pl.read_parquet(path)
@@ -88,6 +90,30 @@ def read_table(path: str | Path, kind: str) -> pl.DataFrame:
     frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns})
     frame = frame.with_row_index("_line", offset=first_line).with_columns(pl.col("_line").cast(pl.Int64))
     return _physical_lines(frame) if first_line == 2 else frame
+
+
+#: a compressed input may expand to this many times its size (CSV compresses 5-15x), or 200 MB if more:
+#: past it, it is refused as a decompression bomb before it is read
+MAX_EXPANSION, MIN_EXPANDED = 50, 200_000_000
+REJECT_FIELD_CHARS = 1_000  # characters of each field a rejected row keeps
+
+
+def _check_expansion(path: Path) -> None:
+    """Refuse a gzip file that expands beyond ``MAX_EXPANSION`` times its size (reading it in chunks)."""
+    import gzip
+    import zlib
+
+    limit = max(MIN_EXPANDED, MAX_EXPANSION * path.stat().st_size)
+    total = 0
+    try:
+        with gzip.open(path, "rb") as data:
+            while chunk := data.read(1 << 20):
+                total += len(chunk)
+                if total > limit:
+                    raise DataError(f"{path}: expands to more than {limit:,} bytes ({MAX_EXPANSION}x its size): "
+                                    "refused as a decompression bomb; unpack and check it first")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{path}: not a readable gzip file ({exc})") from None
 
 
 def _physical_lines(frame: pl.DataFrame) -> pl.DataFrame:
@@ -364,7 +390,8 @@ def _rejects(raw: pl.DataFrame, failed: pl.DataFrame, kind: str) -> pl.DataFrame
 
     ``raw`` holds the failing rows as read, ``failed`` the same rows checked, with ``_reasons``.
     """
-    raw_json = raw.drop("_line").select(pl.struct(pl.all().cast(pl.String)).struct.json_encode().alias("row_json"))
+    kept = raw.drop("_line").select(pl.all().cast(pl.String).str.slice(0, REJECT_FIELD_CHARS))
+    raw_json = kept.select(pl.struct(pl.all()).struct.json_encode().alias("row_json"))
     return pl.DataFrame({
         "kind": pl.Series([kind] * raw.height, dtype=pl.String),
         "line": raw["_line"],

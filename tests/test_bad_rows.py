@@ -223,3 +223,31 @@ def test_a_folder_a_nested_parquet_column_or_a_csv_given_as_database_is_a_clear_
         assert "Traceback" not in done.stderr
     assert csv_file.read_text().startswith("ticket_id")  # the CSV named as --db is untouched
     assert not (tmp_path / "a.duckdb").exists() and not (tmp_path / "b.duckdb").exists()
+
+
+def test_a_decompression_bomb_is_refused_and_a_rejected_row_keeps_a_bounded_text(tmp_path, monkeypatch):
+    import gzip
+
+    from slametrics import ingest
+    from slametrics.db import connect
+    from slametrics.errors import DataError
+    from slametrics.ingest import rejects_of
+    from slametrics.scope import EVERYTHING
+
+    bomb = tmp_path / "export.csv.gz"
+    with gzip.open(bomb, "wb") as out:
+        out.write(b"ticket_id,client,priority,created_at\n")
+        out.write(b"T,Acme,P1," + b"x" * 3_000_000 + b"\n")  # compresses about 1000x
+    monkeypatch.setattr(ingest, "MIN_EXPANDED", 1_000_000)  # the same rule, at the size of a test
+    con = connect(":memory:")
+    try:
+        with pytest.raises(DataError, match=r"expands to more than 1,000,000 bytes \(50x its size\): refused"):
+            ingest.ingest_files(con, bomb)
+        assert con.execute("SELECT count(*) FROM tickets").fetchall() == [(0,)]
+        monkeypatch.setattr(ingest, "MIN_EXPANDED", 10_000_000)
+        summary = ingest.ingest_files(con, bomb)  # under the limit: read, and its one bad row kept short
+        row = rejects_of(con, scope=EVERYTHING).row(0, named=True)
+    finally:
+        con.close()
+    assert summary.stored == 0 and row["reason"] == "created_at is not a timestamp (ISO 8601, e.g. 2026-03-01T09:30:00Z)"
+    assert len(row["row_json"]) < 1_200 and '"client":"Acme"' in row["row_json"]
