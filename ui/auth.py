@@ -117,16 +117,39 @@ def sign_in_screen() -> None:
             st.rerun()  # draws the app; the cookie is set in that run
 
 
+def _token(access: acc.Access) -> dict | None:
+    """The session cookie the browser sent, if it is one the access file's key signed (HS256, the
+    library's format) and has not expired; None for none, an expired, a forged or a broken one.
+
+    Read here rather than through the library's cookie manager, which draws a browser component on
+    every run that reruns the page once it has loaded: a sign-in pressed during that rerun was lost.
+    """
+    import jwt
+
+    raw = st.context.cookies.get(access.cookie_name)
+    if not isinstance(raw, str) or not raw or st.session_state.get("logout"):
+        return None
+    try:
+        token = jwt.decode(raw, access.cookie_key, algorithms=["HS256"])
+    except jwt.PyJWTError:
+        return None
+    expires = token.get("exp_date") if isinstance(token, dict) else None
+    if not isinstance(token.get("username") if isinstance(token, dict) else None, str) \
+            or not isinstance(expires, (int, float)) or expires <= time.time():
+        return None
+    return token
+
+
 def signed_in() -> acc.User | None:
     """The session's user: signed in before, through the identity provider, or by a valid session
-    cookie (a new tab, a reload). Draws nothing but the cookie library's hidden component."""
+    cookie (a new tab, a reload). Draws nothing but, in the run after a sign-in or a sign-out, the cookie
+    library's hidden component that sets or deletes the cookie."""
     try:
         access = session.access()
     except AccessError:
         return None
-    cookies = _cookies(access)
     if st.session_state.get(_SIGNED_OUT):
-        cookies.delete_cookie()  # in the run after Sign out, which draws the sign-in screen
+        _cookies(access).delete_cookie()  # in the run after Sign out, which draws the sign-in screen
     user = session.user()
     if user is None and st.session_state.get(session.USER_KEY):  # removed meanwhile, or a new cookie key
         st.session_state.pop(session.USER_KEY)
@@ -134,18 +157,15 @@ def signed_in() -> acc.User | None:
         user = access.by_email(st.user.get("email"))
         if user is not None:
             _begin(user, "identity provider")
-    if user is None and isinstance(st.context.cookies.get(access.cookie_name), str):
-        try:
-            token = cookies.get_cookie()  # None once this session signed out
-        except Exception:  # noqa: BLE001 - a forged token (e.g. another algorithm): no sign-in, no traceback
-            token = None
-        user = access.users.get(token["username"]) if isinstance(token, dict) and "username" in token else None
-        if user is not None and session.revoked(user.name, float(token.get("exp_date", 0)) - access.cookie_expiry_days * 86400):
+    token = _token(access) if user is None else None
+    if token is not None:
+        user = access.users.get(token["username"])
+        if user is not None and session.revoked(user.name, token["exp_date"] - access.cookie_expiry_days * 86400):
             user = None  # the user signed out after this cookie was made: it is void
         if user is not None:
             _begin(user, "session cookie")
     if user is not None and st.session_state.pop(_SET_COOKIE, False):
-        cookies.set_cookie()
+        _cookies(access).set_cookie()
     return user
 
 

@@ -47,13 +47,6 @@ async def _all(url: str, visits: list[tuple[str, str]]) -> list:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         try:
-            # One anonymous look at the sign-in screen first (no figure is computed for it): until the
-            # entry script has run once, Streamlit starts a linked page on its own (its old multipage
-            # mode), and a sign-in sent from that first run can be lost (docs/dashboard.md)
-            page = await browser.new_page()
-            await page.goto(url, wait_until="domcontentloaded")
-            await page.wait_for_selector('input[aria-label="Password"]', timeout=BOUND_S * 1000)
-            await page.close()
             return await asyncio.wait_for(
                 asyncio.gather(*(_one(browser, url, user, path) for user, path in visits), return_exceptions=True),
                 timeout=BOUND_S * 2)
