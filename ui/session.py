@@ -127,11 +127,13 @@ def revoke(name: str | None) -> None:
     import tempfile
     import time
 
+    from ui import data
+
     if not name:
         return
     path = revocations_path()
     with _REVOKE_LOCK:
-        current = dict(_revocations(str(path), _file_version(path)))
+        current = dict(_revocations(str(path), data.file_version(path)))
         current[name] = time.time()
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".signed_out.")
@@ -139,11 +141,6 @@ def revoke(name: str | None) -> None:
             json.dump(current, out)
         os.replace(tmp, path)
 
-
-def _file_version(path: Path) -> tuple:
-    from ui import data
-
-    return data.file_version(path)
 
 
 def key_id(current: acc.Access) -> str:
