@@ -4,11 +4,14 @@ Page config, sign-in, the navigation over the pages the signed-in user may open,
 sidebar. No figure is computed here: the pages show what `slametrics` computes, through the glue in
 ui/, within the session's scope.
 """
+from pathlib import Path
+
 import streamlit as st
 
 from ui import app, auth
 
-st.set_page_config(page_title="SLA dashboard", page_icon=":material/verified:", layout="wide",
+# the icon is served by this server: a Material icon here would make every browser fetch it from Google
+st.set_page_config(page_title="SLA dashboard", page_icon=str(Path(__file__).parent / "ui" / "icon.png"), layout="wide",
                    initial_sidebar_state="expanded")
 
 

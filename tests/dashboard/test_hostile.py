@@ -109,3 +109,37 @@ def test_ticket_text_in_charts_is_escaped_and_never_a_hover_template(hostile_env
     if page == "breaches":
         pareto = [s for s in figures(at) if s["layout"]["title"]["text"].startswith("Where breaches happen")][0]
         assert "&lt;img src=http://evil.example/a.png&gt;" in pareto["data"][0]["x"]
+
+
+@pytest.mark.browser
+def test_in_a_real_browser_ticket_text_fetches_nothing_from_another_host(hostile_env, app_env, tmp_path):
+    from pathlib import Path
+    from urllib.parse import urlparse
+
+    from tests.dashboard.browser import CHROMIUM, LAUNCH_ARGS, _settle, serve, sign_in
+    from tests.dashboard.fixture import password
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: `./run tests` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    env = {"SLA_DB": str(hostile_env), "SLA_POLICY": str(app_env[1]), "SLA_ACCESS": str(app_env[0].parent / "access.yaml"),
+           "SLA_AUDIT": str(tmp_path / "audit.jsonl"), "SLA_LOG_DIR": str(tmp_path)}
+    with serve(env) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        elsewhere: list[str] = []
+        page.on("request", lambda r: elsewhere.append(r.url) if urlparse(r.url).hostname not in ("127.0.0.1",) else None)
+        page.goto(url, wait_until="domcontentloaded")
+        _settle(page, 90_000)
+        sign_in(page, "pat", password("pat"))
+        shown = []
+        for path in ("", "trends", "breaches", "data"):
+            page.goto(f"{url}/{path}", wait_until="domcontentloaded")
+            _settle(page, 90_000)
+            page.wait_for_selector("h1", timeout=90_000)
+            page.wait_for_timeout(1500)  # charts and images would be fetched by now
+            shown.append(page.locator('[data-testid="stMain"]').inner_text())
+        browser.close()
+    assert not elsewhere, elsewhere
+    assert not any(page_text.count("evil.example") == 0 for page_text in shown[2:]), "the values are shown as text"
