@@ -87,6 +87,8 @@ def read_table(path: str | Path, kind: str) -> pl.DataFrame:
             raise DataError(f"{path}: cannot read as {'Parquet' if parquet else 'CSV'}: "
                             f"{str(exc).splitlines()[0]}") from None
         return frame
+    if first_line == 2:
+        _require_utf8(path, frame)
     frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns})
     frame = frame.with_row_index("_line", offset=first_line).with_columns(pl.col("_line").cast(pl.Int64))
     return _physical_lines(frame) if first_line == 2 else frame
@@ -114,6 +116,29 @@ def _check_expansion(path: Path) -> None:
                                     "refused as a decompression bomb; unpack and check it first")
     except (OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: not a readable gzip file ({exc})") from None
+
+
+def _require_utf8(path: Path, frame: pl.DataFrame) -> None:
+    """Refuse a CSV that is not UTF-8 (a Latin-1 or Windows-1252 export) instead of storing its accented
+    letters as replacement characters. Only where a value holds one (U+FFFD) are the bytes checked."""
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    marked = any("\ufffd" in name for name in frame.columns) or (bool(text) and any(
+        frame.select(pl.col(c).str.contains("\ufffd", literal=True).any() for c in text).row(0)))
+    if not marked:
+        return
+    import codecs
+    import gzip
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with (gzip.open(path, "rb") if path.suffix.lower() == ".gz" else path.open("rb")) as data:
+        while chunk := data.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise DataError(f"{path}: byte {offset + exc.start + 1:,} is not UTF-8 text (a Latin-1 or Windows "
+                                "export?): save the file as UTF-8 (in Excel: CSV UTF-8); nothing was stored") from None
+            offset += len(chunk)
 
 
 def _physical_lines(frame: pl.DataFrame) -> pl.DataFrame:

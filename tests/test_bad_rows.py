@@ -251,3 +251,26 @@ def test_a_decompression_bomb_is_refused_and_a_rejected_row_keeps_a_bounded_text
         con.close()
     assert summary.stored == 0 and row["reason"] == "created_at is not a timestamp (ISO 8601, e.g. 2026-03-01T09:30:00Z)"
     assert len(row["row_json"]) < 1_200 and '"client":"Acme"' in row["row_json"]
+
+
+def test_a_latin1_file_is_refused_instead_of_storing_replacement_characters(tmp_path):
+    from slametrics.db import connect
+    from slametrics.errors import DataError
+    from slametrics.ingest import ingest_files
+
+    latin = tmp_path / "latin.csv"
+    text = "ticket_id,client,priority,created_at,team\nT1,Acme,P1,2026-03-02T10:00:00Z,Équipe Süd\n"
+    latin.write_bytes(text.encode("cp1252"))
+    con = connect(":memory:")
+    try:
+        first_bad = text.encode("cp1252").index("É".encode("cp1252")) + 1  # 75: the É of Équipe
+        with pytest.raises(DataError, match=rf"latin.csv: byte {first_bad} is not UTF-8 text .*save the file as UTF-8"):
+            ingest_files(con, latin)
+        assert con.execute("SELECT count(*) FROM tickets").fetchall() == [(0,)]
+        utf8 = tmp_path / "utf8.csv"
+        utf8.write_text(text.replace("T1", "T2") + "T3,Acme,P1,2026-03-02T10:00:00Z,keeps a \ufffd as written\n",
+                        encoding="utf-8")
+        assert ingest_files(con, utf8).stored == 2  # real UTF-8, even with a literal U+FFFD, loads
+        assert con.execute("SELECT team FROM tickets ORDER BY ticket_id").fetchall()[0] == ("Équipe Süd",)
+    finally:
+        con.close()
