@@ -149,12 +149,14 @@ class Attempts:
             times.popleft()
         return times
 
+    def _waiting(self, times: deque[float], now: float) -> float:
+        return max(0.0, times[-self.limit] + self.window - now) if len(times) >= self.limit else 0.0
+
     def wait(self, name: str, now: float | None = None) -> float:
         """Seconds ``name`` must wait before the next try (0: it may try now)."""
         now = time.time() if now is None else now
         with self._lock:
-            times = self._recent(name, now)
-            return max(0.0, times[-self.limit] + self.window - now) if len(times) >= self.limit else 0.0
+            return self._waiting(self._recent(name, now), now)
 
     def attempt(self, name: str, now: float | None = None) -> float:
         """Start a try of ``name``: the seconds it must wait (0: go on). A try that may go on counts as a
@@ -163,10 +165,10 @@ class Attempts:
         now = time.time() if now is None else now
         with self._lock:
             times = self._recent(name, now)
-            if len(times) >= self.limit:
-                return max(0.0, times[-self.limit] + self.window - now)
-            times.append(now)
-            return 0.0
+            waiting = self._waiting(times, now)
+            if not waiting:
+                times.append(now)
+            return waiting
 
     def failed(self, name: str, now: float | None = None) -> None:
         now = time.time() if now is None else now

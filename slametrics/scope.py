@@ -68,10 +68,6 @@ class Scope:
                        calendars={n: cal for n, cal in policy.calendars.items() if n in used},
                        client_contract={cl: k for cl, k in policy.client_contract.items() if k in contracts})
 
-    def clients_of(self, policy: Policy) -> list[str]:
-        """The clients whose tickets a clock of this scope can come from (sorted)."""
-        return sorted(self.policy(policy).client_contract)
-
     def params(self) -> dict[str, object]:
         """The SQL parameters that confine a statement to the scope: ``$everyone`` and ``$clients``."""
         return {"everyone": self.everyone, "clients": list(self.clients)}

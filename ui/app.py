@@ -61,7 +61,9 @@ def guard() -> Iterator[None]:
         st.stop()
 
 
-def _build_demo() -> None:
+def build_demo() -> None:
+    """Build the demo database with progress on screen (and its demo users, where there is no access
+    file yet; their passwords are printed on the server's terminal, never on screen)."""
     with st.status("No database yet: building the demo database (first run, a few seconds) ...",
                    expanded=True) as status:
         bar = st.progress(0.0, text="Generating two years of helpdesk tickets")
@@ -80,12 +82,6 @@ def _build_demo() -> None:
 def needs_demo() -> bool:
     """True on a machine with no database (and a usable policy): the first run builds the demo."""
     return not data.database_exists() and data.policy_state().policy is not None
-
-
-def build_demo() -> None:
-    """Build the demo database with progress on screen (and its demo users, where there is no access
-    file yet; their passwords are printed on the server's terminal, never on screen)."""
-    _build_demo()
 
 
 def boot() -> None:

@@ -25,7 +25,8 @@ _SIGNED_OUT = "_signed_out"  # set by Sign out: the next run deletes the cookie 
 
 
 def _cookies(access: acc.Access):
-    """streamlit-authenticator's cookie handling, made once per run (it draws a hidden component)."""
+    """streamlit-authenticator's cookie handling, made only in a run that sets or deletes the cookie
+    (it draws a hidden component that reruns the page once loaded)."""
     from streamlit_authenticator.controllers import CookieController
 
     st.session_state.setdefault("logout", None)  # the library reads these keys
