@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(cred, compute=True)
     demo = sub.add_parser("demo", help="build the demo database from the demo policy")
     common(demo, compute=False)
+    mig = sub.add_parser("migrate", help="bring a database written by an older slametrics up to date (a write)")
+    common(mig, compute=False)
     rec = sub.add_parser("reconcile", help="agreement of our outcomes with the source's own SLA verdict")
     rec.add_argument("--metric", default=None, help="compare the verdict with clocks of this metric "
                                                    "(first_response or resolution; default resolution)")
@@ -139,7 +141,7 @@ def _progress(quiet: bool):
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from slametrics.db import connect
+    from slametrics.db import writing
     from slametrics.errors import DataError
     from slametrics.ingest import ingest_files
     from slametrics.errors import PolicyError
@@ -164,9 +166,7 @@ def _ingest(args: argparse.Namespace) -> int:
         except PolicyError as exc:  # only used to count uncovered tickets: store the data anyway
             print(f"warning: {DEFAULT_POLICY} is broken ({len(exc.problems)} problem(s)), so uncovered tickets "
                   "are not counted; the data is stored", file=sys.stderr)
-    created = str(args.db) != ":memory:" and not Path(args.db).exists()
-    con = connect(args.db)
-    try:
+    with writing(args.db, waiting=lambda message: print(message, file=sys.stderr)) as con:
         if args.format == "canonical":
             summary = ingest_files(con, args.tickets, args.events, timezone=args.timezone, policy=policy,
                                    progress=_progress(args.quiet))
@@ -176,13 +176,6 @@ def _ingest(args: argparse.Namespace) -> int:
             summary = import_export(con, args.format, args.tickets, mapping=args.mapping, client=args.client,
                                     client_column=args.client_column, timezone=args.timezone, policy=policy,
                                     progress=_progress(args.quiet))
-    except Exception:
-        con.close()
-        if created:  # the refused ingest made this file: do not leave an empty database behind
-            for leftover in (Path(args.db), Path(f"{args.db}.wal")):
-                leftover.unlink(missing_ok=True)
-        raise
-    con.close()
     print("\n".join(summary.lines()))
     return 0
 
@@ -264,6 +257,21 @@ def _demo(args: argparse.Namespace) -> int:
     note = write_demo_users(default_access_path(), load_policy(args.policy or DEFAULT_POLICY))
     if note:  # only where there was no access file: existing users are never replaced
         print(note)
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from slametrics.db import SCHEMA_VERSION, migrate, stored_version
+    from slametrics.errors import DataError
+
+    if not Path(args.db).exists():
+        raise DataError(f"{args.db}: no database here; nothing to migrate")
+    before = stored_version(args.db)
+    if before == SCHEMA_VERSION:
+        print(f"{args.db}: schema version {SCHEMA_VERSION}, up to date; nothing was written")
+        return 0
+    before, after = migrate(args.db)
+    print(f"{args.db}: schema version {before} -> {after}")
     return 0
 
 
@@ -393,4 +401,4 @@ def _read_password(args: argparse.Namespace, name: str) -> str:
 
 
 _COMMANDS = {"ingest": _ingest, "evaluate": _evaluate, "compliance": _compliance, "credits": _credits, "demo": _demo,
-             "reconcile": _reconcile, "users": _users}
+             "migrate": _migrate, "reconcile": _reconcile, "users": _users}

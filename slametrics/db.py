@@ -1,7 +1,28 @@
-"""The embedded DuckDB database: where the ticket history is stored."""
+"""The embedded DuckDB database: where the ticket history is stored, and how it is read and written.
+
+Readers and writers never wait for each other (docs/semantics.md, "Writing while the dashboard serves"):
+
+- a write (``writing``) works on a copy of the file and swaps it in whole with one rename, so a reader
+  sees the history before the write or after it, never half of it, and a write that fails or is killed
+  leaves the file as it was. Writes take turns on a lock file beside the database.
+- a read-only open (``connect(read_only=True)``, ``open_snapshot``) reads the file as it is at that
+  moment and never writes to it. A process that opens the database again after a write gets the new
+  file (DuckDB shares one instance per path inside a process, so each open goes through a link of its own).
+
+The schema is versioned: ``schema_version`` records every migration, and ``MIGRATIONS`` brings an older
+database up to date, in order, on its next write. A read-only open reads a database of a version it
+understands (``READABLE_FROM`` to ``SCHEMA_VERSION``) as it is, and refuses others with what to do.
+"""
 from __future__ import annotations
 
+import errno
+import fcntl
+import os
+import shutil
+import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable, Iterator
 
 import duckdb
 import polars as pl
@@ -10,29 +31,248 @@ from slametrics.errors import DataError
 from slametrics.sql import statement
 
 DEFAULT_DB = Path("data/sla.duckdb")
+SCHEMA_VERSION = 4
+READABLE_FROM = 3  # the reads of this version understand databases from version 3 on (same tables)
+Version = tuple[int, int, int]  # (mtime in ns, inode, size) of the database file: changes with every write
 
 
 def connect(path: str | Path = DEFAULT_DB, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (and, unless read-only, create) the database with its schema.
+    """Open the database: read-only as it is now, or for writing in place (with its schema brought up to date).
 
-    ``:memory:`` gives an in-memory database (tests).
+    The product writes through ``writing``, never in place while others may read; an in-place open is for
+    a file nobody else uses (tests, the working copy of a write). ``:memory:`` gives an in-memory database.
     """
     path = str(path)
-    if path != ":memory:":
-        if read_only and not Path(path).exists():
-            raise DataError(f"{path}: no database here; run `python -m slametrics demo` or `ingest` first")
-        if Path(path).is_dir():
-            raise DataError(f"{path}: a folder, not a database file: --db names the DuckDB file (e.g. data/sla.duckdb)")
-        if not _duckdb_file(Path(path)):
-            raise DataError(f"{path}: not a DuckDB database (a CSV or other file?): --db names the database that "
-                            "`ingest` writes, e.g. data/sla.duckdb; the files to load go in --tickets and --events")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = _open(path, read_only)
-    if read_only and path != ":memory:" and _outdated(con):
-        con.close()  # written by an older slametrics: upgrade it once, then read
-        _open(path, False).close()
-        con = _open(path, True)
-    return con
+    if path == ":memory:":
+        return _open(path, read_only)
+    _check_file(Path(path), read_only)
+    if read_only:
+        return open_snapshot(path)[0]
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return _open(path, False)
+
+
+def version_of(path: str | Path) -> Version:
+    """The file's version: changes whenever a write swaps in a new file; zeros when there is none."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return (0, 0, 0)
+    return (stat.st_mtime_ns, stat.st_ino, stat.st_size)
+
+
+def open_snapshot(path: str | Path) -> tuple[duckdb.DuckDBPyConnection, Version]:
+    """A read-only connection to the database as it is now, and the version it holds.
+
+    Inside one process DuckDB hands every ``connect`` of a path the instance already open there, which
+    would keep serving a file that a write has since replaced; a link of its own for each open (removed
+    at once: the open file stays readable) gives the current file a fresh instance.
+    """
+    path = Path(path)
+    con, version = _snapshot(path)
+    try:
+        _check_readable(con, path)
+    except BaseException:
+        con.close()
+        raise
+    return con, version
+
+
+def _snapshot(path: Path) -> tuple[duckdb.DuckDBPyConnection, Version]:
+    _check_file(path, True)
+    alias = path.with_name(f".{path.name}.read-{os.getpid()}-{threading.get_ident()}-{next(_OPENS)}")
+    try:
+        os.link(path, alias)
+    except FileNotFoundError:
+        raise DataError(f"{path}: no database here; run `python -m slametrics demo` or `ingest` first") from None
+    except OSError:  # a read-only folder, or a file system without links: read the path itself
+        alias = path
+    try:
+        version = version_of(alias)
+        con = _open(str(alias), True)
+    finally:
+        if alias != path:
+            alias.unlink(missing_ok=True)
+    return con, version
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self._lock, self._n = threading.Lock(), 0
+
+    def __next__(self) -> int:
+        with self._lock:
+            self._n += 1
+            return self._n
+
+
+_OPENS = _Counter()
+
+
+@contextmanager
+def writing(path: str | Path = DEFAULT_DB, *, replace: bool = False,
+            waiting: Callable[[str], None] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection for one write, swapped in whole when the block ends without an error.
+
+    The block works on a copy of the database (an empty one with ``replace``), brought up to the current
+    schema first; at the end it is checkpointed and renamed over the database in one step. An error in
+    the block (or a kill) discards the copy: the database is exactly as before. A second write waits for
+    the first (``waiting`` is told once, with what it waits for).
+    """
+    if str(path) == ":memory:":
+        con = connect(":memory:")
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    path = Path(path)
+    _check_file(path, False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _turn(path, waiting):
+        work = path.with_name(f".{path.name}.writing-{os.getpid()}")
+        try:
+            for leftover in path.parent.glob(f".{path.name}.writing-*"):  # of writes killed before (ours is the turn)
+                leftover.unlink(missing_ok=True)
+            wal = Path(f"{path}.wal")
+            if path.exists() and not replace:
+                found = stored_version(path)
+                if found > SCHEMA_VERSION:
+                    raise DataError(_newer(path, found))
+                _copy(path, work)
+                if wal.exists():  # an in-place write that never finished: its log goes with it
+                    _copy(wal, Path(f"{work}.wal"))
+            con = connect(work)
+            try:
+                yield con
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            _sync(work)
+            wal.unlink(missing_ok=True)
+            os.replace(work, path)
+            _sync(path.parent)
+        except (OSError, duckdb.IOException) as exc:
+            if _disk_full(exc):
+                raise DataError(f"{path}: the disk is full ({_first_line(exc)}); nothing was written, the "
+                                "database is as it was") from None
+            raise
+        finally:
+            work.unlink(missing_ok=True)
+            Path(f"{work}.wal").unlink(missing_ok=True)
+
+
+def migrate(path: str | Path = DEFAULT_DB) -> tuple[int, int]:
+    """Bring the database up to the current schema (a write); the versions before and after."""
+    before = stored_version(path)
+    with writing(path):
+        pass
+    return before, SCHEMA_VERSION
+
+
+def stored_version(source: str | Path | duckdb.DuckDBPyConnection) -> int:
+    """The schema version of a database (a path or an open connection).
+
+    0: no tables; 1: tickets without ``tkey``; 2: status spans without ``client``; 3: the tables of 4
+    without the version table; from 4 on: what ``schema_version`` records.
+    """
+    if not isinstance(source, duckdb.DuckDBPyConnection):
+        con = _snapshot(Path(source))[0] if Path(source).exists() else None
+        if con is None:
+            return 0
+        try:
+            return stored_version(con)
+        finally:
+            con.close()
+    con = source
+    rows = con.execute("SELECT table_name, column_name FROM duckdb_columns() "
+                       "WHERE database_name = current_database() AND schema_name = 'main'").fetchall()
+    columns: dict[str, set[str]] = {}
+    for table, column in rows:
+        columns.setdefault(table, set()).add(column)
+    if "schema_version" in columns:
+        return int(one(con, "SELECT max(version) FROM schema_version")[0] or 0)
+    if "tickets" not in columns:
+        return 0
+    if "tkey" not in columns["tickets"]:
+        return 1
+    if "client" not in columns.get("status_spans", set()):
+        return 2
+    return 3
+
+
+def _number_tickets(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("ALTER TABLE tickets ADD COLUMN IF NOT EXISTS tkey BIGINT")
+    con.execute("UPDATE tickets SET tkey = rowid + 1 + (SELECT coalesce(max(tkey), 0) FROM tickets) WHERE tkey IS NULL")
+
+
+def _spans_with_client(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("ALTER TABLE status_spans ADD COLUMN IF NOT EXISTS client VARCHAR")
+    con.execute("DELETE FROM status_spans")
+    con.register("span_tickets", pl.DataFrame(schema={"ticket_id": pl.String}))
+    try:
+        con.execute(statement("store_spans"), {"all": True})
+    finally:
+        con.unregister("span_tickets")
+
+
+# (version, what it changes, how): run in order by a write, from the stored version on
+MIGRATIONS: tuple[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]], ...] = (
+    (2, "tickets numbered (tkey) and their status spans stored", _number_tickets),
+    (3, "status spans carry their ticket's client, for scoped reads", _spans_with_client),
+    (4, "the schema version is recorded", lambda con: None),
+)
+
+
+def _upgrade(con: duckdb.DuckDBPyConnection, where: str) -> None:
+    """Create what is missing and run the migrations the database has not had, in one transaction."""
+    found = stored_version(con)
+    if found > SCHEMA_VERSION:
+        raise DataError(_newer(where, found))
+    if found == SCHEMA_VERSION:
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(statement("schema"))
+        if found == 0:  # a new database: created at the current version
+            con.execute("INSERT INTO schema_version VALUES ($v, now(), 'created')", {"v": SCHEMA_VERSION})
+        else:
+            for version, change, run in MIGRATIONS:
+                if version > found:
+                    run(con)
+                    con.execute("INSERT INTO schema_version VALUES ($v, now(), $change)",
+                                {"v": version, "change": change})
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _check_readable(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    found = stored_version(con)
+    if found == 0:
+        raise DataError(f"{path}: an empty database (no tables yet): load tickets with `python -m slametrics ingest`")
+    if found < READABLE_FROM:
+        raise DataError(f"{path}: written by an older slametrics (schema version {found}; this one reads "
+                        f"{READABLE_FROM} to {SCHEMA_VERSION}): bring it up to date once with `python -m slametrics "
+                        f"migrate --db {path}` (any ingest does it too); reading never changes the file")
+    if found > SCHEMA_VERSION:
+        raise DataError(_newer(path, found))
+
+
+def _newer(where: object, found: int) -> str:
+    return (f"{where}: written by a newer slametrics (schema version {found}; this one knows up to "
+            f"{SCHEMA_VERSION}): update slametrics to read or write it")
+
+
+def _check_file(path: Path, read_only: bool) -> None:
+    if read_only and not path.exists():
+        raise DataError(f"{path}: no database here; run `python -m slametrics demo` or `ingest` first")
+    if path.is_dir():
+        raise DataError(f"{path}: a folder, not a database file: --db names the DuckDB file (e.g. data/sla.duckdb)")
+    if not _duckdb_file(path):
+        raise DataError(f"{path}: not a DuckDB database (a CSV or other file?): --db names the database that "
+                        "`ingest` writes, e.g. data/sla.duckdb; the files to load go in --tickets and --events")
 
 
 def _duckdb_file(path: Path) -> bool:
@@ -49,46 +289,55 @@ def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(path, read_only=read_only)
     except duckdb.IOException as exc:
-        raise DataError(f"{path}: cannot open the database ({str(exc).splitlines()[0]}); "
-                        "is another process writing to it?") from None
+        if _disk_full(exc):
+            raise DataError(f"{path}: the disk is full ({_first_line(exc)})") from None
+        raise DataError(f"{path}: cannot open the database ({_first_line(exc)}); is a program other than "
+                        "slametrics writing to it?") from None
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
-        con.execute(statement("schema"))
-        _upgrade(con)
+        _upgrade(con, path)
     return con
 
 
-def _outdated(con: duckdb.DuckDBPyConnection) -> bool:
-    """True for a database written by an older slametrics: tickets without ``tkey`` (before status spans
-    were stored) or status spans without their ticket's ``client`` (before reads were scoped)."""
-    if not one(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'tickets'")[0]:
-        return False
-    found = one(con, "SELECT count(*) FROM duckdb_columns() WHERE (table_name = 'tickets' AND column_name = 'tkey') "
-                     "OR (table_name = 'status_spans' AND column_name = 'client')")
-    return found[0] < 2
-
-
-def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
-    """Number the tickets of an older database and derive their status spans again (once)."""
-    con.execute("ALTER TABLE tickets ADD COLUMN IF NOT EXISTS tkey BIGINT")
-    con.execute("ALTER TABLE status_spans ADD COLUMN IF NOT EXISTS client VARCHAR")
-    unnumbered = one(con, "SELECT count(*) FROM tickets WHERE tkey IS NULL")[0]
-    if not unnumbered and not one(con, "SELECT count(*) FROM status_spans WHERE client IS NULL")[0]:
-        return
-    con.execute("BEGIN TRANSACTION")
+@contextmanager
+def _turn(path: Path, waiting: Callable[[str], None] | None) -> Iterator[None]:
+    """One write at a time (processes and threads alike): an exclusive lock on ``<database>.lock``."""
+    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        if unnumbered:
-            con.execute("UPDATE tickets SET tkey = rowid + 1 + (SELECT coalesce(max(tkey), 0) FROM tickets) "
-                        "WHERE tkey IS NULL")
-        con.execute("DELETE FROM status_spans")
-        con.register("span_tickets", pl.DataFrame(schema={"ticket_id": pl.String}))
-        con.execute(statement("store_spans"), {"all": True})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting(f"{path}: another write to this database is in progress; waiting for it to finish")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
     finally:
-        con.unregister("span_tickets")
+        os.close(fd)  # releases the lock
+
+
+def _copy(source: Path, target: Path) -> None:
+    shutil.copyfile(source, target)
+    shutil.copymode(source, target)  # a private database stays private
+
+
+def _sync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+    text = str(exc).lower()
+    return any(s in text for s in ("no space left", "file too large", "disk quota"))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def one(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> tuple:

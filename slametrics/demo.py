@@ -388,7 +388,7 @@ def build_demo(
     build leaves the previous database (or none), never half of one. ``progress(phase, fraction)``
     hears the phases with the fraction of the whole build done, ending with ``("done", 1.0)``.
     """
-    from slametrics.db import connect
+    from slametrics.db import writing
     from slametrics.ingest import ingest_frames
     from slametrics.policy import load_policy
 
@@ -399,26 +399,9 @@ def build_demo(
             report(phase, 0.25 + 0.7 * fraction)
 
     policy = load_policy(policy_path)
-    target = Path(db_path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    building = target.with_name(f"{target.name}.building-{os.getpid()}")
-    leftovers = (building, building.with_name(building.name + ".wal"))
-    for leftover in leftovers:
-        leftover.unlink(missing_ok=True)
-    try:
-        report("generating history", 0.0)
-        tickets, events = generate_history()
-        con = connect(building)
-        try:
-            summary = ingest_frames(con, tickets, events, source="demo", policy=policy, progress=ingesting)
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        # The old database's write-ahead log must not be replayed onto the new file.
-        Path(f"{target}.wal").unlink(missing_ok=True)
-        os.replace(building, target)
-    finally:
-        for leftover in leftovers:
-            leftover.unlink(missing_ok=True)
+    report("generating history", 0.0)
+    tickets, events = generate_history()
+    with writing(db_path, replace=True) as con:  # a new file, swapped in whole over any database there
+        summary = ingest_frames(con, tickets, events, source="demo", policy=policy, progress=ingesting)
     report("done", 1.0)
     return summary

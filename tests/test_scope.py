@@ -169,20 +169,3 @@ def test_no_module_outside_the_write_path_reads_the_ticket_history_with_inline_s
                     found.append((name, node.lineno))
     assert {name for name, _ in found} <= WRITE_MODULES, [f for f in found if f[0] not in WRITE_MODULES]
     assert found  # the ingest's own statements are seen, so the walk works
-
-
-def test_a_database_from_before_scoped_reads_is_upgraded_once_and_gives_the_same_clocks(tmp_path, policy):
-    tickets, events = tickets_and_events()
-    path = tmp_path / "old.duckdb"
-    c = connect(path)
-    ingest_frames(c, tickets, events, source="fixture", policy=policy)
-    before = evaluate_clocks(c, policy, AS_OF, scope=EVERYTHING)
-    c.execute("ALTER TABLE status_spans DROP COLUMN client")  # as an older slametrics wrote it
-    c.close()
-    c = connect(path, read_only=True)
-    try:
-        assert c.execute("SELECT count(*), count(client) FROM status_spans").fetchall() == [(4, 4)]
-        assert evaluate_clocks(c, policy, AS_OF, scope=EVERYTHING).equals(before)
-        assert evaluate_clocks(c, policy, AS_OF, scope=Scope.of(policy, ["acme"]))["paused_seconds"].sum() == 36_000
-    finally:
-        c.close()

@@ -29,7 +29,8 @@ def entry() -> Iterator[None]:
     """Marks a run as having gone through the entry script (page config, navigation, sidebar)."""
     _RUN.entered = True
     try:
-        yield
+        with data.pinned():  # the whole run reads one version of the database
+            yield
     finally:
         _RUN.entered = False
 

@@ -1,13 +1,13 @@
 """Cached access to the database and the policy, shared by every page and browser session.
 
-The app opens the database read-only, once per process (``st.cache_resource``), and takes a cursor
-per query: Streamlit runs each session in its own thread and a DuckDB connection is not to be shared
-between threads. Every read goes through the engine with the session's scope (``ui.session.scope``:
+The app opens each version of the database read-only once per process (``st.cache_resource``), and
+takes a cursor per query: Streamlit runs each session in its own thread and a DuckDB connection is not
+to be shared between threads. A run reads the version in place when it starts (``pinned``). Every read goes through the engine with the session's scope (``ui.session.scope``:
 the contracts the signed-in user may see), and every cached figure is keyed by it: a session is never
 handed a frame that holds another contract's rows. Clocks are evaluated once per (database version,
-policy version, as-of moment, scope) and reused by every page, what-if included. The Data page's
-upload is the one write: it closes the read-only connection, writes through a short-lived read-write
-one, and drops the caches.
+policy version, as-of moment, scope) and reused by every page, what-if included. A write (the Data
+page's upload, or ``slametrics ingest`` from another process while the app serves) swaps in a new
+file whole: no session waits for it or sees half of it, and each sees the new version on its next run.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ import polars as pl
 import streamlit as st
 
 from slametrics import clock, inventory
-from slametrics.db import connect
+from slametrics.db import open_snapshot, version_of, writing
 from slametrics.errors import PolicyError
 from slametrics.policy import Policy, load_policy
 from slametrics.scope import Scope
@@ -34,7 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = ROOT / "data" / "sla.duckdb"
 DEFAULT_POLICY = ROOT / "config" / "policy.yaml"
 _BUILD_LOCK = threading.Lock()
-_WRITE_LOCK = threading.Lock()
 
 
 def db_path() -> Path:
@@ -49,11 +48,7 @@ def policy_path() -> Path:
 
 def file_version(path: Path) -> tuple[int, int, int]:
     """Changes whenever the file is rewritten or replaced (mtime, inode, size); zeros when it is missing."""
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return (0, 0, 0)
-    return (stat.st_mtime_ns, stat.st_ino, stat.st_size)
+    return version_of(path)
 
 
 # --- policy ---------------------------------------------------------------------------------------
@@ -83,28 +78,59 @@ def policy_state() -> PolicyState:
 
 # --- database -------------------------------------------------------------------------------------
 
+_RUN = threading.local()  # the database version a session's run reads (each run is one thread)
 
-def _close(con: duckdb.DuckDBPyConnection) -> None:
+
+class _Moved(Exception):
+    """The database was replaced between a run's start and its first read of it."""
+
+
+@contextmanager
+def pinned() -> Iterator[None]:
+    """Read one version of the database for a whole run: the one in place when the run starts.
+
+    A write swaps in a new file whole (slametrics.db.writing); a run that began before it finishes on
+    the file it started with, so a page never mixes figures from before and after a write, and the
+    next run reads the new one.
+    """
+    _RUN.version = version_of(db_path())
     try:
-        con.close()
-    except duckdb.Error:
-        pass
+        yield
+    finally:
+        _RUN.version = None
 
 
-@st.cache_resource(show_spinner=False, max_entries=2, on_release=_close)
+def db_version() -> tuple[int, int, int]:
+    """The version this run reads (``pinned``), or the one in place now outside a run."""
+    return getattr(_RUN, "version", None) or version_of(db_path())
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _connection(path: str, version: tuple[int, int, int]) -> duckdb.DuckDBPyConnection:
-    return connect(path, read_only=True)
+    con, opened = open_snapshot(path)
+    if opened != version:
+        con.close()
+        raise _Moved
+    return con  # never closed here: a run still reading it keeps it; it closes when the last one lets go
 
 
 def connection() -> duckdb.DuckDBPyConnection:
-    """The shared read-only connection; take ``.cursor()`` for each query (or use ``cursor()``)."""
+    """The read-only connection to this run's version; take ``.cursor()`` for each query (or use ``cursor()``).
+
+    Where that version is gone before the run first read it (a write swapped in a newer one), the run
+    moves on to the newest.
+    """
     path = db_path()
-    return _connection(str(path), file_version(path))
+    while True:
+        try:
+            return _connection(str(path), db_version())
+        except _Moved:
+            _RUN.version = version_of(path)
 
 
 @contextmanager
 def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor of the shared connection, closed after use."""
+    """A cursor of this run's connection, closed after use."""
     cur = connection().cursor()
     try:
         yield cur
@@ -144,18 +170,10 @@ def clear_caches() -> None:
 
 @contextmanager
 def writable() -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-write connection; the read-only one is closed first and caches dropped after.
-
-    DuckDB lets one process write or many read a file, and one process may not hold it both ways.
-    """
-    with _WRITE_LOCK:
-        _connection.clear()  # releases (closes) the read-only connection
-        con = connect(db_path())
-        try:
-            yield con
-        finally:
-            con.close()
-            clear_caches()
+    """A connection for one write: it works on a copy swapped in whole at the end (slametrics.db.writing),
+    so every session keeps reading while it runs and sees the new file on its next run."""
+    with writing(db_path()) as con:
+        yield con
 
 
 # --- figures --------------------------------------------------------------------------------------
@@ -175,7 +193,7 @@ def default_as_of(scope: Scope) -> dt.datetime:
     Only the scope's own tickets count: another client's later activity neither shows nor moves it.
     """
     now = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
-    last = _last_activity(str(db_path()), file_version(db_path()), scope)
+    last = _last_activity(str(db_path()), db_version(), scope)
     if last is None:
         return now
     end_of_day = dt.datetime.combine(last.astimezone(dt.timezone.utc).date() + dt.timedelta(days=1),
@@ -187,7 +205,7 @@ def as_of() -> dt.datetime:
     """The moment this session's figures are evaluated at: fixed when the session starts (or the database
     changes, or the user asks for a refresh), so moving a what-if control never evaluates clocks again."""
     scope = session.scope()
-    version = (str(db_path()), file_version(db_path()), scope.key)
+    version = (str(db_path()), db_version(), scope.key)
     stored = st.session_state.get("_as_of")
     if stored is None or stored[0] != version:
         stored = (version, default_as_of(scope))
@@ -211,7 +229,7 @@ def _clocks(db: str, db_version: tuple, policy_file: str, policy_version: tuple,
 def clocks(as_of: dt.datetime) -> pl.DataFrame:
     """The clocks of the session's scope as of ``as_of`` (cached per scope; the what-if page reuses them)."""
     db, pol = db_path(), policy_path()
-    return _clocks(str(db), file_version(db), str(pol), file_version(pol), as_of, session.scope())
+    return _clocks(str(db), db_version(), str(pol), file_version(pol), as_of, session.scope())
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -228,7 +246,7 @@ def volume(contract: str, as_of: dt.datetime, grain: str, filters: dict[str, lis
     """Tickets created and resolved per period, and the backlog (cached per filter set and scope)."""
     db, pol = db_path(), policy_path()
     key = tuple(sorted((k, tuple(v)) for k, v in filters.items() if v))
-    return _volume_cache(str(db), file_version(db), str(pol), file_version(pol), contract, as_of, grain, key,
+    return _volume_cache(str(db), db_version(), str(pol), file_version(pol), contract, as_of, grain, key,
                          session.scope())
 
 
@@ -245,7 +263,7 @@ def _holdings(db: str, db_version: tuple, policy_file: str, policy_version: tupl
 def holdings() -> inventory.Holdings:
     """What the database holds of the session's scope, against the active policy (or none, where it is broken)."""
     db, pol = db_path(), policy_path()
-    return _holdings(str(db), file_version(db), str(pol), file_version(pol), session.scope())
+    return _holdings(str(db), db_version(), str(pol), file_version(pol), session.scope())
 
 
 def rejects(con: duckdb.DuckDBPyConnection, sources: list[str]) -> pl.DataFrame:

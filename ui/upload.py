@@ -93,7 +93,7 @@ def shipped_mappings(kind: str) -> list[str]:
 def ingest(tickets: Path, events: Path | None, timezone: str, policy: Policy | None, *, fmt: str = "canonical",
            mapping: str | Path | None = None, client: str | None = None,
            client_column: str | None = None) -> tuple[list[str], pl.DataFrame]:
-    """Write through a short-lived read-write connection: the summary's lines and this input's rejects.
+    """Load the files in one write (swapped in whole: sessions keep reading meanwhile): the summary's lines and this input's rejects.
 
     ``fmt`` other than canonical goes through the same converters as ``ingest --format``.
     """

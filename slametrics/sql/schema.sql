@@ -1,4 +1,4 @@
--- schema: the stored ticket history (timestamps in UTC), its rejected rows, and an ingest log.
+-- schema: the stored ticket history (timestamps in UTC), its rejected rows, an ingest log and the schema version.
 -- status_spans is derived from events at ingest (sql/store_spans.sql): the clocks read pauses there.
 -- Parameters: none. Idempotent.
 CREATE TABLE IF NOT EXISTS tickets (
@@ -49,4 +49,9 @@ CREATE TABLE IF NOT EXISTS ingests (
     events_read BIGINT,
     events_stored BIGINT,
     events_rejected BIGINT
+);
+CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER NOT NULL,        -- slametrics.db.SCHEMA_VERSION when this row was written
+    applied_at TIMESTAMPTZ NOT NULL,
+    change VARCHAR NOT NULL          -- 'created', or what the migration to this version changed
 );

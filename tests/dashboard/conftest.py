@@ -37,7 +37,7 @@ def engine(fixture_files) -> tuple:
 
 def _clear_caches() -> None:
     st.cache_data.clear()
-    st.cache_resource.clear()  # also closes the app's read-only connections (on_release)
+    st.cache_resource.clear()  # the app's read-only connections close once nothing holds them
 
 
 @pytest.fixture
