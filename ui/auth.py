@@ -22,6 +22,7 @@ from ui import session
 
 _SET_COOKIE = "_set_cookie"
 _SIGNED_OUT = "_signed_out"  # set by Sign out: the next run deletes the cookie and says so
+_COOKIE_SET = "set"  # the cookie library's component key: True once the browser has stored the cookie
 
 
 def _cookies(access: acc.Access):
@@ -114,6 +115,7 @@ def sign_in_screen() -> None:
         user = _sign_in_form(access)
         if user is not None:
             _begin(user, "password")
+            st.session_state.pop(_COOKIE_SET, None)  # a cookie of an earlier sign-in in this tab is gone
             st.session_state[_SET_COOKIE] = True
             st.rerun()  # draws the app; the cookie is set in that run
 
@@ -165,8 +167,11 @@ def signed_in() -> acc.User | None:
             user = None  # the user signed out after this cookie was made: it is void
         if user is not None:
             _begin(user, "session cookie")
-    if user is not None and st.session_state.pop(_SET_COOKIE, False):
-        _cookies(access).set_cookie()
+    if user is not None and st.session_state.get(_SET_COOKIE):
+        if st.session_state.get(_COOKIE_SET) is True:  # the browser has it
+            st.session_state.pop(_SET_COOKIE)
+        else:  # on every run until the browser says so: a rerun can remove the component before it loads
+            _cookies(access).set_cookie()
     return user
 
 

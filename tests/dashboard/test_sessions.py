@@ -1,14 +1,17 @@
 """Ten people open the dashboard at once on a fresh server (no figure computed or cached yet): every
 one signs in and sees its page drawn, within a bound, with no error (headless chromium, ten browser
-contexts driven side by side)."""
+contexts driven side by side); and the same while ingests from the command line keep writing to the
+database it serves."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import run_cli
 from tests.dashboard.browser import CHROMIUM, LAUNCH_ARGS, serve
 from tests.dashboard.fixture import password, write_fixture
 
@@ -54,7 +57,8 @@ async def _all(url: str, visits: list[tuple[str, str]]) -> list:
             await browser.close()
 
 
-def test_ten_sessions_at_once_on_a_fresh_server_all_draw_their_page(tmp_path):
+@pytest.mark.parametrize("ingesting", [False, True], ids=["quiet", "while ingests run"])
+def test_ten_sessions_at_once_on_a_fresh_server_all_draw_their_page(tmp_path, ingesting):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: `./run tests` installs Debian's chromium")
     pytest.importorskip("playwright.async_api")
@@ -65,8 +69,28 @@ def test_ten_sessions_at_once_on_a_fresh_server_all_draw_their_page(tmp_path):
     assert len(visits) == SESSIONS
     env = {"SLA_DB": str(db), "SLA_POLICY": str(policy), "SLA_ACCESS": str(tmp_path / "access.yaml"),
            "SLA_AUDIT": str(tmp_path / "audit.jsonl"), "SLA_LOG_DIR": str(tmp_path)}
+    done, ingests = threading.Event(), []
+
+    def ingest_until_done() -> None:
+        k = 0
+        while not done.is_set():
+            path = tmp_path / f"more-{k}.csv"
+            path.write_text("ticket_id,client,priority,created_at\n" + f"MORE-{k},Acme,P2,2026-03-03T10:00:00Z\n")
+            ingests.append(run_cli("ingest", "--db", str(db), "--tickets", str(path), "--quiet", cwd=tmp_path))
+            k += 1
+
     with serve(env) as url:
-        results = asyncio.run(_all(url, visits))
+        writer = threading.Thread(target=ingest_until_done)
+        if ingesting:
+            writer.start()
+        try:
+            results = asyncio.run(_all(url, visits))
+        finally:
+            done.set()
+            if ingesting:
+                writer.join()
+    if ingesting:
+        assert len(ingests) >= 3 and [r.returncode for r in ingests] == [0] * len(ingests), [r.stderr for r in ingests]
     failed = [(v, r) for v, r in zip(visits, results) if isinstance(r, BaseException)]
     assert not failed, failed
     for (user, path), (heading, seconds, errors) in zip(visits, results):
