@@ -31,15 +31,16 @@ def pages(user) -> list:
     return [page for page, allowed in every if allowed]
 
 
-building = app.needs_demo()
-user = None if building else auth.signed_in()
-page = st.navigation(pages(user), position="sidebar" if user else "hidden")
-if building:  # the first run on a machine with no database: then the sign-in screen
-    app.build_demo()
-    st.rerun()
-if user is not None:
-    auth.sidebar(user)
-with app.entry():
+with app.safely():
+    building = app.needs_demo()
+    user = None if building else auth.signed_in()
+    page = st.navigation(pages(user), position="sidebar" if user else "hidden")
+    if building:  # the first run on a machine with no database: then the sign-in screen
+        app.build_demo()
+        st.rerun()
     if user is not None:
-        app.boot()
-    page.run()
+        auth.sidebar(user)
+    with app.entry():
+        if user is not None:
+            app.boot()
+        page.run()

