@@ -20,6 +20,7 @@ import polars as pl
 from slametrics.db import one
 from slametrics.errors import DataError
 from slametrics.policy import Policy
+from slametrics.policy_check import quoted
 from slametrics.scope import Scope
 from slametrics.sql import statement
 from slametrics.timeparse import parse_timestamps
@@ -89,6 +90,7 @@ def read_table(path: str | Path, kind: str) -> pl.DataFrame:
         return frame
     if first_line == 2:
         _require_utf8(path, frame)
+        _require_unique_names(path, kind)
     frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns})
     frame = frame.with_row_index("_line", offset=first_line).with_columns(pl.col("_line").cast(pl.Int64))
     return _physical_lines(frame) if first_line == 2 else frame
@@ -197,6 +199,28 @@ def _read_ragged_csv(path: Path) -> pl.DataFrame | None:
     return pl.DataFrame(data).with_columns(
         _problem=pl.Series(problems, dtype=pl.String), _raw=pl.Series(raws, dtype=pl.String),
         _line=pl.Series(lines, dtype=pl.Int64))
+
+
+def _require_unique_names(path: Path, kind: str) -> None:
+    """Refuse a CSV whose header names a column twice (polars would read the second as ``NAME_duplicated_0``
+    and the first would be used without a word)."""
+    try:
+        first = pl.read_csv(path, has_header=False, n_rows=1, infer_schema=False, encoding="utf8-lossy",
+                            raise_if_empty=False)
+    except (pl.exceptions.PolarsError, OSError, ValueError):
+        return
+    if first.is_empty():
+        return
+    names = [(v or "").lstrip("\ufeff").strip() for v in first.row(0)]
+    where: dict[str, list[int]] = {}
+    for position, name in enumerate(names, start=1):
+        where.setdefault(name, []).append(position)
+    twice = {name: at for name, at in where.items() if len(at) > 1}
+    if twice:
+        named = "; ".join(f"{quoted(name) if name else 'an empty name'} in columns {', '.join(map(str, at))}"
+                          for name, at in twice.items())
+        raise DataError(f"{path}: the header names a column more than once ({named}): which one is meant cannot "
+                        f"be told; give each column of the {kind} file one name")
 
 
 def _header(path: str | Path) -> list[str] | None:

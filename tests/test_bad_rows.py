@@ -274,3 +274,16 @@ def test_a_latin1_file_is_refused_instead_of_storing_replacement_characters(tmp_
         assert con.execute("SELECT team FROM tickets ORDER BY ticket_id").fetchall()[0] == ("Équipe Süd",)
     finally:
         con.close()
+
+
+def test_a_header_that_names_a_column_twice_is_refused_through_the_command_line(workdir: Path) -> None:
+    assert ingest(workdir).returncode == 0
+    before = snapshot(workdir)
+    (workdir / "twice.csv").write_text("ticket_id,client,priority,created_at, client\n"
+                                       "T-9,Acme,P1,2026-03-02T10:00:00Z,Globex\n", encoding="utf-8")
+    result = ingest(workdir, "twice.csv", None)
+    assert result.returncode == 2
+    assert result.stderr == ("error: twice.csv: the header names a column more than once ('client' in "
+                             "columns 2, 5): which one is meant cannot be told; give each column of the tickets file "
+                             "one name\n")
+    assert snapshot(workdir) == before
