@@ -90,7 +90,8 @@ def read_table(path: str | Path, kind: str) -> pl.DataFrame:
         return frame
     if first_line == 2:
         _require_utf8(path, frame)
-        _require_unique_names(path, kind)
+        _require_unique_names(path, kind, {"tickets": TICKET_REQUIRED + TICKET_OPTIONAL,
+                                           "events": EVENT_REQUIRED}.get(kind))
     frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns})
     frame = frame.with_row_index("_line", offset=first_line).with_columns(pl.col("_line").cast(pl.Int64))
     return _physical_lines(frame) if first_line == 2 else frame
@@ -201,9 +202,12 @@ def _read_ragged_csv(path: Path) -> pl.DataFrame | None:
         _line=pl.Series(lines, dtype=pl.Int64))
 
 
-def _require_unique_names(path: Path, kind: str) -> None:
-    """Refuse a CSV whose header names a column twice (polars would read the second as ``NAME_duplicated_0``
-    and the first would be used without a word)."""
+def _require_unique_names(path: Path, kind: str, read: tuple[str, ...] | None) -> None:
+    """Refuse a CSV whose header names a column that is ``read`` twice (polars would read the second as
+    ``NAME_duplicated_0`` and the first would be used without a word); a twice-named column nothing
+    reads is harmless (a real export repeats one). ``read`` None: the caller checks (an export's mapping)."""
+    if read is None:
+        return
     try:
         first = pl.read_csv(path, has_header=False, n_rows=1, infer_schema=False, encoding="utf8-lossy",
                             raise_if_empty=False)
@@ -215,7 +219,7 @@ def _require_unique_names(path: Path, kind: str) -> None:
     where: dict[str, list[int]] = {}
     for position, name in enumerate(names, start=1):
         where.setdefault(name, []).append(position)
-    twice = {name: at for name, at in where.items() if len(at) > 1}
+    twice = {name: at for name, at in where.items() if len(at) > 1 and name in read}
     if twice:
         named = "; ".join(f"{quoted(name) if name else 'an empty name'} in columns {', '.join(map(str, at))}"
                           for name, at in twice.items())

@@ -287,3 +287,16 @@ def test_a_header_that_names_a_column_twice_is_refused_through_the_command_line(
                              "columns 2, 5): which one is meant cannot be told; give each column of the tickets file "
                              "one name\n")
     assert snapshot(workdir) == before
+
+
+def test_a_repeated_column_that_the_ingest_does_not_read_is_harmless(tmp_path):
+    from slametrics.db import connect
+    from slametrics.ingest import ingest_files
+
+    path = tmp_path / "notes.csv"
+    path.write_text("ticket_id,client,priority,created_at,note,note\nT-1,Acme,P1,2026-03-02T10:00:00Z,a,b\n")
+    con = connect(":memory:")
+    try:
+        assert ingest_files(con, path).stored == 1
+    finally:
+        con.close()

@@ -20,6 +20,7 @@ import pytest
 from slametrics.db import connect
 from slametrics.errors import DataError
 from slametrics.imports import import_export
+from slametrics.ingest import read_table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cli_runner import run_cli  # noqa: E402
@@ -137,3 +138,16 @@ def test_the_command_line_names_the_formats_and_refuses_mapping_for_canonical(tm
     assert out.returncode == 2 and "servicenow, eventlog, zendesk, jira, freshdesk" in out.stderr
     out = run_cli("ingest", "--tickets", "x.csv", "--client", "A", "--db", "sla.duckdb", cwd=tmp_path)
     assert out.returncode == 2 and "only for export formats" in out.stderr
+
+
+def test_an_export_naming_a_column_the_rules_read_twice_is_refused_and_a_repeated_unused_one_is_not(tmp_path):
+    from slametrics.imports.values import require_columns
+
+    path = tmp_path / "twice.csv"
+    path.write_text("Id,Status,Note,Status,Note\n1,open,a,closed,b\n", encoding="utf-8")
+    frame = read_table(path, "export")
+    require_columns(frame, ["Id"], str(path))  # Note is repeated but not read: fine
+    with pytest.raises(DataError) as refused:
+        require_columns(frame, ["Id", "Status"], str(path))
+    assert refused.value.problems == [f"{path}: the header names 'Status' more than once: which column the rules "
+                                      "should read cannot be told; give each column of the export one name"]

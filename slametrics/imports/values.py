@@ -50,6 +50,10 @@ def require_columns(frame: pl.DataFrame, columns: list[str], where: str, fix: st
         shown = ", ".join(frame.columns[:40]) + (" ..." if len(frame.columns) > 40 else "")
         raise DataError(f"{where}: missing column{'s' if len(missing) > 1 else ''} {', '.join(repr(c) for c in missing)}"
                         f"{fix}; the file has: {shown}")
+    twice = [c for c in columns if f"{c}_duplicated_0" in frame.columns]  # how polars reads a repeated name
+    if twice:
+        raise DataError(f"{where}: the header names {', '.join(repr(c) for c in twice)} more than once: which "
+                        "column the rules should read cannot be told; give each column of the export one name")
 
 
 def clean(name: str, empty_values: tuple[str, ...] = ()) -> pl.Expr:
