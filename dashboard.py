@@ -27,6 +27,7 @@ def pages(user) -> list:
         (st.Page("pages/whatif.py", title="What-if", icon=":material/tune:"), user is None or user.may_whatif),
         (st.Page("pages/data.py", title="Data", icon=":material/database:"), user is None or user.sees_data_page),
         (st.Page("pages/policy.py", title="Policy", icon=":material/gavel:"), True),
+        (st.Page("pages/ticket.py", title="Ticket", icon=":material/confirmation_number:"), True),
     ]
     return [page for page, allowed in every if allowed]
 

@@ -271,3 +271,76 @@ def week_chart(grid: pl.DataFrame, title: str) -> go.Figure:
     fig = _style(fig, title, "Local time", None, height=300)
     fig.update_xaxes(showgrid=True, gridcolor="#eceff1")
     return fig
+
+
+def ticket_timeline(statuses: pl.DataFrame, clocks: list[dict], working: list[tuple[dt.datetime, dt.datetime]],
+                    pausing: set[str], marks: list[tuple[str, dt.datetime]], zone: str, title: str) -> go.Figure:
+    """One ticket's life in local time: its statuses as spans (pausing ones hatched), a bar per clock from
+    creation to its stop (or now) coloured by outcome with a diamond where the target is reached, working
+    hours shaded, and the ticket's moments (first response, resolution) as lines.
+
+    ``statuses``: status, start, end (UTC; end null: the span still holds at the window's end).
+    ``clocks``: dicts with level, start, end, outcome, due (UTC or None). ``marks``: (label, moment).
+    """
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+
+    def local(moment: dt.datetime) -> dt.datetime:
+        return moment.astimezone(tz).replace(tzinfo=None)
+
+    moments = [m for _, m in marks] + [c["end"] for c in clocks] + [c["due"] for c in clocks if c["due"]]
+    moments += [s for s in statuses["start"].to_list()] + [e for e in statuses["end"].to_list() if e is not None]
+    first, last = min(moments), max(moments)
+    pad = max((last - first) * 0.04, dt.timedelta(minutes=30))
+    first, last = first - pad, last + pad
+    fig = go.Figure()
+    rows = ["Status"] + [fmt.label(fmt.level(c["level"])) for c in clocks]
+    names = sorted(set(statuses["status"].to_list()))
+    palette = {name: SERIES[i % len(SERIES)] for i, name in enumerate(n for n in names if n not in pausing)}
+    for name in names:
+        part = statuses.filter(pl.col("status") == name)
+        starts = part["start"].to_list()
+        ends = [e if e is not None else last for e in part["end"].to_list()]
+        paused = name in pausing
+        fig.add_trace(go.Bar(
+            y=["Status"] * len(starts), base=[local(s) for s in starts],
+            x=[(e - s).total_seconds() * 1000 for s, e in zip(starts, ends)], orientation="h",
+            name=fmt.label(name) + (" (clock paused)" if paused else ""),
+            marker=dict(color="#eceff1" if paused else palette[name], line=dict(color=INK, width=0.5),
+                        pattern=dict(shape="/", fgcolor=BASELINE) if paused else None),
+            hoverinfo="name", legendgroup="status"))
+    colours = {"met": MET, "breached": MISSED, "pending": PENDING}
+    shown: set[str] = set()
+    for clock, row in zip(clocks, rows[1:]):
+        parts = [(clock["start"], clock["end"], clock["outcome"])]
+        if clock["outcome"] == "breached" and clock["due"] is not None and clock["start"] < clock["due"] < clock["end"]:
+            parts = [(clock["start"], clock["due"], "within target"), (clock["due"], clock["end"], "breached")]
+        for start, end, what in parts:
+            fig.add_trace(go.Bar(
+                y=[row], base=[local(start)], x=[(end - start).total_seconds() * 1000], orientation="h",
+                marker=dict(color=colours.get(what, BASELINE), opacity=0.8), width=0.45,
+                name="clock: " + ("past its target" if what == "breached" else what), legendgroup=what,
+                hoverinfo="name", showlegend=what not in shown))
+            shown.add(what)
+        if clock["due"] is not None:
+            fig.add_trace(go.Scatter(
+                x=[local(clock["due"])], y=[row], mode="markers", name="target reached",
+                marker=dict(symbol="diamond", size=13, color="white", line=dict(color=INK, width=2)),
+                legendgroup="due", hoverinfo="name+x", showlegend="due" not in shown))
+            shown.add("due")
+    for s, e in working:
+        fig.add_vrect(x0=local(s), x1=local(e), fillcolor="#e3f2fd", opacity=0.55, line_width=0, layer="below")
+    level, previous = 0, None
+    for label_text, moment in sorted(marks, key=lambda m: m[1]):
+        close = previous is not None and (moment - previous) < (last - first) * 0.08
+        level = level + 1 if close else 0  # labels of moments close together are stacked, not overprinted
+        previous = moment
+        fig.add_vline(x=local(moment), line=dict(color=INK, width=1, dash="dot"))
+        fig.add_annotation(x=local(moment), y=1.0 + 0.09 * level, yref="paper", text=fmt.label(label_text),
+                           showarrow=False, yanchor="bottom", font=dict(size=11, color=INK))
+    _style(fig, title, None, None, height=190 + 48 * len(rows))
+    fig.update_layout(barmode="overlay", margin=dict(l=10, r=10, t=95, b=10), legend_y=-0.3)
+    fig.update_xaxes(type="date", range=[local(first), local(last)], showgrid=True, gridcolor="#eceff1")
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(rows)), gridcolor="rgba(0,0,0,0)")
+    return fig

@@ -166,6 +166,7 @@ def clear_caches() -> None:
     _last_activity.clear()
     _volume_cache.clear()
     _holdings.clear()
+    _ticket.clear()
 
 
 @contextmanager
@@ -271,3 +272,16 @@ def rejects(con: duckdb.DuckDBPyConnection, sources: list[str]) -> pl.DataFrame:
     from slametrics.ingest import rejects_of
 
     return pl.concat([rejects_of(con, s, scope=session.scope()) for s in sources], how="vertical_relaxed")
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _ticket(db: str, db_version: tuple, ticket_id: str, scope: Scope):
+    from slametrics.evidence import find_ticket
+
+    with cursor() as cur:
+        return find_ticket(cur, ticket_id, scope=scope)
+
+
+def ticket(ticket_id: str):
+    """The stored ticket ``ticket_id`` where the session's scope may see it (slametrics.evidence), else None."""
+    return _ticket(str(db_path()), db_version(), ticket_id, session.scope())

@@ -21,6 +21,18 @@ def text_of(frame: pl.DataFrame, column: str, show) -> pl.Expr:
     return shown.fill_null(show(None)) if None in values else shown
 
 
+def ticket_link(frame: pl.DataFrame) -> pl.Expr:
+    """A link to each row's ticket page (``ticket?id=...``, relative: it works under any base path)."""
+    from urllib.parse import quote
+
+    return text_of(frame, "ticket_id", lambda t: f"ticket?id={quote(str(t), safe='')}").alias("Timeline")
+
+
+#: the Timeline column of a ticket table: opens the ticket page (in a new tab, as links in tables do)
+LINK = st.column_config.LinkColumn("Timeline", display_text="open", width="small",
+                                   help="The ticket's clocks and its timeline")
+
+
 def _durations(frame: pl.DataFrame, *columns: str) -> list[pl.Expr]:
     return [text_of(frame, c, fmt.duration) for c in columns]
 
@@ -32,7 +44,7 @@ def _local(column: str, zone: str) -> pl.Expr:
 def at_risk(frame: pl.DataFrame, zone: str) -> None:
     """Running clocks near their target, least time left first."""
     shown = frame.select(
-        pl.col("ticket_id").alias("Ticket"),
+        pl.col("ticket_id").alias("Ticket"), ticket_link(frame),
         text_of(frame, "service_level", fmt.level).alias("Service level"),
         pl.col("priority").alias("Priority"),
         _local("created_at", zone).alias("Opened (local)"),
@@ -41,7 +53,7 @@ def at_risk(frame: pl.DataFrame, zone: str) -> None:
         (pl.col("used") * 100).alias("Used"),
     ).rename({"elapsed_seconds": "Elapsed", "target_seconds": "Target", "time_left_seconds": "Time left"})
     st.dataframe(as_text(shown), hide_index=True, width="stretch", height=min(38 + 35 * shown.height, 420), column_config={
-        "Opened (local)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+        "Opened (local)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"), "Timeline": LINK,
         "Used": st.column_config.ProgressColumn("Share of target used", format="%.0f%%", min_value=0, max_value=100),
     })
 
@@ -49,7 +61,7 @@ def at_risk(frame: pl.DataFrame, zone: str) -> None:
 def breached(frame: pl.DataFrame, zone: str) -> None:
     """Breached clocks with their figures, latest overrun first."""
     shown = frame.select(
-        pl.col("ticket_id").alias("Ticket"),
+        pl.col("ticket_id").alias("Ticket"), ticket_link(frame),
         text_of(frame, "period", fmt.month).alias("Month"),
         text_of(frame, "service_level", fmt.level).alias("Service level"),
         pl.col("priority").alias("Priority"),
@@ -61,7 +73,7 @@ def breached(frame: pl.DataFrame, zone: str) -> None:
     ).rename({"target_seconds": "Target", "elapsed_seconds": "Elapsed", "overrun_seconds": "Over target by",
               "paused_seconds": "Paused"})
     st.dataframe(as_text(shown), hide_index=True, width="stretch", height=420, column_config={
-        "Opened (local)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")})
+        "Opened (local)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"), "Timeline": LINK})
 
 
 def breach_csv(frame: pl.DataFrame) -> bytes:

@@ -93,6 +93,7 @@ def _repair(key: str, valid: list, multi: bool = False, pair: bool = False) -> N
 def sidebar(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> None:
     """Draw the shared sidebar; its values live in ``st.session_state`` under the query-parameter names."""
     side = st.sidebar
+    find_ticket(side)
     contracts = list(policy.contracts)  # the session's policy: only the contracts it may see
     if not contracts:
         side.info("The policy defines no contracts.")
@@ -134,6 +135,17 @@ def sidebar(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> None:
     again.button("Refresh", icon=":material/refresh:", key="refresh_as_of", on_click=data.refresh_as_of,
                  type="tertiary", help="Figures are evaluated as of the end of the last day the data records, or now "
                                        "if that is earlier. Refresh to evaluate again.")
+
+
+def find_ticket(side) -> None:
+    """``Find a ticket`` in the sidebar: opens the ticket page for the id typed (the page reads it where
+    the session may see it, and says so where it may not)."""
+    with side.form("find_ticket", border=False, enter_to_submit=True):
+        typed, go = st.columns([3, 1], vertical_alignment="bottom")
+        wanted = typed.text_input("Find a ticket", max_chars=200, placeholder="Ticket id", key="find_ticket_id")
+        pressed = go.form_submit_button("", icon=":material/search:", help="Open the ticket's clocks and timeline")
+    if pressed and (wanted or "").strip():
+        st.switch_page("pages/ticket.py", query_params={"id": wanted.strip()})
 
 
 def current(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> View:
