@@ -2,9 +2,10 @@
 import polars as pl
 import streamlit as st
 
-from slametrics.breaches import OVERRUN_BANDS, breached, creation_heatmap, overrun_bands, pareto
+from slametrics.breaches import (OVERRUN_BANDS, WEEKDAYS, breached, creation_heatmap, heatmap_clocks, overrun_bands,
+                                 pareto, pareto_clocks)
 from slametrics.compliance import compliance
-from ui import app, charts, session, tables
+from ui import app, charts, drill, session, tables
 from ui import format as fmt
 
 app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
@@ -43,9 +44,32 @@ left, right = st.columns(2)
 with left:
     st.plotly_chart(charts.overrun_chart(overrun_bands(clocks), [label for label, _ in OVERRUN_BANDS]), key="overrun")
 with right:
-    st.plotly_chart(charts.pareto_chart(pareto(clocks, by), by), key="pareto")
+    bars = pareto(clocks, by)
+    clicked_bar = drill.chart(charts.pareto_chart(bars, by), key="pareto")
 
-st.plotly_chart(charts.heatmap_chart(creation_heatmap(clocks, v.policy), v.zone), key="heatmap")
+
+def behind_bar(point: dict):
+    index = point.get("point_index", point.get("point_number"))
+    if index is None or not 0 <= int(index) < bars.height:
+        return None
+    row = bars.row(int(index), named=True)
+    return f"{fmt.DIMENSIONS[by]} {row[by]}", pareto_clocks(clocks, by, row["members"])
+
+
+drill.tickets(clicked_bar, behind_bar, v.zone, v.contract, f"breaches-{v.contract}-by-{by}")
+
+clicked_cell = drill.chart(charts.heatmap_chart(creation_heatmap(clocks, v.policy), v.zone), key="heatmap")
+
+
+def behind_cell(point: dict):
+    day, hour = point.get("y"), str(point.get("x") or "")
+    if day not in WEEKDAYS or len(hour) != 5 or not hour[:2].isdigit():
+        return None
+    return (f"Opened on a {day} between {hour} and {int(hour[:2]) + 1:02d}:00",
+            heatmap_clocks(clocks, v.policy, WEEKDAYS.index(day), int(hour[:2])))
+
+
+drill.tickets(clicked_cell, behind_cell, v.zone, v.contract, f"breaches-{v.contract}-opened-when")
 
 st.subheader("Breached tickets")
 st.caption(f"{late.height:,} breaches, the furthest past target first. Times are business time under the "

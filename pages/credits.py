@@ -7,7 +7,7 @@ from slametrics.compliance import compliance
 from slametrics.credits import credits
 from slametrics.settlement import credit_statement
 from slametrics.whatif import projection
-from ui import app, charts, tables
+from ui import app, charts, drill, tables
 from ui import format as fmt
 
 app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
@@ -32,7 +32,22 @@ names = {k: c.name for k, c in v.policy.contracts.items()}
 if app.empty(totals, "No contract carries service credits, or there are no tickets in these months."):
     st.stop()
 
-st.plotly_chart(charts.credit_rate_chart(totals, names), key="credit_rates")
+contract_keys = sorted(totals["contract"].unique().to_list())  # the chart's bars, one series per contract
+clicked = drill.chart(charts.credit_rate_chart(totals, names), key="credit_rates")
+
+
+def behind(point: dict):
+    period, curve = charts.period_of(point.get("x"), "month"), point.get("curve_number")
+    if period is None or curve is None or not 0 <= int(curve) < len(contract_keys):
+        return None
+    key = contract_keys[int(curve)]
+    levels_with_credits = [n for n, sl in v.policy.contracts[key].service_levels.items() if sl.credits]
+    return (f"{names[key]}, {fmt.month(period)}: the clocks of its service levels with credits",
+            every.filter((pl.col("contract") == key) & (pl.col("period") == period)
+                         & pl.col("service_level").cast(pl.String).is_in(levels_with_credits)))
+
+
+drill.tickets(clicked, behind, v.zone, v.contract, "credit-month-clocks")
 table = (totals.with_columns(
     shown=pl.Series([(fmt.money(a, c) if a else "–") + (" (provisional)" if p else "")
                      for a, c, p in totals.select("credit_amount", "currency", "provisional").iter_rows()],

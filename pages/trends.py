@@ -4,7 +4,8 @@ import streamlit as st
 
 from slametrics.compliance import compliance
 from slametrics.trends import durations, weekly
-from ui import app, charts, data
+from ui import app, charts, data, drill
+from ui import format as fmt
 
 app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
 
@@ -28,8 +29,21 @@ st.subheader("Service levels")
 if not app.empty(levels, "No tickets with a service level in these months."):
     names = list(v.terms.service_levels)
     width = 3 if len(names) % 3 == 0 else 2
+    clicked: dict = {}
     app.level_charts(levels, names, width, lambda rows, name: charts.compliance_trend(
-        rows, name, float(v.terms.service_levels[name].objective), grain, ticks=4 if width == 3 else 6), "trend")
+        rows, name, float(v.terms.service_levels[name].objective), grain, ticks=4 if width == 3 else 6), "trend",
+        clicked=clicked)
+    name, point = next(iter(clicked.items()), (None, None))
+
+    def behind(point: dict):
+        period = charts.period_of(point.get("x"), grain)
+        if period is None:
+            return None
+        shown = fmt.month(period) if grain == "month" else f"week of {period}"
+        return (f"{fmt.level(name)}, {shown}",
+                clocks.filter((pl.col("service_level") == name) & (pl.col("period") == period)))
+
+    drill.tickets(point, behind, v.zone, v.contract, f"clocks-{v.contract}-{name}")
 
 st.subheader("Volume and backlog")
 if not app.empty(vol, "No tickets were opened or resolved in these months."):

@@ -44,19 +44,47 @@ def overrun_bands(clocks: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def pareto(clocks: pl.DataFrame, by: str) -> pl.DataFrame:
-    """Breaches per value of ``by`` (a breakdown column), most first, with share and cumulative share.
+PARETO_TOP = 15  # bars a Pareto shows; the rest become one bar of "all others"
 
-    Columns: <by> (nulls shown as '(not set)'), breaches, share, cumulative_share (0..1).
+
+def _value_of(column: str) -> pl.Expr:
+    """A breakdown column's value as a Pareto bar names it (as text before filling: a fill with a value that
+    is not one of an Enum's categories is ignored)."""
+    return pl.col(column).cast(pl.String).fill_null(NOT_SET)
+
+
+def pareto(clocks: pl.DataFrame, by: str, top: int | None = PARETO_TOP) -> pl.DataFrame:
+    """Breaches per value of ``by`` (a breakdown column), most first, with share and cumulative share;
+    beyond ``top`` values, the rest as one row "all others (N)".
+
+    Columns: <by> (nulls shown as '(not set)'), breaches, share, cumulative_share (0..1), members (the
+    values a row stands for: one, or the others').
     """
     (column,) = check_by([by])
-    return (
-        # as text before filling: a fill with a value that is not one of an Enum's categories is ignored
-        breached(clocks).group_by(pl.col(column).cast(pl.String).fill_null(NOT_SET)).agg(breaches=pl.len().cast(pl.Int64))
+    full = (
+        breached(clocks).group_by(_value_of(column)).agg(breaches=pl.len().cast(pl.Int64))
         .sort(["breaches", column], descending=[True, False])
-        .with_columns(share=pl.col("breaches") / pl.col("breaches").sum())
-        .with_columns(cumulative_share=pl.col("share").cum_sum())
+        .with_columns(members=pl.concat_list(pl.col(column)))
     )
+    if top is not None and full.height > top + 1:
+        rest = full.slice(top)
+        others = pl.DataFrame({column: [f"all others ({rest.height})"], "breaches": [int(rest["breaches"].sum())],
+                               "members": [rest[column].to_list()]}, schema=full.schema)
+        full = pl.concat([full.head(top), others])
+    return (full.with_columns(share=pl.col("breaches") / pl.col("breaches").sum())
+            .with_columns(cumulative_share=pl.col("share").cum_sum())
+            .select(column, "breaches", "share", "cumulative_share", "members"))
+
+
+def pareto_clocks(clocks: pl.DataFrame, by: str, members: list[str]) -> pl.DataFrame:
+    """The breached clocks behind one Pareto bar (its ``members``)."""
+    (column,) = check_by([by])
+    return breached(clocks).filter(_value_of(column).is_in(members))
+
+
+def _cells(clocks: pl.DataFrame, policy: Policy) -> list[pl.Expr]:
+    local = local_created(clocks, policy)
+    return [(local.dt.weekday() - 1).cast(pl.Int64).alias("weekday"), local.dt.hour().cast(pl.Int64).alias("hour")]
 
 
 def creation_heatmap(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
@@ -64,12 +92,8 @@ def creation_heatmap(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
 
     Columns: weekday (0 = Monday), weekday_name, hour (0..23), breaches.
     """
-    found = (
-        breached(clocks).select(local=local_created(clocks, policy))
-        .group_by(weekday=(pl.col("local").dt.weekday() - 1).cast(pl.Int64),
-                  hour=pl.col("local").dt.hour().cast(pl.Int64))
-        .agg(breaches=pl.len().cast(pl.Int64))
-    )
+    late = breached(clocks)
+    found = late.select(_cells(late, policy)).group_by("weekday", "hour").agg(breaches=pl.len().cast(pl.Int64))
     grid = pl.DataFrame({"weekday": list(range(7))}).join(pl.DataFrame({"hour": list(range(24))}), how="cross")
     return (
         grid.join(found, on=["weekday", "hour"], how="left")
@@ -78,6 +102,13 @@ def creation_heatmap(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
         .select("weekday", "weekday_name", "hour", "breaches")
         .sort("weekday", "hour")
     )
+
+
+def heatmap_clocks(clocks: pl.DataFrame, policy: Policy, weekday: int, hour: int) -> pl.DataFrame:
+    """The breached clocks behind one heatmap cell: opened on ``weekday`` (0 = Monday) at ``hour``, local time."""
+    late = breached(clocks)
+    weekday_of, hour_of = _cells(late, policy)
+    return late.filter((weekday_of == weekday) & (hour_of == hour))
 
 
 def at_risk(clocks: pl.DataFrame, share: float) -> pl.DataFrame:

@@ -210,17 +210,24 @@ def subtitle(v: View, what: str) -> None:
     st.caption(" · ".join(parts))
 
 
-def level_charts(levels: pl.DataFrame, names: list[str], width: int, figure, key: str) -> None:
+def level_charts(levels: pl.DataFrame, names: list[str], width: int, figure, key: str,
+                 clicked: dict | None = None) -> None:
     """A grid of one chart per service level, ``width`` to a row; a level with nothing assessed says so.
 
-    ``figure(rows, name)`` draws one level's rows of ``levels`` (a compliance frame).
+    ``figure(rows, name)`` draws one level's rows of ``levels`` (a compliance frame). With ``clicked`` (a
+    dict), a click on a chart's point selects it: ``clicked[name]`` is the point of each level clicked.
     """
+    from ui import drill
+
     for start in range(0, len(names), width):
         for column, name in zip(st.columns(width), names[start:start + width]):
             rows = levels.filter(pl.col("service_level") == name)
             with column:
                 if rows.filter(pl.col("compliance").is_not_null()).is_empty():
                     st.info(f"{fmt.text(fmt.level(name))}: no assessed tickets in these months.")
-                else:
+                elif clicked is None:
                     st.plotly_chart(figure(rows, name), key=f"{key}_{name}")
-
+                else:
+                    point = drill.chart(figure(rows, name), key=f"{key}_{name}")
+                    if point is not None:
+                        clicked[name] = point

@@ -39,6 +39,16 @@ def _style(fig: go.Figure, title: str, x: str | None, y: str | None, height: int
     return fig
 
 
+def period_of(x: object, grain: str) -> str | None:
+    """The period a point of a time axis stands for ('2026-03-01' -> '2026-03'; a week keeps its Monday), or None."""
+    text = str(x or "")[:10]
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return f"{day:%Y-%m}" if grain == "month" else f"{day:%Y-%m-%d}"
+
+
 def _months(periods: Sequence[str]) -> list[dt.date]:
     """Periods as dates on a time axis: a month ('2026-10') is its first day, a week its Monday."""
     return [dt.date.fromisoformat(p if len(p) == 10 else f"{p}-01") for p in periods]

@@ -76,13 +76,37 @@ def breached(frame: pl.DataFrame, zone: str) -> None:
         "Opened (local)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"), "Timeline": LINK})
 
 
+def clock_list(frame: pl.DataFrame, zone: str) -> None:
+    """Clocks of any outcome (met, breached, pending) with their figures and a link to each ticket."""
+    shown = frame.sort("outcome", "overrun_seconds", "ticket_id", descending=[False, True, False]).select(
+        pl.col("ticket_id").alias("Ticket"), ticket_link(frame),
+        text_of(frame, "outcome", str).alias("Outcome"),
+        text_of(frame, "period", fmt.month).alias("Month"),
+        text_of(frame, "service_level", fmt.level).alias("Service level"),
+        pl.col("priority").alias("Priority"),
+        _local("created_at", zone).alias("Opened (local)"),
+        *_durations(frame, "target_seconds", "elapsed_seconds", "paused_seconds"),
+        pl.col("team").alias("Team"), pl.col("category").alias("Category"), pl.col("agent").alias("Agent"),
+    ).rename({"target_seconds": "Target", "elapsed_seconds": "Elapsed", "paused_seconds": "Paused"})
+    st.dataframe(as_text(shown), hide_index=True, width="stretch", height=min(38 + 35 * shown.height, 420),
+                 column_config={"Opened (local)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+                                "Timeline": LINK})
+
+
+def clocks_csv(frame: pl.DataFrame) -> bytes:
+    """Clocks as CSV in the engine's units (seconds, UTC), outcome included (formula cells neutralized)."""
+    return spreadsheet_csv(frame.select(["ticket_id", "outcome", *CSV_COLUMNS[1:]]))
+
+
+CSV_COLUMNS = ["ticket_id", "contract", "service_level", "metric", "priority", "period", "created_at", "stop_at",
+               "running", "target_seconds", "elapsed_seconds", "paused_seconds", "overrun_seconds", "client",
+               "team", "category", "agent", "channel"]
+
+
 def breach_csv(frame: pl.DataFrame) -> bytes:
     """The breached clocks as CSV in the engine's own units (seconds, UTC), for a spreadsheet or a client
     (a text cell that would start a formula is neutralized)."""
-    columns = ["ticket_id", "contract", "service_level", "metric", "priority", "period", "created_at", "stop_at",
-               "running", "target_seconds", "elapsed_seconds", "paused_seconds", "overrun_seconds", "client",
-               "team", "category", "agent", "channel"]
-    return spreadsheet_csv(frame.select(columns))
+    return spreadsheet_csv(frame.select(CSV_COLUMNS))
 
 
 def compliance_compare(levels: pl.DataFrame) -> None:

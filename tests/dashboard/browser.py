@@ -22,7 +22,7 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-ru
                "--disable-component-update", "--disable-sync"]
 #: url path, page name, how many plotly charts it draws at least (on data with breaches and credits)
 PAGES = [("", "Overview", 0), ("trends", "Trends", 5), ("breaches", "Breaches", 3), ("credits", "Service credits", 3),
-         ("whatif", "What-if", 3), ("data", "Data", 0), ("policy", "Policy", 1)]
+         ("whatif", "What-if", 3), ("data", "Data", 0), ("policy", "Policy", 1), ("ticket", "Ticket", 0)]
 
 
 def free_port() -> int:
