@@ -100,8 +100,9 @@ calendar = policy.calendars[terms.calendar] if terms else None
 shading = working_time(calendar, window_start - dt.timedelta(hours=12), window_end + dt.timedelta(hours=12)) \
     if calendar is not None and window_end - window_start < dt.timedelta(days=60) else []
 pausing = {s for c in clocks for s in terms.pausing_statuses(terms.service_levels[c["level"]])}
-open_statuses = statuses.with_columns(pl.col("end").fill_null(max(window_end, as_of if not facts["resolved_at"]
-                                                                   else window_end)))
+held_until = max(window_end, as_of) if facts["resolved_at"] is None else window_end  # a last status holds until then
+open_statuses = statuses.with_columns(
+    pl.col("end").fill_null(pl.lit(held_until.astimezone(dt.timezone.utc), dtype=pl.Datetime("us", "UTC"))))
 st.plotly_chart(charts.ticket_timeline(open_statuses, clocks, shading, pausing, marks, zone,
                                        f"{fmt.label(wanted)}: its statuses and clocks"), key="ticket_timeline")
 st.caption(f"{zone} time. Shaded: the working hours of {fmt.text(calendar.name) if calendar else 'no calendar'}; "

@@ -129,3 +129,37 @@ def test_a_copied_cookie_is_void_after_sign_out_and_a_forged_one_shows_only_the_
         forged = f"{part({'alg': 'none', 'typ': 'JWT'})}.{part({'username': 'pat', 'exp_date': clock.time() + 3600})}."
         assert opened(browser, {**copied, "value": forged}) == "SLA dashboard"
         browser.close()
+
+
+def test_a_click_on_a_pareto_bar_lists_its_breaches_and_a_row_opens_the_tickets_timeline(app_url, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    from tests.dashboard.browser import _settle, sign_in
+
+    out = Path(os.environ.get("SLA_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(f"{app_url}/breaches", wait_until="domcontentloaded")
+        sign_in(page, "pat", password("pat"))
+        chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="Where breaches happen")
+        chart.locator(".main-svg").first.wait_for(timeout=60_000)
+        chart.scroll_into_view_if_needed()
+        box = chart.locator("g.point path").first.bounding_box()  # the tallest bar: Acme's team with most breaches
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # as a person clicks it
+        page.get_by_text("Double-click the chart to clear").wait_for(timeout=60_000)
+        _settle(page, 60_000)
+        heading = page.get_by_text("Double-click the chart to clear").inner_text()
+        page.screenshot(path=out / "breaches-clicked-bar.png", full_page=True)
+        assert heading.startswith("Team Network: 5 clocks (5 breached)"), heading  # as tests/dashboard/test_drill.py
+        # a row's Timeline link (``ticket?id=...``, checked in tests/dashboard/test_ticket.py; the table is drawn
+        # on a canvas, so its link is followed here by its address) opens the ticket's page
+        page.goto(f"{app_url}/ticket?id=A-206", wait_until="domcontentloaded")  # signed in: the session cookie
+        ticket = page
+        _settle(ticket, 60_000)
+        ticket.screenshot(path=out / "ticket-from-list.png", full_page=True)
+        ticket.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
+        assert ticket.locator("h1").first.inner_text() == "Ticket"
+        assert "A-206 · Acme Corp" in ticket.locator('[data-testid="stMain"]').inner_text()
+        ticket.screenshot(path=out / "ticket-from-list.png", full_page=True)
+        browser.close()

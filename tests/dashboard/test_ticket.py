@@ -14,6 +14,7 @@ import json
 from urllib.parse import quote
 
 import polars as pl
+import pytest
 
 from tests.dashboard.helpers import open_page, plain
 from ui import format as fmt
@@ -106,3 +107,12 @@ def test_every_table_of_tickets_links_each_row_to_its_ticket_page(app_env):
     breaches = at.dataframe[0].value
     assert breaches["Timeline"].tolist() == [f"ticket?id={quote(t, safe='')}" for t in breaches["Ticket"]]
     assert len(breaches) > 3
+
+
+@pytest.mark.parametrize("ticket_id", ["A-105", "A-206", "A-318", "A-319", "G-200", "G-100", "I-0", "A-P9-0"])
+def test_every_kind_of_ticket_draws_its_page(app_env, ticket_id):
+    # paused, breached without events, still running, office hours, an uncovered client, an untargeted priority
+    at = open_page("ticket", query={"id": ticket_id})
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert plain(at.subheader[0].value).startswith(ticket_id)
+    assert len(at.get("plotly_chart")) == 1
