@@ -119,6 +119,11 @@ def _users_parser(sub) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if str(getattr(args, "db", "")) == ":memory:":
+            from slametrics.errors import DataError
+
+            raise DataError("--db :memory: keeps nothing from one command to the next: name a database file "
+                            "(e.g. data/sla.duckdb)")
         return _COMMANDS[args.command](args)
     except SlaError as exc:
         for problem in exc.problems:

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import glob
 import os
 import shutil
+import sys
+import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,20 +83,44 @@ def open_snapshot(path: str | Path) -> tuple[duckdb.DuckDBPyConnection, Version]
 
 def _snapshot(path: Path) -> tuple[duckdb.DuckDBPyConnection, Version]:
     _check_file(path, True)
-    alias = path.with_name(f".{path.name}.read-{os.getpid()}-{threading.get_ident()}-{next(_OPENS)}")
-    try:
-        os.link(path, alias)
-    except FileNotFoundError:
-        raise DataError(f"{path}: no database here; run `python -m slametrics demo` or `ingest` first") from None
-    except OSError:  # a read-only folder, or a file system without links: read the path itself
-        alias = path
+    if path.stat().st_size == 0:
+        raise DataError(f"{path}: an empty file, not a database yet: load tickets with `python -m slametrics ingest`")
+    alias = _alias(Path(os.path.realpath(path)))
     try:
         version = version_of(alias)
-        con = _open(str(alias), True)
+        con = _open(str(alias), True, shown=str(path))
     finally:
-        if alias != path:
-            alias.unlink(missing_ok=True)
+        alias.unlink(missing_ok=True)  # the link or copy: the open file stays readable
     return con, version
+
+
+def _alias(path: Path) -> Path:
+    """A name of its own for this open of ``path``: a hard link beside it (the file as it is now, whatever
+    a write swaps in meanwhile). Where none can be made (a read-only folder; another user's file that this
+    user may not write, under Linux's protected hard links), a private copy in the temporary folder: slower
+    for a large database, but never the older file that DuckDB would hand a second open of the same path
+    while a first is still open in the process."""
+    unique = f"{os.getpid()}-{threading.get_ident()}-{next(_OPENS)}"
+    alias = path.with_name(f".{path.name}.read-{unique}")
+    try:
+        os.link(path, alias)
+        return alias
+    except FileNotFoundError:
+        raise DataError(f"{path}: no database here; run `python -m slametrics demo` or `ingest` first") from None
+    except OSError:
+        pass
+    global _COPY_WARNED
+    if not _COPY_WARNED:
+        _COPY_WARNED = True
+        print(f"slametrics: cannot make a link beside {path} (a read-only folder, or a file of another user that "
+              "this one may not write): each new version is read from a copy in the temporary folder; see "
+              "docs/semantics.md, 'Writing while the dashboard serves'", file=sys.stderr, flush=True)
+    copy = Path(tempfile.gettempdir()) / f"slametrics-read-{unique}-{path.name}"
+    shutil.copyfile(path, copy)
+    return copy
+
+
+_COPY_WARNED = False
 
 
 class _Counter:
@@ -126,16 +153,15 @@ def writing(path: str | Path = DEFAULT_DB, *, replace: bool = False,
         finally:
             con.close()
         return
-    path = Path(path)
+    path = Path(os.path.realpath(path))  # a symbolic link's target is what is written (and locked)
     _check_file(path, False)
     path.parent.mkdir(parents=True, exist_ok=True)
     with _turn(path, waiting):
         work = path.with_name(f".{path.name}.writing-{os.getpid()}")
         try:
-            for leftover in path.parent.glob(f".{path.name}.writing-*"):  # of writes killed before (ours is the turn)
-                leftover.unlink(missing_ok=True)
+            _sweep(path)
             wal = Path(f"{path}.wal")
-            if path.exists() and not replace:
+            if path.exists() and path.stat().st_size and not replace:
                 found = stored_version(path)
                 if found > SCHEMA_VERSION:
                     raise DataError(_newer(path, found))
@@ -149,17 +175,44 @@ def writing(path: str | Path = DEFAULT_DB, *, replace: bool = False,
             finally:
                 con.close()
             _sync(work)
-            wal.unlink(missing_ok=True)
+            if wal.exists():  # kept aside until the new file is in place: a kill in between loses nothing
+                os.replace(wal, work.with_name(f"{work.name}.old-wal"))
             os.replace(work, path)
             _sync(path.parent)
+            work.with_name(f"{work.name}.old-wal").unlink(missing_ok=True)
         except (OSError, duckdb.IOException) as exc:
             if _disk_full(exc):
                 raise DataError(f"{path}: the disk is full ({_first_line(exc)}); nothing was written, the "
                                 "database is as it was") from None
+            if isinstance(exc, PermissionError):
+                raise DataError(f"{path}: cannot write beside the database ({_first_line(exc)}: {exc.filename}): a "
+                                "write makes a new copy in the database's folder and swaps it in, so this user "
+                                "needs write access to the folder; nothing was written") from None
             raise
         finally:
             work.unlink(missing_ok=True)
             Path(f"{work}.wal").unlink(missing_ok=True)
+
+
+def _sweep(path: Path) -> None:
+    """Remove what killed writes and reads left beside the database (ours is the turn: no write is live)."""
+    name = glob.escape(path.name)
+    for leftover in path.parent.glob(f".{name}.writing-*"):
+        leftover.unlink(missing_ok=True)
+    for link in path.parent.glob(f".{name}.read-*"):  # a reader's link lives while DuckDB opens the file
+        pid = link.name[len(f".{path.name}.read-"):].split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            link.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def migrate(path: str | Path = DEFAULT_DB) -> tuple[int, int]:
@@ -285,14 +338,17 @@ def _duckdb_file(path: Path) -> bool:
     return not start or start[8:12] == b"DUCK"
 
 
-def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _open(path: str, read_only: bool, shown: str | None = None) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(path, read_only=read_only)
-    except duckdb.IOException as exc:
+    except duckdb.Error as exc:
+        where = shown or path
         if _disk_full(exc):
-            raise DataError(f"{path}: the disk is full ({_first_line(exc)})") from None
-        raise DataError(f"{path}: cannot open the database ({_first_line(exc)}); is a program other than "
-                        "slametrics writing to it?") from None
+            raise DataError(f"{where}: the disk is full ({_first_line(exc)})") from None
+        if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
+            raise DataError(f"{where}: cannot open the database ({_first_line(exc)}); a program other than "
+                            "slametrics is writing to it in place") from None
+        raise DataError(f"{where}: cannot open the database: {_first_line(exc)}") from None
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
         _upgrade(con, path)
@@ -302,7 +358,12 @@ def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
 @contextmanager
 def _turn(path: Path, waiting: Callable[[str], None] | None) -> Iterator[None]:
     """One write at a time (processes and threads alike): an exclusive lock on ``<database>.lock``."""
-    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    lock = Path(f"{path}.lock")
+    try:  # read-only: whoever made the lock file, every user who may write the database can take it
+        fd = os.open(lock, os.O_RDONLY | os.O_CREAT, 0o644)
+    except PermissionError as exc:
+        raise DataError(f"{path}: cannot write beside the database ({_first_line(exc)}: {lock}): a write takes "
+                        "its turn on that lock file, so this user needs write access to the folder") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -316,8 +377,17 @@ def _turn(path: Path, waiting: Callable[[str], None] | None) -> Iterator[None]:
 
 
 def _copy(source: Path, target: Path) -> None:
+    """Copy a file with its mode and, as far as this user may, its owner and group: the new file is the
+    database, and whoever could read it before still can."""
     shutil.copyfile(source, target)
     shutil.copymode(source, target)  # a private database stays private
+    stat = source.stat()
+    for uid, gid in ((stat.st_uid, stat.st_gid), (-1, stat.st_gid)):
+        try:
+            os.chown(target, uid, gid)
+            return
+        except PermissionError:
+            continue
 
 
 def _sync(path: Path) -> None:

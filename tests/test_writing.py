@@ -11,6 +11,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -173,3 +174,84 @@ def test_a_refused_write_of_a_new_database_leaves_no_file(tmp_path):
             raise DataError("refused")
     assert not path.exists()
     assert run_cli("evaluate", "--db", str(path), cwd=tmp_path).returncode == 2
+
+
+def test_where_no_hard_link_can_be_made_a_new_open_still_sees_the_newest_file(db, policy, monkeypatch):
+    # a read-only folder, or a file of another user under protected hard links (Linux's default)
+    def refused(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refused)
+    stored = count(db)
+    before = connect(db, read_only=True)
+    with writing(db) as con:
+        ingest_frames(con, more_tickets("NEW"), None, source="more", policy=policy)
+    after = connect(db, read_only=True)  # the process still holds `before` open
+    assert after.execute("SELECT count(*) FROM tickets").fetchall() == [(stored + 3,)]
+    before.close()
+    after.close()
+    assert not [p for p in db.parent.iterdir() if ".read-" in p.name]
+    assert not list(Path(tempfile.gettempdir()).glob(f"slametrics-read-{os.getpid()}-*"))  # its copies, once open
+
+
+def test_a_symlinked_database_is_written_where_the_link_points_and_stays_a_link(tmp_path, db, policy):
+    link = tmp_path / "current.duckdb"
+    link.symlink_to(db)
+    stored = count(db)
+    with writing(link) as con:
+        ingest_frames(con, more_tickets("VIA"), None, source="via link", policy=policy)
+    assert link.is_symlink() and count(db) == count(link) == stored + 3
+
+
+def test_a_write_keeps_the_databases_owner_group_and_mode(db, policy):
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    os.chown(db, 65534, 65534)
+    db.chmod(0o640)
+    with writing(db) as con:
+        ingest_frames(con, more_tickets("OWN"), None, source="own", policy=policy)
+    stat = db.stat()
+    assert (stat.st_uid, stat.st_gid, stat.st_mode & 0o777) == (65534, 65534, 0o640)
+
+
+def test_leftovers_of_killed_reads_and_writes_are_cleared_even_with_glob_characters_in_the_name(tmp_path, policy):
+    path = tmp_path / "sla[prod].duckdb"
+    with writing(path) as con:
+        ingest_frames(con, more_tickets("P"), None, source="p", policy=policy)
+    dead, live = tmp_path / ".sla[prod].duckdb.read-999999999-1-1", tmp_path / f".sla[prod].duckdb.read-{os.getpid()}-1-1"
+    os.link(path, dead)  # a reader killed while DuckDB opened the file
+    os.link(path, live)  # one still opening it
+    (tmp_path / ".sla[prod].duckdb.writing-999999999").write_bytes(b"half")
+    other = tmp_path / ".slaXprod].duckdb.writing-1"  # another database's working copy: never touched
+    other.write_bytes(b"theirs")
+    with writing(path):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == sorted([live.name, other.name])
+
+
+def test_an_empty_file_reads_as_no_database_yet_and_a_write_makes_one_there(tmp_path, policy):
+    path = tmp_path / "empty.duckdb"
+    path.write_bytes(b"")
+    with pytest.raises(DataError) as refused:
+        connect(path, read_only=True)
+    assert refused.value.problems == [f"{path}: an empty file, not a database yet: load tickets with "
+                                      "`python -m slametrics ingest`"]
+    with writing(path) as con:
+        ingest_frames(con, more_tickets("E"), None, source="e", policy=policy)
+    assert count(path) == 3
+
+
+def test_a_damaged_database_is_named_by_its_own_path(tmp_path):
+    path = tmp_path / "damaged.duckdb"
+    path.write_bytes(b"\0" * 8 + b"DUCK" + b"\xff" * 5000)
+    with pytest.raises(DataError) as refused:
+        connect(path, read_only=True)
+    assert refused.value.problems[0].startswith(f"{path}: cannot open the database: ")
+    assert ".read-" not in refused.value.problems[0]
+
+
+def test_an_in_memory_database_on_the_command_line_is_refused(tmp_path):
+    for command in (("ingest", "--tickets", "t.csv"), ("evaluate",)):
+        done = run_cli(*command, "--db", ":memory:", cwd=tmp_path)
+        assert (done.returncode, done.stderr) == (2, "error: --db :memory: keeps nothing from one command to the "
+                                                     "next: name a database file (e.g. data/sla.duckdb)\n")

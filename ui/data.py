@@ -173,7 +173,11 @@ def clear_caches() -> None:
 def writable() -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection for one write: it works on a copy swapped in whole at the end (slametrics.db.writing),
     so every session keeps reading while it runs and sees the new file on its next run."""
-    with writing(db_path()) as con:
+    def waiting(message: str) -> None:
+        st.toast("Another load of tickets into this database is in progress; this one starts when it is done.",
+                 icon=":material/hourglass_top:")
+
+    with writing(db_path(), waiting=waiting) as con:
         yield con
 
 
