@@ -16,6 +16,7 @@ month = v.last_period
 st.title(f"{fmt.text(v.terms.name)}: {fmt.month_long(month)}")
 st.caption(f"The last month of the range chosen in the sidebar, as of {fmt.moment(v.as_of)}"
            + (f" · filtered: {v.filter_note()}" if v.filtered else ""))
+app.how_measured(v.policy, v.contract)
 
 with app.guard():
     history = compliance(v.contract_clocks(all_months=True, filtered=True), v.policy)

@@ -54,6 +54,8 @@ st.markdown(" · ".join(f"{name}: **{fmt.text(value) if value is not None else '
 st.caption(f"Opened {fmt.moment(facts['created_at'], zone)} · first response "
            f"{fmt.moment(facts['first_response_at'], zone)} · resolved {fmt.moment(facts['resolved_at'], zone)} · "
            f"figures as of {fmt.moment(as_of)}")
+if terms is not None:
+    app.how_measured(policy, contract_key)
 if terms is None:
     st.info("No contract covers this ticket's client, so it has no clocks.", icon=":material/info:")
 elif mine.is_empty():

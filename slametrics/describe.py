@@ -56,3 +56,68 @@ def holiday_table(calendar: Calendar, first: dt.date, last: dt.date) -> pl.DataF
             if first <= day <= last:
                 names[day] = f"{name}; listed in the policy" if day in names else name
     return pl.DataFrame(sorted(names.items()), orient="row", schema={"date": pl.Date, "name": pl.String})
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}" if seconds < 86400 else "24:00"
+
+
+def working_week(calendar: Calendar) -> str:
+    """The calendar's week in words: 'round the clock', or 'Mon-Fri 09:00-17:00, Sat 10:00-14:00'."""
+    if calendar.always or all(day == ((0, 86400),) for day in calendar.hours):
+        return "round the clock, every day"
+    groups: list[tuple[list[int], tuple]] = []
+    for d, day in enumerate(calendar.hours):
+        if not day:
+            continue
+        if groups and groups[-1][1] == day and groups[-1][0][-1] == d - 1:
+            groups[-1][0].append(d)
+        else:
+            groups.append(([d], day))
+    names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    parts = []
+    for days, day in groups:
+        which = names[days[0]] if len(days) == 1 else f"{names[days[0]]}-{names[days[-1]]}"
+        parts.append(f"{which} {', '.join(f'{_clock(s)}-{_clock(e)}' for s, e in day)}")
+    return "; ".join(parts) if parts else "no working hours"
+
+
+def how_measured(policy: Policy, contract: str) -> list[tuple[str, str]]:
+    """How the contract's figures are measured, in words, from its policy: (topic, explanation) pairs for the
+    dashboard's "How this is measured" panel and for reports (the rules of docs/semantics.md, §3-§5)."""
+    c = policy.contracts[contract]
+    out = []
+    calendars = dict.fromkeys([c.calendar, *(c.calendar_of(sl) for sl in c.service_levels.values())])
+    for name in calendars:
+        cal = policy.calendars[name]
+        holidays = (f"public holidays of {cal.country}{'-' + cal.subdivision if cal.subdivision else ''}"
+                    if cal.country else "")
+        listed = f"{len(cal.holiday_dates)} listed holiday{'s' if len(cal.holiday_dates) != 1 else ''}" \
+            if cal.holiday_dates else ""
+        off = " and ".join(x for x in (holidays, listed) if x)
+        out.append((f"Business hours ({name})", f"{working_week(cal)}, {cal.timezone} time"
+                    + (f"; {off} do not count" if off else "; no holidays")
+                    + ". A clock only runs in these hours."))
+    metrics = {sl.metric for sl in c.service_levels.values()}
+    if "first_response" in metrics:
+        out.append(("First response", "from the ticket's creation to the first reply the helpdesk recorded; a "
+                                      "ticket resolved without a reply stops this clock at its resolution."))
+    if "resolution" in metrics:
+        out.append(("Resolution", "from the ticket's creation to the moment the helpdesk recorded it resolved."))
+    for name, sl in c.service_levels.items():
+        pausing = c.pausing_statuses(sl)
+        out.append((f"Pauses ({name})", "the clock stops while the ticket is " + ", ".join(pausing) + "."
+                    if pausing else "never paused: every business second from creation counts."))
+    out.append(("Compliance", "tickets whose clock stopped within the target, divided by those assessed (stopped "
+                              "within target, or past it, stopped or not). A clock still running within its "
+                              "target is pending and not counted yet. A ticket counts in the month it was "
+                              f"opened, in {policy.calendars[c.calendar].timezone} time."))
+    out.append(("Provisional", "a month with pending clocks: its compliance and credit can still change until "
+                               "they stop or pass their target."))
+    if any(sl.credits for sl in c.service_levels.values()):
+        cap = f"capped at {float(c.credit_cap):.0%} of the monthly fee" if c.credit_cap < 1 else "with no cap"
+        minimum = (f"; a month with fewer than {c.min_tickets} assessed tickets of a service level owes no credit "
+                   "for it" if c.min_tickets else "")
+        out.append(("Service credits", f"each service level's tier for the month's compliance, added up and {cap}"
+                                       f"{minimum}."))
+    return out

@@ -103,3 +103,22 @@ def test_a_ticket_answered_exactly_when_its_target_is_reached_has_elapsed_exactl
     assert (again["elapsed_seconds"] == again["target_seconds"]).all(), again.filter(
         pl.col("elapsed_seconds") != pl.col("target_seconds")).select("ticket_id", "elapsed_seconds", "target_seconds")
     assert (again["outcome"] == "met").all()
+
+
+def test_how_this_is_measured_is_written_from_the_policy(policy):
+    from slametrics.describe import how_measured
+
+    globex = dict(how_measured(policy, "globex"))
+    assert globex["Business hours (office)"] == ("Mon-Fri 09:00-17:00, Europe/Berlin time; no holidays. A clock only "
+                                                 "runs in these hours.")
+    assert globex["Pauses (response)"] == "never paused: every business second from creation counts."
+    assert "Resolution" not in globex  # Globex measures first responses only
+    assert globex["Service credits"] == ("each service level's tier for the month's compliance, added up and with no "
+                                         "cap; a month with fewer than 5 assessed tickets of a service level owes no "
+                                         "credit for it.")
+    acme = dict(how_measured(policy, "acme"))
+    assert acme["Business hours (always)"].startswith("round the clock, every day, UTC time")
+    assert acme["Pauses (resolution)"] == "the clock stops while the ticket is pending_customer, resolved, closed, solved."
+    assert acme["Service credits"].startswith("each service level's tier for the month's compliance, added up and "
+                                              "capped at 12% of the monthly fee")
+    assert "in UTC time" in acme["Compliance"]

@@ -192,6 +192,15 @@ def view() -> View:
     return v
 
 
+def how_measured(policy: Policy, contract: str) -> None:
+    """The "How this is measured" panel: the contract's business hours, clocks, pauses, compliance,
+    provisional months and credits in words, written from its policy (slametrics.describe.how_measured)."""
+    from slametrics.describe import how_measured as explained
+
+    with st.expander("How this is measured", icon=":material/help:"):
+        st.markdown("\n".join(f"- **{fmt.text(topic)}**: {fmt.text(text)}" for topic, text in explained(policy, contract)))
+
+
 def empty(frame: pl.DataFrame, message: str) -> bool:
     """Say so (instead of drawing empty axes) where ``frame`` has no rows; True when it was empty."""
     if frame.is_empty():
@@ -208,6 +217,7 @@ def subtitle(v: View, what: str) -> None:
         months = fmt.month(v.periods[0]) if v.periods else "no months"
     parts = [what, fmt.text(v.terms.name), months] + ([v.filter_note()] if v.filtered else [])
     st.caption(" · ".join(parts))
+    how_measured(v.policy, v.contract)
 
 
 def level_charts(levels: pl.DataFrame, names: list[str], width: int, figure, key: str,

@@ -116,3 +116,12 @@ def test_every_kind_of_ticket_draws_its_page(app_env, ticket_id):
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert plain(at.subheader[0].value).startswith(ticket_id)
     assert len(at.get("plotly_chart")) == 1
+
+
+@pytest.mark.parametrize("page", [None, "trends", "breaches", "credits", "whatif", "ticket"])
+def test_every_page_with_figures_says_how_they_are_measured_for_the_contract_shown(app_env, page):
+    at = open_page(page, query={"id": "G-200", "contract": "Globex Inc"} if page == "ticket" else {"contract": "Globex Inc"})
+    [panel] = [e for e in at.expander if e.label == "How this is measured"]
+    text = plain("\n".join(m.value for m in panel.markdown))
+    assert "**Business hours (office)**: Mon-Fri 09:00-17:00, Europe/Berlin time; no holidays." in text
+    assert "**Pauses (response)**: never paused" in text
