@@ -51,13 +51,14 @@ for start in range(0, len(levels), per_row):
                 and row["compliance"] is not None else None
             trend = history.filter((pl.col("service_level") == name)
                                    & pl.col("period").is_in(spark_periods)).sort("period")
+            colour = {"meets": "green", "misses": "red", "insufficient": "gray"}[row["status"]]
             st.metric(label, fmt.percent(row["compliance"]), delta=fmt.points(delta),
+                      delta_color=colour,  # the line and the change read as the objective met or missed, not the trend
                       delta_description=f"vs {fmt.month(previous)}" if delta is not None else None,
                       help=f"{fmt.METRICS[level.metric]} within target, as a share of assessed tickets. "
                            f"Targets: {targets}.",
                       chart_data=[round(c * 100, 1) for c in trend["compliance"].drop_nulls().to_list()],
                       chart_type="line")
-            colour = {"meets": "green", "misses": "red", "insufficient": "gray"}[row["status"]]
             st.badge(f"{fmt.STATUSES[row['status']]} ({fmt.percent(float(level.objective))})", color=colour,
                      icon=":material/check_circle:" if row["status"] == "meets" else
                      ":material/cancel:" if row["status"] == "misses" else ":material/help:")
@@ -70,7 +71,10 @@ total = next(owed.filter((pl.col("period") == month) & (pl.col("service_level") 
 made = next(volume.filter(pl.col("period") == month).iter_rows(named=True), None)
 made_before = next(volume.filter(pl.col("period") == previous).iter_rows(named=True), None)
 risk_share = st.session_state.get("risk_share", 75)
+current = month == v.all_periods[-1]  # clocks at risk run now: they belong to the latest month only
 risky = at_risk(v.contract_clocks(all_months=True, filtered=True), risk_share / 100)
+if not current:
+    risky = risky.clear()
 c1, c2, c3 = st.columns(3)
 with c1.container(border=True):
     if total is None:
@@ -101,10 +105,14 @@ with c3.container(border=True):
     st.metric("Open clocks at risk", f"{risky.height:,}",
               help="Clocks still running and within target that have used at least the share of their target "
                    "chosen below, in any month.")
-    st.caption(f"Running, within target, past {risk_share}% of it")
+    st.caption(f"Running, within target, past {risk_share}% of it" if current else
+               f"Clocks at risk are those running now: see {fmt.month(v.all_periods[-1])}")
 
 st.subheader("Open clocks at risk")
 st.columns([2, 3])[0].slider("Show running clocks that have used at least this share of their target", 50, 100, 75,
                              step=5, format="%d%%", key="risk_share", persist_state="session")
-if not app.empty(risky, f"No running clock has used {risk_share}% of its target or more. Nothing is about to breach."):
+if not current:
+    st.info(f"{fmt.month_long(month)} is past: no clock of it is at risk now. Choose {fmt.month(v.all_periods[-1])} as "
+            "the last month in the sidebar to see the clocks running now.", icon=":material/info:")
+elif not app.empty(risky, f"No running clock has used {risk_share}% of its target or more. Nothing is about to breach."):
     tables.at_risk(risky, v.zone)

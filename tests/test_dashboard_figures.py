@@ -132,3 +132,39 @@ def test_describe_policy(fixture):
     assert describe.weekly_hours(office) == 40
     assert describe.week_grid(office)["day"].to_list() == ["mon", "tue", "wed", "thu", "fri"]
     assert describe.holiday_table(office, dt.date(2026, 1, 1), dt.date(2026, 12, 31)).is_empty()
+
+
+@pytest.mark.parametrize("high", [0.004, 0.012, 0.02, 0.025, 0.05, 0.12, 0.3, 1.0])
+def test_percent_axes_have_round_steps_and_no_two_ticks_that_read_the_same(high):
+    from ui.charts import percent_ticks
+
+    axis = percent_ticks(high)
+    decimals = int(axis["tickformat"][1:-1])
+    ticks = [i * axis["dtick"] for i in range(int(round(axis["range"][1] / axis["dtick"])) + 1)]
+    labels = [f"{t * 100:.{decimals}f}%" for t in ticks if t <= axis["range"][1]]
+    assert len(labels) == len(set(labels)) >= 3, labels
+    assert axis["range"][1] >= high and axis["range"][1] <= high * 2.1 + 0.01
+    assert 3 <= len(labels) <= 12
+
+
+def test_the_credits_chart_of_small_rates_does_not_repeat_a_tick_label():
+    from ui.charts import credit_rate_chart
+
+    totals = pl.DataFrame({"contract": ["acme"] * 3, "period": ["2026-01", "2026-02", "2026-03"],
+                           "credit_rate": [0.0, 0.012, 0.02], "credit_amount": [0.0, 120.0, 200.0],
+                           "currency": ["EUR"] * 3, "provisional": [False, False, True]})
+    axis = credit_rate_chart(totals, {"acme": "Acme"}).layout.yaxis
+    assert (axis.tickformat, axis.dtick) == (".1%", 0.005)  # 0.0%, 0.5%, 1.0%, ...: not 0%, 1%, 1%, 2%, 2%
+
+
+def test_the_pareto_s_cumulative_axis_ends_at_100_percent_and_many_values_become_top_15_and_all_others():
+    from ui.charts import pareto_chart
+
+    clocks = pl.DataFrame({"outcome": ["breached"] * 70 * 2, "team": [f"team {i:02d}" for i in range(70)] * 2,
+                           "overrun_seconds": [60] * 140})
+    frame = breaches.pareto(clocks, "team")
+    assert frame.height == 16 and frame["team"][-1] == "all others (55)" and frame["breaches"][-1] == 110
+    assert len(frame["members"][-1]) == 55 and frame["cumulative_share"][-1] == pytest.approx(1.0)
+    spec = pareto_chart(frame, "team")
+    assert list(spec.layout.yaxis2.tickvals) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert len(spec.data[0].x) == 16

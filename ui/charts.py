@@ -39,6 +39,20 @@ def _style(fig: go.Figure, title: str, x: str | None, y: str | None, height: int
     return fig
 
 
+def percent_ticks(high: float, ticks: int = 5) -> dict:
+    """Axis settings for shares from 0 to ``high``: a round step (1, 2, 2.5 or 5 times a power of ten) and as
+    many decimals as the step needs, so no two tick labels read the same after rounding."""
+    import math
+
+    high = max(float(high or 0), 0.01)
+    raw = high / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    shown = f"{step * 100:.6f}".rstrip("0").rstrip(".")  # the step in percent, as few decimals as it has
+    decimals = len(shown.split(".")[1]) if "." in shown else 0
+    return dict(tickformat=f".{decimals}%", dtick=step, tick0=0, range=[0, step * math.ceil(round(high / step, 6)) * 1.02])
+
+
 def period_of(x: object, grain: str) -> str | None:
     """The period a point of a time axis stands for ('2026-03-01' -> '2026-03'; a week keeps its Monday), or None."""
     text = str(x or "")[:10]
@@ -180,7 +194,8 @@ def pareto_chart(frame: pl.DataFrame, column: str) -> go.Figure:
     fig.add_trace(go.Scatter(x=names, y=frame["cumulative_share"].to_list(), name="Cumulative share",
                              mode="lines+markers", line=dict(color=INK, width=2),
                              hovertemplate="%{x}: %{y:.0%} of all breaches so far<extra></extra>"), secondary_y=True)
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.05], secondary_y=True, showgrid=False)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.04], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1.0], secondary_y=True,
+                     showgrid=False)  # ends at 100%: a cumulative share never passes it
     fig.update_xaxes(type="category")
     fig = _style(fig, f"Where breaches happen: by {label.lower()}", None, "Breaches")
     fig.update_yaxes(title_text="Share of all breaches", secondary_y=True)
@@ -215,7 +230,7 @@ def credit_rate_chart(totals: pl.DataFrame, names: dict[str, str]) -> go.Figure:
             hovertemplate="%{fullData.name}<br>%{x}: %{y:.1%} of the fee = %{customdata[0]} "
                           "(%{customdata[1]})<extra></extra>"))
     fig.update_layout(barmode="group")
-    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    fig.update_yaxes(**percent_ticks(max([v for v in totals["credit_rate"].to_list() if v is not None] or [0])))
     _time_axis(fig, ticks=12)
     return _style(fig, "Service credits per month, as a share of each contract's monthly fee", None,
                   "Credit (share of fee)")
