@@ -142,8 +142,9 @@ def test_a_click_on_a_pareto_bar_lists_its_breaches_and_a_row_opens_the_tickets_
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         page.goto(f"{app_url}/breaches", wait_until="domcontentloaded")
         sign_in(page, "pat", password("pat"))
-        chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="Where breaches happen")
+        chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="Where breaches happen").first
         chart.locator(".main-svg").first.wait_for(timeout=60_000)
+        _settle(page, 60_000)
         chart.scroll_into_view_if_needed()
         box = chart.locator("g.point path").first.bounding_box()  # the tallest bar: Acme's team with most breaches
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # as a person clicks it
