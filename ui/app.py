@@ -109,8 +109,15 @@ def build_demo() -> None:
 
 
 def needs_demo() -> bool:
-    """True on a machine with no database (and a usable policy): the first run builds the demo."""
-    return not data.database_exists() and data.policy_state().policy is not None
+    """True on a fresh clone (no database at the default ``data/sla.duckdb``, a usable policy): the first run
+    builds the demo there. A database named elsewhere (``SLA_DB``) is never filled with the demo unasked:
+    ``SLA_DEMO=1`` asks (or ``./run cli demo --db PATH``); otherwise the pages say how to load tickets."""
+    import os
+
+    if data.database_exists() or data.policy_state().policy is None:
+        return False
+    default = data.db_path().resolve() == data.DEFAULT_DB.resolve()
+    return default or os.environ.get("SLA_DEMO") == "1"
 
 
 def boot() -> None:

@@ -19,6 +19,7 @@ def test_with_no_database_the_first_run_builds_the_demo_and_shows_its_overview(t
     db = tmp_path / "data" / "sla.duckdb"
     access = tmp_path / "config" / "access.yaml"
     monkeypatch.setenv("SLA_DB", str(db))
+    monkeypatch.setenv("SLA_DEMO", "1")  # as at the default path of a fresh clone
     monkeypatch.setenv("SLA_POLICY", str(ROOT / "config" / "policy.yaml"))
     monkeypatch.setenv("SLA_ACCESS", str(access))
     monkeypatch.setenv("SLA_AUDIT", str(tmp_path / "audit.jsonl"))
@@ -53,3 +54,15 @@ def test_with_no_database_the_first_run_builds_the_demo_and_shows_its_overview(t
     finally:
         st.cache_data.clear()
         st.cache_resource.clear()
+
+
+def test_a_database_named_elsewhere_is_not_filled_with_the_demo_unasked(app_env, tmp_path, monkeypatch):
+    db = tmp_path / "production" / "sla.duckdb"
+    monkeypatch.setenv("SLA_DB", str(db))
+    monkeypatch.delenv("SLA_DEMO", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = open_page()  # the fixture's users sign in; no database there yet
+    assert not db.exists() and not db.parent.exists()
+    assert not at.exception
+    assert any(f"There is no database at `{db}` yet" in i.value for i in at.info)
