@@ -181,7 +181,7 @@ def overrun_chart(bands: pl.DataFrame, band_labels: Sequence[str]) -> go.Figure:
                              hovertemplate=f"%{{x}}: %{{y}} breaches {label} late<extra></extra>"))
     fig.update_layout(barmode="stack")
     fig.update_layout(legend_traceorder="normal")
-    return _style(fig, "How late breached tickets were (business time past the target)", None, "Breaches")
+    return _style(fig, "How late breaches were (business time past target)", None, "Breaches")
 
 
 def pareto_chart(frame: pl.DataFrame, column: str) -> go.Figure:
