@@ -58,7 +58,9 @@ left, right = st.columns(2)
 for column, metric in ((left, "first_response"), (right, "resolution")):
     rows = times.filter(pl.col("metric") == metric)
     with column:
-        if not app.empty(rows, f"No {metric.replace('_', ' ')} clock stopped in these months."):
+        measured = any(sl.metric == metric for sl in v.terms.service_levels.values())
+        if not app.empty(rows, f"No {fmt.METRICS[metric].lower()} clock stopped in these months." if measured else
+                         f"{fmt.text(v.terms.name)} has no {fmt.METRICS[metric].lower()} service level."):
             st.plotly_chart(charts.duration_chart(rows, metric, grain, statistic), key=f"times_{metric}")
 
 st.subheader("Customer satisfaction")

@@ -112,6 +112,8 @@ def sidebar(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> None:
                               on_change=lambda: st.session_state.pop("_contract_notice", None))
     mine = clocks.filter(pl.col("contract") == contract)
     periods = sorted(mine["period"].unique().to_list())
+    _unknown_in_link(side, "period", [fmt.month(p) for p in periods], "months",
+                     f"the last {min(DEFAULT_MONTHS, len(periods))} months with tickets")
     if periods:
         default = (periods[-min(DEFAULT_MONTHS, len(periods))], periods[-1])
         _repair("period", periods, pair=True)
@@ -129,12 +131,24 @@ def sidebar(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> None:
         else:
             options = sorted(mine[column].drop_nulls().unique().to_list())
         _repair(column, options, multi=True)
+        _unknown_in_link(side, column, options, f"{label.lower()} values", "the others (or all)")
         side.multiselect(label, options, key=column, bind="query-params", placeholder=PLACEHOLDERS[column])
     note, again = side.columns([2, 1], vertical_alignment="center")
     note.caption(f"Figures as of {fmt.moment(as_of)}")
     again.button("Refresh", icon=":material/refresh:", key="refresh_as_of", on_click=data.refresh_as_of,
                  type="tertiary", help="Figures are evaluated as of the end of the last day the data records, or now "
                                        "if that is earlier. Refresh to evaluate again.")
+
+
+def _unknown_in_link(side, key: str, valid: list[str], what: str, instead: str) -> None:
+    """Say so where the link names values of ``key`` that are not among ``valid`` (Streamlit drops them
+    without a word): which ones, and what is shown instead; never whether they exist elsewhere."""
+    asked = [a for a in st.query_params.get_all(key) if a not in valid]
+    if asked:
+        named = ", ".join(fmt.text(a[:40] + ("..." if len(a) > 40 else "")) for a in asked[:3])
+        more = f" and {len(asked) - 3} more" if len(asked) > 3 else ""
+        side.warning(f"The link names {what} not found for this contract: {named}{more}. Showing {instead}.",
+                     icon=":material/link_off:")
 
 
 def find_ticket(side) -> None:
