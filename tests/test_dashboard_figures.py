@@ -168,3 +168,15 @@ def test_the_pareto_s_cumulative_axis_ends_at_100_percent_and_many_values_become
     spec = pareto_chart(frame, "team")
     assert list(spec.layout.yaxis2.tickvals) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
     assert len(spec.data[0].x) == 16
+
+
+def test_the_compliance_trend_s_legend_says_what_its_point_colours_mean():
+    from ui.charts import MET, MISSED, PENDING, compliance_trend
+
+    rows = pl.DataFrame({"period": ["2026-01", "2026-02", "2026-03"], "compliance": [0.95, 0.8, 1.0],
+                         "status": ["meets", "misses", "insufficient"], "met": [19, 16, 3], "breached": [1, 4, 0],
+                         "pending": [0, 0, 0]})
+    fig = compliance_trend(rows, "response", 0.9)
+    keys = {t.name: t.marker.color for t in fig.data if t.mode == "markers"}
+    assert keys == {"Objective met": MET, "Objective missed": MISSED, "Too few tickets to assess": PENDING}
+    assert list(fig.data[0].marker.color) == [MET, MISSED, PENDING]

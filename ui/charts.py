@@ -70,7 +70,7 @@ def _months(periods: Sequence[str]) -> list[dt.date]:
 
 def _time_axis(fig: go.Figure, grain: str = "month", ticks: int = 6) -> go.Figure:
     """Periods on a date axis, a tick on every month (or every 2nd, 3rd, ...: at most ``ticks`` labels)."""
-    dates = sorted({x for trace in fig.data for x in (trace.x or ())})
+    dates = sorted({x for trace in fig.data for x in (trace.x or ()) if x is not None})
     step = max(1, -(-len(dates) // ticks))
     fig.update_xaxes(tickangle=0)
     if grain == "month":
@@ -109,6 +109,9 @@ def compliance_trend(levels: pl.DataFrame, name: str, objective: float, grain: s
         hovertemplate="%{x}<br>%{y:.1%} within target<br>%{customdata[0]} met, %{customdata[1]} breached, "
                       "%{customdata[2]} pending<br>%{customdata[3]}<extra></extra>",
     ))
+    for status in dict.fromkeys(rows["status"].to_list()):  # what the point colours mean, in the legend
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=fmt.STATUSES[status], hoverinfo="skip",
+                                 marker=dict(size=9, color=STATUS_COLOURS[status])))
     at_objective = [credit for below, credit in tiers if below == objective]
     _level_line(fig, x, objective, f"Objective {fmt.percent(objective)}" + (
         f" (below it: {fmt.percent(max(at_objective))} credit)" if at_objective else ""), MET, "dash")

@@ -113,7 +113,7 @@ def sidebar(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> None:
     mine = clocks.filter(pl.col("contract") == contract)
     periods = sorted(mine["period"].unique().to_list())
     _unknown_in_link(side, "period", [fmt.month(p) for p in periods], "months",
-                     f"the last {min(DEFAULT_MONTHS, len(periods))} months with tickets")
+                     f"Showing the last {min(DEFAULT_MONTHS, len(periods))} months with tickets")
     if periods:
         default = (periods[-min(DEFAULT_MONTHS, len(periods))], periods[-1])
         _repair("period", periods, pair=True)
@@ -131,7 +131,7 @@ def sidebar(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> None:
         else:
             options = sorted(mine[column].drop_nulls().unique().to_list())
         _repair(column, options, multi=True)
-        _unknown_in_link(side, column, options, f"{label.lower()} values", "the others (or all)")
+        _unknown_in_link(side, column, options, f"{label.lower()} values", "The filter goes on without {them}")
         side.multiselect(label, options, key=column, bind="query-params", placeholder=PLACEHOLDERS[column])
     note, again = side.columns([2, 1], vertical_alignment="center")
     note.caption(f"Figures as of {fmt.moment(as_of)}")
@@ -142,12 +142,11 @@ def sidebar(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> None:
 
 def _unknown_in_link(side, key: str, valid: list[str], what: str, instead: str) -> None:
     """Say so where the link names values of ``key`` that are not among ``valid`` (Streamlit drops them
-    without a word): which ones, and what is shown instead; never whether they exist elsewhere."""
+    without a word): how many, and what is shown instead; never which, nor whether they exist elsewhere."""
     asked = [a for a in st.query_params.get_all(key) if a not in valid]
-    if asked:
-        named = ", ".join(fmt.text(a[:40] + ("..." if len(a) > 40 else "")) for a in asked[:3])
-        more = f" and {len(asked) - 3} more" if len(asked) > 3 else ""
-        side.warning(f"The link names {what} not found for this contract: {named}{more}. Showing {instead}.",
+    if asked:  # counted, not repeated: a link can carry any text, and nothing of it is shown as found
+        side.warning(f"The link names {len(asked)} {what[:-1] if len(asked) == 1 else what} not found for this "
+                     f"contract. {instead.format(them='it' if len(asked) == 1 else 'them')}.",
                      icon=":material/link_off:")
 
 

@@ -40,11 +40,12 @@ def test_overview_cards_are_coloured_by_the_objective_and_a_past_month_has_no_cl
 
 
 @pytest.mark.parametrize("query, notice", [
-    ({"period": ["Jan 2019", "Mar 2026"]}, "The link names months not found for this contract: Jan 2019. Showing the "
-                                           "last 3 months with tickets."),
-    ({"team": ["Network", "Nowhere"]}, "The link names team values not found for this contract: Nowhere. Showing "
-                                       "the others (or all)."),
-    ({"priority": ["P7"]}, "The link names priority values not found for this contract: P7. Showing the others (or all)."),
+    ({"period": ["Jan 2019", "Mar 2026"]}, "The link names 1 month not found for this contract. Showing the last 3 "
+                                           "months with tickets."),
+    ({"team": ["Network", "Nowhere", "Elsewhere"]}, "The link names 2 team values not found for this contract. "
+                                                    "The filter goes on without them."),
+    ({"priority": ["P7"]}, "The link names 1 priority value not found for this contract. The filter goes on "
+                           "without it."),
 ])
 def test_a_link_naming_an_unknown_month_or_filter_value_says_what_was_not_found(app_env, query, notice):
     at = open_page(user="acme", query=query)
