@@ -293,3 +293,26 @@ def test_tens_of_thousands_of_incidents_import_in_one_pass(con, tmp_path):
     junk = int((export["incident_state"] == "-100").sum())
     assert s.rejected == {}
     assert s.events_rejected == {"incident_state is not a state (junk without a letter, such as -100)": junk}
+
+
+def test_an_incident_closed_without_a_resolution_time_is_resolved_at_its_first_closed_update(con, tmp_path):
+    header, first = EXPORT.read_text(encoding="utf-8").splitlines()[:2]
+    columns = header.split(",")
+
+    def update(state: str, mod: int, updated: str, resolved: str = "?") -> str:
+        values = dict(zip(columns, first.split(",")))
+        values.update(number="INC0100", incident_state=state, sys_mod_count=str(mod), sys_updated_at=updated,
+                      resolved_at=resolved, opened_at="1/3/2016 09:00")
+        return ",".join(values[c] for c in columns)
+
+    rows = [update("New", 0, "1/3/2016 09:00"), update("Active", 1, "1/3/2016 09:20"),
+            update("Closed", 2, "1/3/2016 15:00"), update("Closed", 3, "8/3/2016 15:00")]  # the auto-close later
+    rows += [r.replace("INC0100", "INC0101") for r in (update("New", 0, "1/3/2016 09:00"),
+                                                        update("Active", 1, "1/3/2016 10:00"))]  # still open
+    export = tmp_path / "closed.csv"
+    export.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    summary = import_export(con, "servicenow", export, client="Acme Corp")
+    assert ticket(con, "INC0100")["resolved_at"] == at(1, 3, 15)
+    assert ticket(con, "INC0101")["resolved_at"] is None  # open, not closed: no resolution invented
+    assert ("note: 1 incident Closed without resolved_at: the first Closed update is taken as the resolution "
+            "(docs/imports.md, servicenow)") in summary.lines()

@@ -6,7 +6,9 @@ The rules (docs/imports.md, "servicenow"):
   channel (``contact_type``), ``reopen_count`` and ``made_sla`` come from its **latest update**: the
   highest ``sys_mod_count``, ties by ``sys_updated_at``, then by line (priority changes in a
   ticket's life; the latest is what the source's own SLA verdict was judged on);
-- ``created_at`` = ``opened_at`` and ``resolved_at`` = ``resolved_at``, both of the latest update;
+- ``created_at`` = ``opened_at`` and ``resolved_at`` = ``resolved_at``, both of the latest update; an
+  incident whose latest state is ``Closed`` with no ``resolved_at`` is resolved at its first ``Closed``
+  update (``sys_updated_at``), and the import's notes count them;
 - ``first_response_at`` = ``sys_updated_at`` of the first update (same order) whose state is
   ``Active``: a proxy, the export has no reply times;
 - one status event per update (``sys_updated_at``, ``incident_state``), so ``Awaiting ...`` states
@@ -31,6 +33,7 @@ REQUIRED = ("number", "incident_state", "sys_mod_count", "sys_updated_at", "open
 OPTIONAL = {"category": "category", "team": "assignment_group", "agent": "assigned_to", "channel": "contact_type",
             "reopened": "reopen_count", "source_sla_met": "made_sla"}
 RESPONSE_STATE = "Active"
+CLOSED_STATE = "Closed"
 
 
 def convert(frame: pl.DataFrame, *, client: str | None, client_column: str | None, timezone: str,
@@ -91,11 +94,22 @@ def convert(frame: pl.DataFrame, *, client: str | None, client_column: str | Non
             pl.col("_upd_bad").filter(is_response).first().alias("_fr_bad"),
                 pl.col("_res_text").last().alias("resolved_at"),
             pl.col("_res_bad").last().alias("_res_bad"),
+            state.last().alias("_state"),
+            pl.col("_upd_text").filter(state == CLOSED_STATE).first().alias("_closed_at"),
             *latest,
             pl.col("_line").last().alias("_line"),
         )
         .rename({"number": "ticket_id"})
     )
+    # closed without a resolution time (6% of the UCI log): the first Closed update is its resolution
+    closed_only = (pl.col("resolved_at").is_null() & ~pl.col("_res_bad").fill_null(False)
+                   & (pl.col("_state") == CLOSED_STATE) & pl.col("_closed_at").is_not_null())
+    repaired = tickets.select(closed_only.sum()).item()
+    if repaired:
+        notes.append(f"{repaired} incident{'s' if repaired != 1 else ''} Closed without resolved_at: the first "
+                     "Closed update is taken as the resolution (docs/imports.md, servicenow)")
+    tickets = tickets.with_columns(resolved_at=pl.when(closed_only).then(pl.col("_closed_at"))
+                                   .otherwise(pl.col("resolved_at"))).drop("_state", "_closed_at")
     tickets = tickets.with_columns(join_problems(
         pl.when(pl.col("_open_bad")).then(pl.lit(f"opened_at of the latest update {TIME_HINT}")),
         pl.when(pl.col("_fr_bad")).then(pl.lit(f"sys_updated_at of the first Active update {TIME_HINT}")),
