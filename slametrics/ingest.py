@@ -227,7 +227,7 @@ def _require_unique_names(path: Path, kind: str, read: tuple[str, ...] | None) -
                         f"be told; give each column of the {kind} file one name")
 
 
-def _header(path: str | Path) -> list[str] | None:
+def header_of(path: str | Path) -> list[str] | None:
     """The column names of a file as ``read_table`` reads them (None where it cannot be read: it says why later)."""
     path = Path(path)
     try:
@@ -250,7 +250,7 @@ def ingest_files(con: duckdb.DuckDBPyConnection, tickets_path: str | Path, event
         if path is not None and not Path(path).exists():
             raise DataError(f"{path}: no such {kind} file")
     for path, required in ((tickets_path, TICKET_REQUIRED), (events_path, EVENT_REQUIRED)):
-        names = None if path is None else _header(path)
+        names = None if path is None else header_of(path)
         if names is not None:  # a missing column is refused before anything is checked
             _require(pl.DataFrame(schema=dict.fromkeys(names, pl.String)), required, str(Path(path).resolve()))
     # Each file is read when it is checked and its text dropped once checked: at 10M tickets the text

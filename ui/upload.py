@@ -13,7 +13,7 @@ import streamlit as st
 
 from slametrics.ingest import ingest_files, read_table
 from slametrics.policy import Policy
-from slametrics.errors import AccessError
+from slametrics.errors import AccessError, SlaError
 from ui import data, session
 
 
@@ -101,21 +101,49 @@ def ingest(tickets: Path, events: Path | None, timezone: str, policy: Policy | N
     if who is None or not who.can_upload:  # the page offers no upload then; this is where it is enforced
         raise AccessError("loading tickets is for the provider's account; nothing was loaded")
     try:
-        with data.writable() as con:
-            if fmt == "canonical":
-                summary = ingest_files(con, tickets, events, timezone=timezone, policy=policy,
-                                       source=source_of(tickets), events_source=events and source_of(events))
-                lines = summary.lines()
-            else:
-                from slametrics.imports import import_export
-
-                result = import_export(con, fmt, tickets, mapping=mapping, client=client, client_column=client_column,
-                                       timezone=timezone, policy=policy, source=source_of(tickets))
-                summary, lines = result.ingest, result.lines()
-            sources = [summary.source] + ([summary.events_source] if summary.events_source else [])
-            rejected = data.rejects(con, sources)
+        return _ingest(tickets, events, timezone, policy, fmt=fmt, mapping=mapping, client=client,
+                       client_column=client_column)
+    except SlaError as exc:
+        raise type(exc)(_as_uploaded(exc.problems, tickets, events, fmt)) from None
     finally:
         forget(tickets, events)
+
+
+def _as_uploaded(problems: list[str], tickets: Path, events: Path | None, fmt: str) -> list[str]:
+    """An ingest's problems as the uploader knows the files (their names, never the server's folder), and,
+    where a ticket file lacks the ticket format's columns, the export it looks like."""
+    out = []
+    for problem in problems:
+        for path in (tickets, events):
+            if path is not None:
+                problem = problem.replace(str(path.resolve()), path.name).replace(str(path), path.name)
+        out.append(problem)
+    if fmt == "canonical" and any("missing" in p for p in problems):
+        from slametrics.imports import looks_like
+        from slametrics.ingest import header_of
+
+        guess = looks_like(header_of(tickets) or [])
+        if guess:
+            out.append(f"{tickets.name} looks like a {guess.split()[0]} export: choose {guess} as its format "
+                       "above and load it again.")
+    return out
+
+
+def _ingest(tickets: Path, events: Path | None, timezone: str, policy: Policy | None, *, fmt: str,
+            mapping: str | Path | None, client: str | None, client_column: str | None) -> tuple[list[str], pl.DataFrame]:
+    with data.writable() as con:
+        if fmt == "canonical":
+            summary = ingest_files(con, tickets, events, timezone=timezone, policy=policy,
+                                   source=source_of(tickets), events_source=events and source_of(events))
+            lines = summary.lines()
+        else:
+            from slametrics.imports import import_export
+
+            result = import_export(con, fmt, tickets, mapping=mapping, client=client, client_column=client_column,
+                                   timezone=timezone, policy=policy, source=source_of(tickets))
+            summary, lines = result.ingest, result.lines()
+        sources = [summary.source] + ([summary.events_source] if summary.events_source else [])
+        rejected = data.rejects(con, sources)
     return lines, rejected
 
 

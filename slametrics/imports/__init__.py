@@ -27,6 +27,32 @@ MAPPINGS_DIR = Path("config") / "mappings"
 _REPO_MAPPINGS = Path(__file__).resolve().parents[2] / MAPPINGS_DIR
 
 
+def looks_like(columns: list[str]) -> str | None:
+    """The export a header looks like, as the option to give (``servicenow``, ``zendesk``, ``eventlog
+    --mapping helpdesk_italian``), or None: ServiceNow's required columns, a shipped ticket mapping's
+    id, creation and priority columns, or an event-log mapping's case, activity and timestamp columns."""
+    from slametrics.imports import servicenow
+    from slametrics.imports.mapping import load_mapping
+
+    names = set(columns)
+    if set(servicenow.REQUIRED) <= names:
+        return "servicenow"
+    for path in sorted(_REPO_MAPPINGS.glob("*.yaml")):
+        try:
+            mapping = load_mapping(path)
+        except Exception:  # a broken shipped mapping is its own test's failure, not a guess
+            continue
+        if mapping.kind == "tickets":
+            wanted = [mapping.fields[k].columns for k in ("ticket_id", "created_at", "priority") if k in mapping.fields]
+            if len(wanted) == 3 and all(any(c in names for c in cols) for cols in wanted) \
+                    and path.stem in DEFAULT_MAPPINGS:
+                return path.stem
+        elif mapping.case and mapping.activity and mapping.timestamp:
+            if {mapping.case, mapping.activity, mapping.timestamp} <= names:
+                return f"eventlog --mapping {path.stem}"
+    return None
+
+
 def mapping_path(fmt: str, mapping: str | Path | None) -> Path | None:
     """The mapping file an import uses: the one given (a path, or a shipped mapping's name) or the format's default.
 

@@ -57,3 +57,25 @@ def test_a_link_naming_an_unknown_month_or_filter_value_says_what_was_not_found(
 def test_trends_says_a_contract_has_no_resolution_service_level_rather_than_no_clock_stopped(app_env):
     at = open_page("trends", query={"contract": "Globex Inc"})
     assert "Globex Inc has no resolution service level." in [i.value for i in at.info]
+
+
+def test_an_export_uploaded_as_the_ticket_format_says_which_format_it_looks_like_and_no_server_path(
+        app_env, tmp_path, monkeypatch):
+    import shutil
+    from pathlib import Path
+
+    from ui import upload
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(app_env[0], copy)
+    monkeypatch.setenv("SLA_DB", str(copy))
+    export = Path(__file__).resolve().parents[1] / "fixtures" / "imports" / "servicenow_incidents.csv"
+    at = open_page("data")
+    at.file_uploader(key="up_tickets").set_value(("incidents.csv", export.read_bytes(), "text/csv")).run()
+    at.button(key="up_load").click().run()
+    assert not at.exception
+    [shown] = [e.value for e in at.error]
+    assert "incidents.csv looks like a servicenow export: choose servicenow as its format above and load it again." \
+        in plain(shown)
+    assert str(upload.upload_dir()) not in shown and "/tmp" not in shown and "upload" not in shown.lower()
+    assert plain(shown).startswith("incidents.csv: missing required column")
