@@ -21,7 +21,7 @@ from slametrics.errors import DataError
 from slametrics.imports import import_export
 from slametrics.imports.reconcile import reconcile
 from slametrics.ingest import ingest_frames
-from slametrics.policy import load_policy
+from slametrics.policy import load_policy, parse_policy
 from slametrics.scope import EVERYTHING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -102,7 +102,13 @@ def test_pauses_and_calendar_time_are_named_when_they_decide(policy):
                            "status": ["Awaiting User Info", "Active"], "_line": [2, 3]})
     ingest_frames(con, tickets, events, source="x")
     hint = reconcile(con, policy, AS_OF, scope=EVERYTHING).details["hint"][0]  # 32h wall, 24h paused: 8h of 24h, met
-    assert "without the pauses it breaches" in hint and "calendar time" in hint
+    assert "without the pauses it breaches" in hint
+    assert "calendar time" not in hint  # round the clock: only the pauses left time out, never business hours
+    office = parse_policy(POLICY.read_text(encoding="utf-8").replace("hours: always", 'hours: {mon-fri: "09:00-17:00"}'),
+                          "office hours")
+    assert office.calendars != policy.calendars
+    hint = reconcile(con, office, AS_OF, scope=EVERYTHING).details["hint"][0]  # 32h wall, 9h of office time less pauses
+    assert "calendar time: the source may count calendar hours, not business hours" in hint
 
 
 def test_without_any_verdict_there_is_nothing_to_reconcile(policy):

@@ -113,7 +113,9 @@ def _explain(diff: pl.DataFrame, moment: dt.datetime) -> pl.DataFrame:
         pl.when(near).then(pl.lit("within 5% of the target: a difference in when the clock starts or stops decides it")),
         pl.when(ours_met & (pl.col("paused_seconds") > 0) & (elapsed + pl.col("paused_seconds") > target))
         .then(pl.lit("our clock paused in pause or resolved statuses; without the pauses it breaches")),
-        pl.when(ours_met & (pl.col("wall_clock_seconds") > target))
+        # only where business hours left time out (on a round-the-clock calendar only pauses can)
+        pl.when(ours_met & (pl.col("wall_clock_seconds") > target)
+                & (elapsed + pl.col("paused_seconds") < pl.col("wall_clock_seconds")))
         .then(pl.lit("over the target in calendar time: the source may count calendar hours, not business hours")),
         pl.when(~ours_met & (pl.col("reopened").fill_null(0) > 0))
         .then(pl.lit("reopened: the source may judge the first resolution, we judge the final one")),
