@@ -180,3 +180,15 @@ def test_the_compliance_trend_s_legend_says_what_its_point_colours_mean():
     keys = {t.name: t.marker.color for t in fig.data if t.mode == "markers"}
     assert keys == {"Objective met": MET, "Objective missed": MISSED, "Too few tickets to assess": PENDING}
     assert list(fig.data[0].marker.color) == [MET, MISSED, PENDING]
+
+
+def test_weekly_date_labels_are_no_wider_than_monthly_ones():
+    from ui.charts import compliance_trend
+
+    weeks = [(dt.date(2025, 11, 3) + dt.timedelta(weeks=i)).isoformat() for i in range(52)]
+    rows = pl.DataFrame({"period": weeks, "compliance": [0.95] * 52, "status": ["meets"] * 52, "met": [19] * 52,
+                         "breached": [1] * 52, "pending": [0] * 52})
+    axis = compliance_trend(rows, "response", 0.9, grain="week", ticks=4).layout.xaxis
+    longest = max(len(part) for part in dt.date(2026, 9, 28).strftime(axis.tickformat.replace("%-d", "%d"))
+                  .split("<br>"))
+    assert longest <= len("Sep 2026") and axis.dtick == 7 * 86_400_000 * 13  # 4 labels over a year of weeks

@@ -30,7 +30,9 @@ def _style(fig: go.Figure, title: str, x: str | None, y: str | None, height: int
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=16)),
         height=height, margin=dict(l=10, r=10, t=50, b=10),
-        legend=dict(orientation="h", yanchor="top", y=-0.14 if not x else -0.24, xanchor="left", x=0, title_text=""),
+        legend=dict(orientation="h", yanchor="top", xanchor="left", x=0, title_text="",
+                    # under the axis: lower where it has a title or labels of two lines (weeks)
+                    y=-0.24 if x or "<br>" in (fig.layout.xaxis.tickformat or "") else -0.14),
         hoverlabel=dict(namelength=-1), plot_bgcolor="white",
     )
     fig.update_xaxes(showgrid=False)
@@ -77,7 +79,8 @@ def _time_axis(fig: go.Figure, grain: str = "month", ticks: int = 6) -> go.Figur
         fig.update_xaxes(type="date", tickformat="%b %Y", hoverformat="%B %Y", dtick=f"M{step}",
                          tick0=dates[0] if dates else None)
     else:
-        fig.update_xaxes(type="date", tickformat="%-d %b %Y", hoverformat="week of %-d %b %Y",
+        # the day and month over the year: a week's label is as narrow as a month's, so they never overlap
+        fig.update_xaxes(type="date", tickformat="%-d %b<br>%Y", hoverformat="week of %-d %b %Y",
                          dtick=7 * 86_400_000 * step, tick0=dates[0] if dates else None)
     return fig
 
@@ -121,7 +124,7 @@ def compliance_trend(levels: pl.DataFrame, name: str, objective: float, grain: s
     low = min([objective, *[b for b, _ in tiers], *rows["compliance"].to_list()] or [0.0])
     fig.update_yaxes(tickformat=".0%", range=[max(0.0, low - 0.05), 1.01])
     _time_axis(fig, grain, ticks)
-    what = "tickets within target" if grain == "month" else "tickets within target, by week"
+    what = "tickets within target" if grain == "month" else "within target, by week"
     return _style(fig, f"{fmt.label(fmt.level(name))}: {what}", None, "Within target")
 
 

@@ -64,7 +64,7 @@ def test_trends_by_week_runs(app_env):
     at = open_page("trends")
     at.segmented_control(key="trend_grain").set_value("week").run()
     assert not at.exception
-    assert figure(at, "Response: tickets within target, by week")
+    assert figure(at, "Response: within target, by week")
 
 
 def test_breaches_counts_and_lists_the_engines_breaches(app_env, engine):
