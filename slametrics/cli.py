@@ -266,17 +266,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from slametrics.db import SCHEMA_VERSION, migrate, stored_version
+    from slametrics.db import migrate
     from slametrics.errors import DataError
 
     if not Path(args.db).exists():
         raise DataError(f"{args.db}: no database here; nothing to migrate")
-    before = stored_version(args.db)
-    if before == SCHEMA_VERSION:
-        print(f"{args.db}: schema version {SCHEMA_VERSION}, up to date; nothing was written")
-        return 0
     before, after = migrate(args.db)
-    print(f"{args.db}: schema version {before} -> {after}")
+    print(f"{args.db}: schema version {after}, up to date; nothing was written" if before == after else
+          f"{args.db}: schema version {before} -> {after}")
     return 0
 
 

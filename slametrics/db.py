@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import glob
+import itertools
 import os
 import shutil
 import sys
@@ -123,17 +124,7 @@ def _alias(path: Path) -> Path:
 _COPY_WARNED = False
 
 
-class _Counter:
-    def __init__(self) -> None:
-        self._lock, self._n = threading.Lock(), 0
-
-    def __next__(self) -> int:
-        with self._lock:
-            self._n += 1
-            return self._n
-
-
-_OPENS = _Counter()
+_OPENS = itertools.count(1)  # numbers the opens of this process (next() is atomic under the GIL)
 
 
 @contextmanager
@@ -162,20 +153,17 @@ def writing(path: str | Path = DEFAULT_DB, *, replace: bool = False,
             _sweep(path)
             wal = Path(f"{path}.wal")
             if path.exists() and path.stat().st_size and not replace:
-                found = stored_version(path)
-                if found > SCHEMA_VERSION:
-                    raise DataError(_newer(path, found))
                 _copy(path, work)
                 if wal.exists():  # an in-place write that never finished: its log goes with it
                     _copy(wal, Path(f"{work}.wal"))
-            con = connect(work)
+            con = _open(str(work), False, shown=str(path))  # a newer schema is refused here, naming the database
             try:
                 yield con
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
             _sync(work)
-            if wal.exists():  # kept aside until the new file is in place: a kill in between loses nothing
+            if wal.exists():  # set aside first: the new file, which holds it, must never meet it
                 os.replace(wal, work.with_name(f"{work.name}.old-wal"))
             os.replace(work, path)
             _sync(path.parent)
@@ -216,10 +204,12 @@ def _alive(pid: int) -> bool:
 
 
 def migrate(path: str | Path = DEFAULT_DB) -> tuple[int, int]:
-    """Bring the database up to the current schema (a write); the versions before and after."""
+    """Bring the database up to the current schema (a write; none where it is up to date); the versions
+    before and after."""
     before = stored_version(path)
-    with writing(path):
-        pass
+    if before != SCHEMA_VERSION:
+        with writing(path):
+            pass
     return before, SCHEMA_VERSION
 
 
@@ -351,7 +341,11 @@ def _open(path: str, read_only: bool, shown: str | None = None) -> duckdb.DuckDB
         raise DataError(f"{where}: cannot open the database: {_first_line(exc)}") from None
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
-        _upgrade(con, path)
+        try:
+            _upgrade(con, shown or path)
+        except BaseException:
+            con.close()
+            raise
     return con
 
 

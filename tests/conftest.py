@@ -2,6 +2,14 @@
 import pytest
 
 from slametrics.db import connect
+from slametrics.policy import parse_policy
+from tests.dashboard.fixture import POLICY
+
+
+@pytest.fixture(scope="session")
+def policy():
+    """The dashboard fixture's policy (tests/dashboard/fixture.py); a test file with other terms defines its own."""
+    return parse_policy(POLICY, "fixture policy")
 
 
 @pytest.fixture

@@ -14,18 +14,12 @@ import pytest
 from slametrics import access as acc
 from slametrics.audit import read_audit, record
 from slametrics.errors import AccessError
-from slametrics.policy import parse_policy
 from slametrics.scope import EVERYTHING
 from tests.dashboard.fixture import POLICY
 
 REPO = Path(__file__).resolve().parents[1]
 HASH = bcrypt.hashpw(b"right-password", bcrypt.gensalt(rounds=4)).decode()
 KEY = "k" * 40
-
-
-@pytest.fixture(scope="module")
-def policy():
-    return parse_policy(POLICY, "fixture policy")
 
 
 def users_cli(*args: str, access: Path, policy_file: Path, stdin: str = "") -> subprocess.CompletedProcess:

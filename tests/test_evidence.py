@@ -13,16 +13,10 @@ from slametrics.clock import evaluate_clocks
 from slametrics.db import connect
 from slametrics.evidence import find_ticket, pauses, reached_at
 from slametrics.ingest import ingest_frames
-from slametrics.policy import parse_policy
 from slametrics.scope import EVERYTHING, Scope
-from tests.dashboard.fixture import AS_OF, POLICY, tickets_and_events
+from tests.dashboard.fixture import AS_OF, tickets_and_events
 
 UTC = dt.timezone.utc
-
-
-@pytest.fixture(scope="module")
-def policy():
-    return parse_policy(POLICY, "fixture policy")
 
 
 @pytest.fixture(scope="module")

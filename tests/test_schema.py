@@ -14,15 +14,9 @@ from slametrics.clock import evaluate_clocks
 from slametrics.db import SCHEMA_VERSION, connect, stored_version, writing
 from slametrics.errors import DataError
 from slametrics.ingest import ingest_frames
-from slametrics.policy import parse_policy
 from slametrics.scope import EVERYTHING, Scope
 from tests.cli_runner import run_cli
-from tests.dashboard.fixture import AS_OF, POLICY, tickets_and_events
-
-
-@pytest.fixture(scope="module")
-def policy():
-    return parse_policy(POLICY, "fixture policy")
+from tests.dashboard.fixture import AS_OF, tickets_and_events
 
 
 def digest(path: Path) -> str:

@@ -24,10 +24,9 @@ from slametrics.db import connect
 from slametrics.errors import AccessError
 from slametrics.imports.reconcile import reconcile
 from slametrics.ingest import ingest_frames, rejects_of
-from slametrics.policy import parse_policy
 from slametrics.scope import EVERYTHING, Scope
 from slametrics.whatif import evaluate as whatif_evaluate
-from tests.dashboard.fixture import AS_OF, POLICY, tickets_and_events
+from tests.dashboard.fixture import AS_OF, tickets_and_events
 
 ROOT = Path(__file__).resolve().parents[1]
 MOMENT = dt.datetime(2026, 4, 1, tzinfo=dt.timezone.utc)
@@ -37,11 +36,6 @@ WRITES = {"schema", "store_events", "store_spans", "store_tickets",
           "uncovered_counts"}  # the ingest summary's count of what no contract covers
 #: modules whose inline SQL belongs to the write path (ingest, the schema upgrade)
 WRITE_MODULES = {"slametrics/ingest.py", "slametrics/db.py"}
-
-
-@pytest.fixture(scope="module")
-def policy():
-    return parse_policy(POLICY, "fixture policy")
 
 
 @pytest.fixture(scope="module")

@@ -23,14 +23,8 @@ import pytest
 from slametrics.db import connect, writing
 from slametrics.errors import DataError
 from slametrics.ingest import ingest_frames
-from slametrics.policy import parse_policy
 from tests.cli_runner import REPO, run_cli
-from tests.dashboard.fixture import POLICY, tickets_and_events
-
-
-@pytest.fixture(scope="module")
-def policy():
-    return parse_policy(POLICY, "fixture policy")
+from tests.dashboard.fixture import tickets_and_events
 
 
 @pytest.fixture

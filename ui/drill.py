@@ -21,8 +21,7 @@ HINT = "Click a bar, a cell or a point of a chart to list the tickets behind it.
 def chart(fig: go.Figure, key: str) -> dict | None:
     """Draw ``fig`` so that a click selects a point; the point clicked (plotly's event data), or None."""
     event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points")
-    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
-        list(getattr(getattr(event, "selection", None), "points", []) or [])
+    points = (event or {}).get("selection", {}).get("points", [])  # the event is a dict (PlotlyState)
     return dict(points[0]) if points else None
 
 

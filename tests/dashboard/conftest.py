@@ -54,6 +54,17 @@ def app_env(fixture_files, monkeypatch, tmp_path) -> tuple[Path, Path]:
 
 
 @pytest.fixture
+def writable_db(app_env, tmp_path, monkeypatch) -> Path:
+    """The app on a copy of the fixture database, for a test that loads tickets into it."""
+    import shutil
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(app_env[0], copy)
+    monkeypatch.setenv("SLA_DB", str(copy))
+    return copy
+
+
+@pytest.fixture
 def downloads(monkeypatch) -> list[tuple[str, str]]:
     """(file name, content) of every download button the pages draw while the test runs."""
     seen: list[tuple[str, str]] = []

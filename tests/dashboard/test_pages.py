@@ -5,7 +5,6 @@ engine's figure for the same question (tests/dashboard/fixture.py says what the 
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import polars as pl
@@ -127,10 +126,7 @@ def test_data_page_shows_what_the_database_holds(app_env):
     assert any("P9 of Acme" in w.value for w in at.warning)
 
 
-def test_data_page_ingests_an_upload_and_lists_rejected_rows(app_env, tmp_path, monkeypatch):
-    copy = tmp_path / "copy.duckdb"
-    shutil.copy(app_env[0], copy)
-    monkeypatch.setenv("SLA_DB", str(copy))
+def test_data_page_ingests_an_upload_and_lists_rejected_rows(writable_db):
     at = open_page("data")
     csv = ("ticket_id,client,priority,created_at,first_response_at,resolved_at\n"
            "N-1,Acme,P1,2026-03-30T08:00:00Z,2026-03-30T08:10:00Z,2026-03-30T09:00:00Z\n"
@@ -180,10 +176,7 @@ def test_a_contract_without_tickets_says_so_on_every_page(app_env, tmp_path, mon
     assert not at.exception and not any("no tickets" in i.value for i in at.info)
 
 
-def test_data_page_imports_a_servicenow_export_like_the_command_line(app_env, tmp_path, monkeypatch):
-    copy = tmp_path / "copy.duckdb"
-    shutil.copy(app_env[0], copy)
-    monkeypatch.setenv("SLA_DB", str(copy))
+def test_data_page_imports_a_servicenow_export_like_the_command_line(writable_db):
     export = Path(__file__).resolve().parents[1] / "fixtures" / "imports" / "servicenow_incidents.csv"
     at = open_page("data")
     at.selectbox(key="up_format").set_value("servicenow").run()
@@ -198,12 +191,9 @@ def test_data_page_imports_a_servicenow_export_like_the_command_line(app_env, tm
     assert metric(at, "Tickets").value == f"{83 + stored:,}"
 
 
-def test_an_upload_is_kept_apart_per_session_and_kind_and_removed_once_loaded(app_env, tmp_path, monkeypatch):
+def test_an_upload_is_kept_apart_per_session_and_kind_and_removed_once_loaded(writable_db):
     from ui import upload
 
-    copy = tmp_path / "copy.duckdb"
-    shutil.copy(app_env[0], copy)
-    monkeypatch.setenv("SLA_DB", str(copy))
     at = open_page("data")
     tickets = ("ticket_id,client,priority,created_at,first_response_at,resolved_at\n"
                "S-1,Acme,P1,2026-03-30T08:00:00Z,2026-03-30T08:10:00Z,2026-03-30T12:00:00Z\n")
@@ -216,7 +206,7 @@ def test_an_upload_is_kept_apart_per_session_and_kind_and_removed_once_loaded(ap
     assert not at.exception, [e.value for e in at.exception]
     assert any("1 stored" in w.value for w in [*at.success, *at.warning]), [s.value for s in at.success]
     assert not list(upload._root().rglob("*.csv"))  # nothing of the upload is left on the server
-    con = connect(copy, read_only=True)
+    con = connect(writable_db, read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM events WHERE ticket_id = 'S-1'").fetchall() == [(2,)]
     finally:

@@ -59,16 +59,11 @@ def test_trends_says_a_contract_has_no_resolution_service_level_rather_than_no_c
     assert "Globex Inc has no resolution service level." in [i.value for i in at.info]
 
 
-def test_an_export_uploaded_as_the_ticket_format_says_which_format_it_looks_like_and_no_server_path(
-        app_env, tmp_path, monkeypatch):
-    import shutil
+def test_an_export_uploaded_as_the_ticket_format_says_which_format_it_looks_like_and_no_server_path(writable_db):
     from pathlib import Path
 
     from ui import upload
 
-    copy = tmp_path / "copy.duckdb"
-    shutil.copy(app_env[0], copy)
-    monkeypatch.setenv("SLA_DB", str(copy))
     export = Path(__file__).resolve().parents[1] / "fixtures" / "imports" / "servicenow_incidents.csv"
     at = open_page("data")
     at.file_uploader(key="up_tickets").set_value(("incidents.csv", export.read_bytes(), "text/csv")).run()
