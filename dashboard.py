@@ -35,11 +35,18 @@ def pages(user) -> list:
 with app.safely():
     building = app.needs_demo()
     user = None if building else auth.signed_in()
-    page = st.navigation(pages(user), position="sidebar" if user else "hidden")
+    allowed = pages(user)
+    # the menu is drawn here, not by Streamlit (client.showSidebarNavigation is off): Streamlit's own
+    # would list every file of pages/ in the first frame a fresh server sends, before this script runs
+    page = st.navigation(allowed, position="hidden")
     if building:  # the first run on a machine with no database: then the sign-in screen
         app.build_demo()
         st.rerun()
     if user is not None:
+        with st.sidebar.container(key="menu"):
+            for each in allowed:
+                st.page_link(each)
+            st.divider()
         auth.sidebar(user)
     with app.entry():
         if user is not None:

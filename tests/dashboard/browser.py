@@ -18,6 +18,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 SESSION_COOKIE = "slametrics_session"
+#: every menu the page shows from its first frame on, as lists of link texts, kept in window.__menus
+WATCH_MENU = """
+window.__menus = [];
+new MutationObserver(() => {
+    const links = Array.from(document.querySelectorAll('.st-key-menu a, [data-testid="stSidebarNav"] a'));
+    const texts = JSON.stringify(links.map(a => a.innerText.trim().split("\\n").pop()));
+    if (links.length && JSON.stringify(window.__menus[window.__menus.length - 1]) !== texts) {
+        window.__menus.push(JSON.parse(texts));
+    }
+}).observe(document, {childList: true, subtree: true, characterData: true});
+"""
+#: the links of the menu dashboard.py draws, and of the one Streamlit would draw from the files of pages/
+MENU = '.st-key-menu a, [data-testid="stSidebarNav"] a'
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync"]
 #: url path, page name, how many plotly charts it draws at least (on data with breaches and credits)
@@ -109,8 +122,10 @@ def visit(url: str, timeout_ms: int = 90_000, user: str | None = None, password:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        page.add_init_script(WATCH_MENU)
         page.goto(url, wait_until="domcontentloaded")
         _settle(page, timeout_ms)
+        menus_before = page.evaluate("() => window.__menus")
         if user:
             sign_in(page, user, password or "", timeout_ms)
         page.wait_for_selector('h1, [data-testid="stException"]', timeout=timeout_ms)
@@ -120,11 +135,12 @@ def visit(url: str, timeout_ms: int = 90_000, user: str | None = None, password:
             raise AssertionError(f"{url}: {exceptions}")
         found = {
             "title": page.locator("h1").first.inner_text(),
-            "navigation": page.locator('[data-testid="stSidebarNav"] a').all_inner_texts(),
+            "navigation": page.locator(MENU).all_inner_texts(),
             "text": page.locator('[data-testid="stMain"]').inner_text(),
             "sidebar": page.locator('[data-testid="stSidebar"]').first.inner_text()
             if page.locator('[data-testid="stSidebar"]').count() else "",
             "url": page.url,
+            "menus_before_sign_in": menus_before,
         }
         browser.close()
     return found

@@ -31,6 +31,7 @@ def test_a_link_to_a_page_opens_that_page_with_the_view_it_names_even_as_the_ser
     # runs first on a fresh server: Streamlit would start pages/credits.py on its own (old multipage mode)
     found = visit(f"{app_url}/credits?contract=Globex+Inc&period=Feb+2026&period=Mar+2026", user="pat",
                   password=password("pat"))
+    assert found["menus_before_sign_in"] == []  # not even a frame of Streamlit's list of the files in pages/
     assert found["title"] == "Service credits"  # the sign-in kept the link's page and view
     assert [n.strip().split("\n")[-1] for n in found["navigation"]] == [title for _, title, _ in PAGES]
     assert "Globex Inc · Feb 2026 to Mar 2026" in found["text"]  # the subtitle names the view

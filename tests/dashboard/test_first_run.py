@@ -29,6 +29,7 @@ def test_with_no_database_the_first_run_builds_the_demo_and_shows_its_overview(t
         at = open_page(user=None)
         assert db.exists()
         assert [t.label for t in at.text_input] == ["Username", "Password"]  # the sign-in screen
+        assert [s.label for s in at.status] == []  # the build's progress box does not stay on the page
         users = load_access(access, load_policy(ROOT / "config" / "policy.yaml")).users
         assert {n: (u.role, u.contracts) for n, u in users.items()} == {
             "provider": ("provider", ()), "analyst": ("analyst", ()), "acme": ("client", ("acme",)),
