@@ -5,6 +5,7 @@ import polars as pl
 import streamlit as st
 
 from slametrics import whatif
+from slametrics.errors import SlaError
 from ui import app, charts, scenario, session, tables
 from ui import format as fmt
 
@@ -22,12 +23,20 @@ with st.expander("Load a scenario file", icon=":material/upload_file:"):
     upload = st.file_uploader("A policy YAML saved from this page (or any policy file with this contract)",
                               type=["yaml", "yml"], key="wi_upload")
     if upload is not None and st.session_state.get("wi_loaded") != upload.file_id:
-        with app.guard():
+        try:
             notes = scenario.load(upload.getvalue(), upload.name, v.contract, v.policy)
+        except SlaError as exc:  # the controls keep what they had, and stay usable
+            st.session_state["wi_load_problems"] = (upload.file_id, exc.problems)
+        else:
+            st.session_state["wi_load_problems"] = None
+            st.success(f"Loaded {fmt.text(upload.name)}.", icon=":material/check:")
+            for note in notes:
+                st.caption(note)
         st.session_state["wi_loaded"] = upload.file_id
-        st.success(f"Loaded {fmt.text(upload.name)}.", icon=":material/check:")
-        for note in notes:
-            st.caption(note)
+    failed = st.session_state.get("wi_load_problems")
+    if upload is not None and failed and failed[0] == upload.file_id:
+        st.error(f"{fmt.text(upload.name)} was not loaded; the controls below keep their values.\n\n"
+                 + "\n\n".join(map(fmt.text, failed[1])), icon=":material/error:")
 
 scenario.controls(v.contract, v.terms)
 changed = scenario.scenario(v.policy, v.contract)
@@ -44,6 +53,8 @@ with app.guard():
                            new_credits.filter(pl.col("service_level") == "TOTAL"),
                            keys=["period", "contract"], values=["credit_rate", "credit_amount", "provisional"])
     needed = whatif.target_finder(clocks, changed)
+    needed_all = whatif.target_finder(clocks, changed, whole_range=True)
+    factors = pl.concat([whatif.factor_finder(clocks, changed), whatif.factor_finder(clocks, changed, whole_range=True)])
 
 st.divider()
 if said:
@@ -92,12 +103,15 @@ with right:
     tables.credit_compare(money)
 
 st.subheader("Target finder")
-st.caption("For each service level and priority: the smallest target (whole minutes of business time) that would "
-           "have met the scenario's objective in each month, taking that priority on its own. Red: the month needed "
-           "more than the scenario's target. '–': no ticket of that priority finished that month. The minimum "
-           "volume is not applied.")
+st.caption("What the scenario's objective would have needed, in each month and over all the months chosen. The "
+           "minimum volume is not applied. Red: more than the scenario's targets. '–': no ticket finished there.")
 if not app.empty(needed, "No clocks in these months."):
-    tables.target_finder(needed)
+    st.markdown("**The service level as its objective pools its priorities**: the smallest factor on all of its "
+                "targets at once (100% = the scenario's targets; 80% = 20% shorter would have done)")
+    tables.factor_finder(factors, changed.contracts[v.contract])
+    st.markdown("**Each priority on its own**: the smallest target, in whole minutes of business time, as if that "
+                "priority alone had to meet its level's objective")
+    tables.target_finder(pl.concat([needed, needed_all]))
 
 st.subheader("Save this scenario")
 text = whatif.policy_to_yaml(changed, header="A what-if scenario saved from the slametrics dashboard.\n"

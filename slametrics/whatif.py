@@ -116,7 +116,53 @@ def compare(base: pl.DataFrame, scenario: pl.DataFrame, keys: list[str] | None =
     return out.select(*keys, *[c for c in ordered if c in out.columns]).sort(keys, nulls_last=True)
 
 
-def target_finder(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+WHOLE_RANGE = "all"  # the period of a finder's rows over all the months it was given
+
+
+def _objectives(policy: Policy) -> pl.DataFrame:
+    return pl.DataFrame(
+        [(c.key, sl.name, float(sl.objective), *share_parts(sl.objective))
+         for c in policy.contracts.values() for sl in c.service_levels.values()],
+        orient="row", schema={"contract": pl.String, "service_level": pl.String, "objective": pl.Float64,
+                              "obj_num": pl.Int64, "obj_den": pl.Int64})
+
+
+def _smallest_passing_step(steps: pl.DataFrame, keys: list[str], policy: Policy) -> pl.DataFrame:
+    """Per group of ``keys``: the smallest ``step`` at which the group meets its objective.
+
+    ``steps`` holds per clock the ``step`` from which on it is no longer breached, and ``running``. At
+    step ``s`` a stopped clock is met where its step is <= ``s`` (else breached); a running one is
+    pending (not assessed) there, else breached (SLA_SPEC §3-4). Met only grows with ``s`` and assessed
+    only shrinks, so compliance only rises: the answer is the first step of the sorted curve that
+    passes, exactly as ``compliance`` compares shares. Columns: ``keys``, step, compliance_at_step
+    (null where no step passes, that is where no clock of the group has stopped)."""
+    counted = as_text(steps.group_by(*keys, "step").agg(
+        stopped=(~pl.col("running")).sum().cast(pl.Int64), running=pl.col("running").sum().cast(pl.Int64)))
+    zero = counted.select(keys).unique().with_columns(step=pl.lit(0, pl.Int64), stopped=pl.lit(0, pl.Int64),
+                                                      running=pl.lit(0, pl.Int64))
+    curve = (
+        pl.concat([counted, zero]).group_by(*keys, "step").agg(pl.col("stopped").sum(), pl.col("running").sum())
+        .sort(*keys, "step")
+        .with_columns(
+            met=pl.col("stopped").cum_sum().over(keys),
+            total_stopped=pl.col("stopped").sum().over(keys),
+            running_after=pl.col("running").sum().over(keys) - pl.col("running").cum_sum().over(keys),
+        )
+        .with_columns(assessed=pl.col("total_stopped") + pl.col("running_after"))
+        .join(_objectives(policy), on=["contract", "service_level"], how="left")
+    )
+    meets = pl.col("met") * pl.col("obj_den") >= pl.col("obj_num") * pl.col("assessed")  # exact, as compliance does
+    return curve.filter((pl.col("assessed") > 0) & meets).group_by(keys).agg(
+        pl.col("step").min(),
+        compliance_at_step=(pl.col("met") / pl.col("assessed")).sort_by("step").first(),
+    )
+
+
+def _periods(clocks: pl.DataFrame, whole_range: bool) -> pl.DataFrame:
+    return clocks.with_columns(period=pl.lit(WHOLE_RANGE)) if whole_range else clocks
+
+
+def target_finder(clocks: pl.DataFrame, policy: Policy, whole_range: bool = False) -> pl.DataFrame:
     """Per period, contract, service level and priority: the smallest whole-minute target meeting the objective.
 
     With a target of ``T`` minutes a stopped clock is met where ``elapsed <= T`` and breached otherwise;
@@ -125,6 +171,7 @@ def target_finder(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     where ``k = ceil(objective * assessed)``; running clocks only move it where dropping out of the
     assessed count lets a smaller target pass. Each priority is taken on its own, as if it alone had to
     meet its level's objective; ``min_tickets`` is not applied. Null where no clock of the group has stopped.
+    With ``whole_range`` the months given are pooled into one period, ``WHOLE_RANGE``.
 
     Columns: period, contract, service_level, priority, clocks, target_seconds (the policy's),
     needed_seconds (whole minutes), compliance_at_needed, objective.
@@ -132,41 +179,60 @@ def target_finder(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     >>> # stopped elapsed 10m, 20m, 30m, 40m; objective 0.75 -> k = 3 -> needed 30m (3 of 4 met)
     """
     keys = ["period", "contract", "service_level", "priority"]
-    objectives = pl.DataFrame(
-        [(c.key, sl.name, float(sl.objective), *share_parts(sl.objective))
-         for c in policy.contracts.values() for sl in c.service_levels.values()],
-        orient="row", schema={"contract": pl.String, "service_level": pl.String, "objective": pl.Float64,
-                              "obj_num": pl.Int64, "obj_den": pl.Int64})
-    known = clocks.join(keyed_like(target_table(policy), clocks), on=TARGET_KEYS, how="semi")
+    known = _periods(clocks.join(keyed_like(target_table(policy), clocks), on=TARGET_KEYS, how="semi"), whole_range)
     # a stopped clock is met by T iff its elapsed time rounded up to whole minutes is <= T
-    minutes = known.select(*keys, minute=(pl.col("elapsed_seconds") + 59) // 60, running=pl.col("running"))
-    steps = as_text(minutes.group_by(*keys, "minute").agg(
-        stopped=(~pl.col("running")).sum().cast(pl.Int64), running=pl.col("running").sum().cast(pl.Int64)))
-    zero = steps.select(keys).unique().with_columns(minute=pl.lit(0, pl.Int64), stopped=pl.lit(0, pl.Int64),
-                                                    running=pl.lit(0, pl.Int64))
-    curve = (
-        pl.concat([steps, zero]).group_by(*keys, "minute").agg(pl.col("stopped").sum(), pl.col("running").sum())
-        .sort(*keys, "minute")
-        .with_columns(
-            met=pl.col("stopped").cum_sum().over(keys),
-            total_stopped=pl.col("stopped").sum().over(keys),
-            running_after=pl.col("running").sum().over(keys) - pl.col("running").cum_sum().over(keys),
-        )
-        .with_columns(assessed=pl.col("total_stopped") + pl.col("running_after"))
-        .join(objectives, on=["contract", "service_level"], how="left")
-    )
-    meets = pl.col("met") * pl.col("obj_den") >= pl.col("obj_num") * pl.col("assessed")  # exact, as compliance does
-    passing = curve.filter((pl.col("assessed") > 0) & meets)
-    needed = passing.group_by(keys).agg(
-        needed_seconds=(pl.col("minute").min() * 60),
-        compliance_at_needed=(pl.col("met") / pl.col("assessed")).sort_by("minute").first(),
-    )
+    steps = known.select(*keys, step=(pl.col("elapsed_seconds") + 59) // 60, running=pl.col("running"))
+    needed = _smallest_passing_step(steps, keys, policy).select(
+        *keys, needed_seconds=pl.col("step") * 60, compliance_at_needed=pl.col("compliance_at_step"))
     groups = as_text(known.group_by(keys).agg(clocks=pl.len().cast(pl.Int64)))
     return (
         groups.join(target_table(policy), on=TARGET_KEYS, how="left")
         .join(needed, on=keys, how="left")
-        .join(objectives.select("contract", "service_level", "objective"), on=["contract", "service_level"], how="left")
+        .join(_objectives(policy).select("contract", "service_level", "objective"),
+              on=["contract", "service_level"], how="left")
         .select(*keys, "clocks", "target_seconds", "needed_seconds", "compliance_at_needed", "objective")
+        .sort(keys)
+    )
+
+
+def scaled_targets(targets: Mapping[str, int], percent: int) -> dict[str, int]:
+    """Each target times ``percent`` / 100, rounded up to whole minutes: {'P1': 900}, 150 -> {'P1': 1380}."""
+    return {p: -(-(seconds // 60) * percent // 100) * 60 for p, seconds in targets.items()}
+
+
+def factor_finder(clocks: pl.DataFrame, policy: Policy, whole_range: bool = False) -> pl.DataFrame:
+    """Per period, contract and service level: the smallest factor on all of the level's targets that
+    would have met its objective, its priorities pooled as its objective pools them.
+
+    The factor is a whole percentage ``F``: every target becomes ``scaled_targets(targets, F)`` (``T * F
+    / 100`` rounded up to whole minutes), and the level's compliance over all its priorities is judged
+    as ``target_finder`` judges one priority. 100 means today's targets just do; 80, that they could
+    have been 20% shorter. A priority whose target is 0 never moves: its breaches stay. ``min_tickets``
+    is not applied; null where no clock stopped, or where no factor can pass. With ``whole_range`` the
+    months given are pooled into one period, ``WHOLE_RANGE``.
+
+    Columns: period, contract, service_level, clocks, needed_percent, compliance_at_needed, objective.
+
+    >>> # P1 target 60m: a clock stopped at 90m is met from 150% on (60m * 1.50 = 90m)
+    """
+    keys = ["period", "contract", "service_level"]
+    targets = keyed_like(target_table(policy), clocks)
+    known = _periods(clocks.join(targets, on=TARGET_KEYS, how="inner", suffix="_policy"), whole_range)
+    minutes = (pl.col("elapsed_seconds") + 59) // 60  # met by T whole minutes iff minutes <= T
+    target = pl.col("target_seconds_policy") // 60
+    # minutes <= ceil(target * F / 100)  <=>  F > 100 * (minutes - 1) / target  <=>  F >= this step
+    never = 2**62  # a late clock on a target of 0: breached whatever the factor
+    step = (pl.when(minutes == 0).then(0).when(target == 0).then(never)
+            .otherwise((100 * (minutes - 1)) // target + 1))
+    steps = known.select(*keys, step=step.cast(pl.Int64), running=pl.col("running"))
+    found = _smallest_passing_step(steps, keys, policy).filter(pl.col("step") < never)
+    groups = as_text(known.group_by(keys).agg(clocks=pl.len().cast(pl.Int64)))
+    return (
+        groups.join(found.select(*keys, needed_percent=pl.col("step"),
+                                 compliance_at_needed=pl.col("compliance_at_step")), on=keys, how="left")
+        .join(_objectives(policy).select("contract", "service_level", "objective"),
+              on=["contract", "service_level"], how="left")
+        .select(*keys, "clocks", "needed_percent", "compliance_at_needed", "objective")
         .sort(keys)
     )
 

@@ -169,6 +169,53 @@ def test_target_finder_agrees_with_retargeting_at_its_answer(policy):
         assert compliance(whatif.retarget(frame, changed), changed)["status"][0] == status
 
 
+def test_target_finder_over_the_whole_range_pools_its_months(policy):
+    # Jan needs 10m (1 of 1), Feb 70m (1 of 1); together 2 of 2 at objective 0.9 -> 70m
+    frame = clocks([("a", "P1", 10 * MIN, False, "2026-01"), ("b", "P1", 70 * MIN, False, "2026-02"),
+                    ("c", "P1", 20 * MIN, False, "2026-02")])
+    out = whatif.target_finder(frame, policy, whole_range=True)
+    assert out.select("period", "priority", "clocks", "needed_seconds").rows() == [(whatif.WHOLE_RANGE, "P1", 3, 70 * MIN)]
+
+
+def test_scaled_targets_round_up_to_whole_minutes():
+    assert whatif.scaled_targets({"P1": 60 * MIN, "P2": 240 * MIN}, 124) == {"P1": 75 * MIN, "P2": 298 * MIN}
+    assert whatif.scaled_targets({"P1": 15 * MIN}, 100) == {"P1": 15 * MIN}
+
+
+def test_factor_finder_pools_a_levels_priorities_as_its_objective_does(policy):
+    # response: P1 target 1h, P2 4h, objective 0.90. The factor from which each clock is met:
+    # P1 30m 49%, 45m 74%, 60m 99%, 72m 119%; P2 1h 25%, 2h 50%, 200m 83%, 4h 100%, 5h 125%, 6h 150%.
+    # 9 of 10 must be met: the 9th smallest, 125% (P1 75m, P2 5h: 9 met); at 124% P2's 4h58m misses 5h
+    rows = [("p1a", "P1", 30), ("p1b", "P1", 45), ("p1c", "P1", 60), ("p1d", "P1", 72), ("p2a", "P2", 60),
+            ("p2b", "P2", 120), ("p2c", "P2", 200), ("p2d", "P2", 240), ("p2e", "P2", 300), ("p2f", "P2", 360)]
+    frame = clocks([(t, p, m * MIN, False) for t, p, m in rows])
+    out = whatif.factor_finder(frame, policy).row(0, named=True)
+    assert (out["service_level"], out["clocks"], out["needed_percent"], out["compliance_at_needed"]) == (
+        "response", 10, 125, 0.9)
+    # each priority alone must have all its clocks met (ceil(0.9 * 4) = 4, ceil(0.9 * 6) = 6): P1 72m, P2 6h
+    alone = whatif.target_finder(frame, policy)
+    assert dict(alone.select("priority", "needed_seconds").rows()) == {"P1": 72 * MIN, "P2": 360 * MIN}
+
+
+def test_factor_finder_agrees_with_the_engines_compliance_at_its_answer_and_one_below(policy):
+    elapsed = [7, 13, 13, 29, 31, 44, 45, 58, 61, 90, 95, 120, 150, 181, 230, 260, 299, 301]
+    frame = clocks([(f"t{i}", "P1" if i % 3 else "P2", e * MIN + 17, i % 7 == 0, "2026-01" if i % 2 else "2026-02")
+                    for i, e in enumerate(elapsed)])
+    targets = policy.contracts["acme"].service_levels["response"].targets
+    for whole in (False, True):
+        found = whatif.factor_finder(frame, policy, whole_range=whole)
+        assert found.height == (1 if whole else 2) and found["needed_percent"].null_count() == 0
+        for row in found.iter_rows(named=True):
+            month = frame if whole else frame.filter(pl.col("period") == row["period"])
+            month = month.with_columns(period=pl.lit("2026-01"))
+            for percent, status in ((row["needed_percent"], "meets"), (row["needed_percent"] - 1, "misses")):
+                changed = whatif.amend(policy, "acme", targets={"response": whatif.scaled_targets(targets, percent)},
+                                       min_tickets=0)
+                level = compliance(whatif.retarget(month, changed), changed).filter(
+                    pl.col("service_level") == "response")
+                assert level["status"][0] == status, (row["period"], percent)
+
+
 def test_projection_brackets_a_provisional_month(policy):
     # 8 met, 1 breached, 1 pending; objective 0.9: now 8/9 = 0.889 -> 5 %; all met 9/10 -> 0; all breached 8/10 -> 5 %
     rows = [(f"m{i}", "P1", 10 * MIN, False) for i in range(8)]

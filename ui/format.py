@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "AUD": "A$", "CAD": "C$", "CHF": "CHF ", "JPY": "¥"}
 METRICS = {"first_response": "First response", "resolution": "Resolution"}
@@ -39,6 +40,26 @@ def duration(seconds: float | int | None) -> str:
     if not hours:
         return f"{sign}{minutes}m"
     return f"{sign}{hours}h {minutes:02d}m" if minutes else f"{sign}{hours}h"
+
+
+_ENTERED = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?")
+
+
+def parse_duration(text: str) -> int:
+    """A duration as people type it, in whole minutes: '1h 30m', '1h30m', '90m', '2h' -> seconds.
+
+    Raises ``ValueError`` with a message to show where the text is no duration. Decimals ('1.5') and
+    bare numbers ('90') are refused, as they could mean hours or minutes; so are days, as a day of
+    business time could mean 24 hours or one working day."""
+    compact = "".join(str(text).lower().split())
+    match = _ENTERED.fullmatch(compact)
+    if not compact or not match or not any(match.groups()):
+        shown = str(text).strip()[:20]
+        hint = (" (a bare number could be hours or minutes)" if compact.replace(".", "", 1).isdigit()
+                else " (a day of business time could be 24 hours or one working day)" if "d" in compact else "")
+        raise ValueError(f"'{shown}' is not a duration{hint}: write it as 1h 30m, 45m or 2h")
+    hours, minutes = (int(g) if g else 0 for g in match.groups())
+    return (hours * 60 + minutes) * 60
 
 
 def money(amount: float | None, currency: str | None) -> str:

@@ -3,7 +3,8 @@
 Widget values live in ``st.session_state`` under ``wi.<contract>.…`` keys (kept across page switches),
 start from the active policy, and can be replaced wholesale from a scenario file. ``scenario()`` turns
 them into a ``Policy`` with ``slametrics.whatif.amend``; shares are exact decimals of what is on screen
-(92.5 % -> 0.925), targets whole minutes.
+(92.5 % -> 0.925), targets are typed as durations ('1h 30m', '45m') in whole minutes. A target that is
+no duration is shown as an error under its box and keeps today's target until it is corrected.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from slametrics.whatif import amend
 from ui import format as fmt
 
 MAX_TIERS = 3
+MAX_TARGET_HOURS = 2000
 
 
 def _key(contract: str, *parts: object) -> str:
@@ -31,13 +33,53 @@ def _share(percent: float) -> Decimal:
     return (Decimal(str(round(percent, 4))) / 100).normalize()
 
 
+def _target(key: str, name: str, priority: str, today: int) -> tuple[int, str | None]:
+    """The target typed for one priority, in seconds, and what is wrong with the text (then today's target)."""
+    text = st.session_state.get(_key(key, name, "target", priority), fmt.duration(today))
+    try:
+        seconds = fmt.parse_duration(text)
+    except ValueError as exc:
+        return today, f"{exc}. Today's {fmt.duration(today)} is used meanwhile."
+    if seconds > MAX_TARGET_HOURS * 3600:
+        return today, f"{fmt.duration(seconds)} is more than {MAX_TARGET_HOURS}h. Today's {fmt.duration(today)} is used meanwhile."
+    return seconds, None
+
+
+def _tiers(key: str, name: str) -> tuple[Tier, ...]:
+    state = st.session_state
+    return tuple(Tier(below=_share(state[_key(key, name, "tier", i, "below")]),
+                      credit=_share(state[_key(key, name, "tier", i, "credit")]))
+                 for i in range(MAX_TIERS) if state[_key(key, name, "tier", i, "credit")] > 0)
+
+
+def tiers_text(tiers: tuple[Tier, ...]) -> str:
+    """'below 95%: 5%, below 90%: 10%' (mildest first); 'none' where there are none."""
+    ordered = sorted(tiers, key=lambda t: t.below, reverse=True)
+    return ", ".join(f"below {fmt.percent(float(t.below))}: {fmt.percent(float(t.credit))}" for t in ordered) or "none"
+
+
+def tier_warnings(tiers: tuple[Tier, ...]) -> list[str]:
+    """Where a milder tier (a higher ``below``) pays more than a stricter one: the stricter one then never
+    changes what is owed, since the largest tier that applies is paid (docs/semantics.md §5)."""
+    out = []
+    ordered = sorted(tiers, key=lambda t: t.below, reverse=True)
+    for i, mild in enumerate(ordered):
+        for strict in ordered[i + 1:]:
+            if mild.credit > strict.credit and mild.below > strict.below:
+                out.append(f"The tier below {fmt.percent(float(mild.below))} pays {fmt.percent(float(mild.credit))}, "
+                           f"more than the one below {fmt.percent(float(strict.below))} "
+                           f"({fmt.percent(float(strict.credit))}): worse compliance would not cost more, and "
+                           f"the tier below {fmt.percent(float(strict.below))} never applies.")
+    return out
+
+
 def defaults(key: str, terms: Contract) -> dict[str, object]:
     """Widget values that reproduce ``terms`` (a contract of the active policy or of a loaded scenario)."""
     out: dict[str, object] = {_key(key, "cap"): _percent(terms.credit_cap), _key(key, "min"): int(terms.min_tickets)}
     for name, level in terms.service_levels.items():
         out[_key(key, name, "objective")] = _percent(level.objective)
         for priority, seconds in level.targets.items():
-            out[_key(key, name, "target", priority)] = seconds / 3600
+            out[_key(key, name, "target", priority)] = fmt.duration(seconds)
         for i in range(MAX_TIERS):
             tier = level.credits[i] if i < len(level.credits) else None
             out[_key(key, name, "tier", i, "below")] = _percent(tier.below) if tier else 0.0
@@ -101,12 +143,15 @@ def controls(key: str, terms: Contract) -> None:
                 st.slider("Objective: share of tickets within target", lowest, 100.0, step=0.5, format="%.1f%%",
                           key=_key(key, name, "objective"), persist_state="session",
                           help=f"Today: {fmt.percent(float(level.objective))}")
-                st.markdown("**Targets** (business hours)")
+                st.markdown("**Targets** (business time, as 1h 30m or 45m)")
                 columns = st.columns(max(len(level.targets), 1))
                 for column, (priority, seconds) in zip(columns, level.targets.items()):
-                    column.number_input(priority, min_value=0.0, max_value=2000.0, step=0.25, format="%.2f",
-                                        key=_key(key, name, "target", priority), persist_state="session",
-                                        help=f"Today: {fmt.duration(seconds)}. Rounded to whole minutes.")
+                    column.text_input(priority, key=_key(key, name, "target", priority), persist_state="session",
+                                      max_chars=20, help=f"Today: {fmt.duration(seconds)}. Whole minutes, "
+                                      f"at most {MAX_TARGET_HOURS}h.")
+                    problem = _target(key, name, priority, seconds)[1]
+                    if problem:
+                        column.error(problem, icon=":material/error:")
             with right:
                 st.markdown("**Credit tiers**: below this compliance, this share of the fee")
                 for i in range(MAX_TIERS):
@@ -116,6 +161,8 @@ def controls(key: str, terms: Contract) -> None:
                     b.number_input(f"Tier {i + 1}: credit (%)", 0.0, 100.0, step=0.5, format="%.1f",
                                    key=_key(key, name, "tier", i, "credit"), persist_state="session")
                 st.caption("A tier with a credit of 0% is not used. The largest tier that applies is paid.")
+                for warning in tier_warnings(_tiers(key, name)):
+                    st.warning(warning, icon=":material/warning:")
     with tabs[-1]:
         left, right = st.columns(2, gap="large")
         left.slider("Cap: the most a month can cost, as a share of the fee", 0.0, 100.0, step=0.5, format="%.1f%%",
@@ -133,13 +180,9 @@ def scenario(policy: Policy, key: str) -> Policy:
     state = st.session_state
     targets, objectives, tiers = {}, {}, {}
     for name, level in terms.service_levels.items():
-        targets[name] = {p: int(round(state[_key(key, name, "target", p)] * 60)) * 60
-                         for p in level.targets}
+        targets[name] = {p: _target(key, name, p, seconds)[0] for p, seconds in level.targets.items()}
         objectives[name] = _share(state[_key(key, name, "objective")])
-        tiers[name] = tuple(
-            Tier(below=_share(state[_key(key, name, "tier", i, "below")]),
-                 credit=_share(state[_key(key, name, "tier", i, "credit")]))
-            for i in range(MAX_TIERS) if state[_key(key, name, "tier", i, "credit")] > 0)
+        tiers[name] = _tiers(key, name)
     return amend(policy, key, targets=targets, objectives=objectives, tiers=tiers,
                  credit_cap=_share(state[_key(key, "cap")]), min_tickets=int(state[_key(key, "min")]))
 
@@ -158,7 +201,7 @@ def changes(base: Policy, changed: Policy, key: str) -> list[str]:
             out.append(f"{fmt.level(name)} objective {fmt.percent(float(was.objective))} -> "
                        f"{fmt.percent(float(level.objective))}")
         if level.credits != was.credits:
-            out.append(f"{fmt.level(name)} credit tiers changed")
+            out.append(f"{fmt.level(name)} credit tiers {tiers_text(was.credits)} -> {tiers_text(level.credits)}")
     if new.credit_cap != old.credit_cap:
         out.append(f"cap {fmt.percent(float(old.credit_cap))} -> {fmt.percent(float(new.credit_cap))}")
     if new.min_tickets != old.min_tickets:

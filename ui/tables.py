@@ -4,6 +4,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from slametrics import whatif
 from slametrics.clock import as_text
 from slametrics.output import spreadsheet_csv
 from ui import format as fmt
@@ -143,24 +144,56 @@ def credit_compare(money: pl.DataFrame) -> None:
     })
 
 
+def _period_label(period: str) -> str:
+    return "All months" if period == whatif.WHOLE_RANGE else fmt.month(period)
+
+
+def _by_month(rows: pl.DataFrame, index: list[str]) -> None:
+    """``rows`` (index columns, period, cell text, short) as a table: a column per month, then all months."""
+    periods = sorted(rows["period"].unique().to_list(), key=lambda p: (p == whatif.WHOLE_RANGE, p))
+    text = rows.pivot(on="period", index=index, values="cell").sort(index[0])
+    short = rows.pivot(on="period", index=index, values="short").sort(index[0])
+    labels = {**{c: c for c in index}, **{p: _period_label(p) for p in periods}}
+    frame = text.select(*index, *periods).rename(labels).to_pandas().set_index(index[0])
+    mask = (short.select(index[0], *[pl.lit(False).alias(c) for c in index[1:]], *periods).rename(labels)
+            .to_pandas().set_index(index[0]).fillna(False))
+    styled = frame.style.apply(lambda _: mask.map(lambda bad: "color: #c62828; font-weight: 600" if bad else ""),
+                               axis=None).format(na_rep="–")
+    st.dataframe(styled, width="stretch", height=min(38 + 35 * len(frame), 460))
+
+
 def target_finder(needed: pl.DataFrame) -> None:
-    """Needed targets per service level and priority (rows) and month (columns); red where above the target."""
+    """Needed targets per service level and priority (rows) and month (columns, then all months); red
+    where above the target."""
     rows = needed.with_columns(
         row=pl.concat_str(text_of(needed, "service_level", fmt.level), pl.lit(" · "), pl.col("priority").cast(pl.String)),
         target=text_of(needed, "target_seconds", fmt.duration),
         cell=text_of(needed, "needed_seconds", fmt.duration),
         short=(pl.col("needed_seconds") > pl.col("target_seconds")).fill_null(False),
-    ).sort("period")
-    months = rows["period"].unique().sort().to_list()
-    text = rows.pivot(on="period", index=["row", "target"], values="cell").sort("row")
-    short = rows.pivot(on="period", index=["row", "target"], values="short").sort("row")
-    labels = {"row": "Service level · priority", "target": "Scenario target", **{m: fmt.month(m) for m in months}}
-    frame = text.select("row", "target", *months).rename(labels).to_pandas().set_index(labels["row"])
-    mask = (short.select("row", pl.lit(False).alias("target"), *months).rename(labels).to_pandas()
-            .set_index(labels["row"]).fillna(False))
-    styled = frame.style.apply(lambda _: mask.map(lambda bad: "color: #c62828; font-weight: 600" if bad else ""),
-                               axis=None).format(na_rep="–")
-    st.dataframe(styled, width="stretch", height=min(38 + 35 * len(frame), 460))
+    ).rename({"row": "Service level · priority", "target": "Scenario target"})
+    _by_month(rows, ["Service level · priority", "Scenario target"])
+
+
+def factor_finder(factors: pl.DataFrame, terms) -> None:
+    """Needed factors on all of a level's targets per service level (rows) and month (columns, then all
+    months), with the targets that the whole range's factor gives; red above 100%."""
+    whole = {r["service_level"]: r["needed_percent"] for r in
+             factors.filter(pl.col("period") == whatif.WHOLE_RANGE).iter_rows(named=True)}
+
+    def at_whole(name: str) -> str:
+        percent = whole.get(name)
+        if percent is None or name not in terms.service_levels:
+            return "–"
+        scaled = whatif.scaled_targets(terms.service_levels[name].targets, percent)
+        return " · ".join(f"{p} {fmt.duration(s)}" for p, s in scaled.items())
+
+    rows = factors.with_columns(
+        row=text_of(factors, "service_level", fmt.level),
+        targets=text_of(factors, "service_level", at_whole),
+        cell=text_of(factors, "needed_percent", lambda p: "–" if p is None else f"{p}%"),
+        short=(pl.col("needed_percent") > 100).fill_null(False),
+    ).rename({"row": "Service level", "targets": "Targets at the factor of all months"})
+    _by_month(rows, ["Service level", "Targets at the factor of all months"])
 
 
 def credit_statement(months: pl.DataFrame, levels: pl.DataFrame) -> pl.DataFrame:

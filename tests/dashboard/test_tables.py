@@ -11,6 +11,7 @@ import pytest
 import streamlit  # noqa: F401  (first: streamlit.dataframe is only importable once streamlit is)
 
 from slametrics import breaches
+from ui import format as fmt
 from ui import tables
 
 
@@ -43,3 +44,20 @@ def test_a_breaches_table_past_streamlits_lazy_threshold_sorts_by_every_column(s
     for column in ("Ticket", "Month", "Priority", "Team", "Category", "Agent", "Channel"):
         rows = source.load_rows(0, 3, sort=lazy.SortSpec(column=column, descending=True))
         assert rows is not None, column
+
+
+@pytest.mark.parametrize("typed, seconds", [("1h 30m", 5400), ("1h30m", 5400), ("90m", 5400), ("2h", 7200),
+                                            (" 15 M ", 900), ("0m", 0)])
+def test_a_duration_is_typed_as_people_write_it(typed, seconds):
+    assert fmt.parse_duration(typed) == seconds
+    assert fmt.parse_duration(fmt.duration(seconds)) == seconds  # what the box shows reads back
+
+
+@pytest.mark.parametrize("typed, hint", [("1.5", "a bare number could be hours or minutes"),
+                                         ("90", "a bare number could be hours or minutes"),
+                                         ("1d", "24 hours or one working day"), ("soon", ""), ("", ""),
+                                         ("-1h", ""), ("1h 30", "")])
+def test_what_is_no_duration_is_refused_saying_how_to_write_one(typed, hint):
+    with pytest.raises(ValueError, match="is not a duration") as caught:
+        fmt.parse_duration(typed)
+    assert hint in str(caught.value) and "write it as 1h 30m, 45m or 2h" in str(caught.value)
