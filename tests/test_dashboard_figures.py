@@ -147,6 +147,32 @@ def test_percent_axes_have_round_steps_and_no_two_ticks_that_read_the_same(high)
     assert 3 <= len(labels) <= 12
 
 
+@pytest.mark.parametrize("high, labels", [
+    (50 * 60, ["0m", "10m", "20m", "30m", "40m", "50m"]),
+    (3 * 3600 + 600, ["0m", "1h", "2h", "3h", "4h"]),
+    (5400, ["0m", "15m", "30m", "45m", "1h", "1h 15m", "1h 30m"]),
+    (30 * 3600, ["0m", "6h", "12h", "18h", "24h", "30h"]),
+    (9 * 24 * 3600, ["0m", "48h", "96h", "144h", "192h", "240h"]),
+])
+def test_duration_axes_read_as_durations_at_round_steps(high, labels):
+    from ui.charts import duration_ticks
+
+    axis = duration_ticks(high)
+    assert axis["ticktext"] == labels
+    assert axis["tickvals"][-1] >= high and axis["range"][1] > axis["tickvals"][-1]
+
+
+def test_the_trends_time_chart_plots_seconds_on_an_axis_labelled_in_durations():
+    from ui.charts import duration_chart
+
+    frame = pl.DataFrame({"period": ["2026-01", "2026-02", "2026-01", "2026-02"], "priority": ["P1", "P1", "P2", "P2"],
+                          "median_seconds": [900, 1800, 5400, 4500], "clocks": [3, 4, 5, 6]})
+    fig = duration_chart(frame, "first_response", "month")
+    assert [list(t.y) for t in fig.data] == [[900, 1800], [5400, 4500]]
+    assert list(fig.layout.yaxis.ticktext) == ["0m", "15m", "30m", "45m", "1h", "1h 15m", "1h 30m"]
+    assert [t.customdata[1][0] for t in fig.data] == ["30m", "1h 15m"]  # the hover says the same
+
+
 def test_the_credits_chart_of_small_rates_does_not_repeat_a_tick_label():
     from ui.charts import credit_rate_chart
 

@@ -22,7 +22,6 @@ SCENARIO = "#1565c0"
 SERIES = ("#1565c0", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457", "#558b2f", "#5d4037", "#283593")
 BANDS = ("#ffcdd2", "#ef9a9a", "#e57373", "#e53935", "#c62828", "#7f0000")
 STATUS_COLOURS = {"meets": MET, "misses": MISSED, "insufficient": PENDING}
-HOUR = 3600.0
 
 
 def _style(fig: go.Figure, title: str, x: str | None, y: str | None, height: int = 360) -> go.Figure:
@@ -53,6 +52,25 @@ def percent_ticks(high: float, ticks: int = 5) -> dict:
     shown = f"{step * 100:.6f}".rstrip("0").rstrip(".")  # the step in percent, as few decimals as it has
     decimals = len(shown.split(".")[1]) if "." in shown else 0
     return dict(tickformat=f".{decimals}%", dtick=step, tick0=0, range=[0, step * math.ceil(round(high / step, 6)) * 1.02])
+
+
+#: round steps of a duration axis, in seconds: 1m .. 30m, 1h .. 12h, then days of 24 business hours
+DURATION_STEPS = [60 * m for m in (1, 2, 5, 10, 15, 30)] + [3600 * h for h in (1, 2, 3, 4, 6, 12, 24, 48, 72, 96, 120,
+                                                                               168, 240, 336, 480, 720, 1440)]
+
+
+def duration_ticks(high: float, ticks: int = 6) -> dict:
+    """Axis settings for business time in seconds from 0 to ``high``: ticks at a round duration step,
+    labelled as durations ('30m', '1h 30m', '12h'), never as decimal hours."""
+    import math
+
+    high = max(float(high or 0), 60.0)
+    step = next((s for s in DURATION_STEPS if high / s <= ticks), None)
+    if step is None:  # beyond every step: a multiple of the largest
+        step = DURATION_STEPS[-1] * math.ceil(high / ticks / DURATION_STEPS[-1])
+    top = step * math.ceil(round(high / step, 6))
+    values = [step * i for i in range(int(top // step) + 1)]
+    return dict(tickmode="array", tickvals=values, ticktext=[fmt.duration(v) for v in values], range=[0, top * 1.04])
 
 
 def period_of(x: object, grain: str) -> str | None:
@@ -142,14 +160,14 @@ def volume_chart(vol: pl.DataFrame, grain: str) -> go.Figure:
 
 
 def duration_chart(frame: pl.DataFrame, metric: str, grain: str, statistic: str = "median_seconds") -> go.Figure:
-    """Business time per priority and period, in hours: the median or the 90th percentile."""
+    """Business time per priority and period, the median or the 90th percentile, on an axis of durations."""
     fig = go.Figure()
     what = "median" if statistic == "median_seconds" else "9 in 10 within"
     for i, priority in enumerate(sorted(frame["priority"].unique().to_list())):
         rows = frame.filter(pl.col("priority") == priority).sort("period")
         seconds = rows[statistic].to_list()
         fig.add_trace(go.Scatter(
-            x=_months(rows["period"].to_list()), y=[s / HOUR for s in seconds], name=fmt.label(priority),
+            x=_months(rows["period"].to_list()), y=seconds, name=fmt.label(priority),
             mode="lines+markers", line=dict(color=SERIES[i % len(SERIES)], width=2), marker=dict(size=6),
             customdata=list(zip([fmt.duration(s) for s in seconds], rows["clocks"].to_list())),
             # data never goes into a template: a value with %{...} in it would be read as one
@@ -157,9 +175,9 @@ def duration_chart(frame: pl.DataFrame, metric: str, grain: str, statistic: str 
                           "<extra></extra>"))
     title = {"first_response": "Time to first response", "resolution": "Time to resolve"}[metric]
     how = "median" if statistic == "median_seconds" else "90th percentile: 9 in 10 tickets took less"
-    fig.update_yaxes(rangemode="tozero")
+    fig.update_yaxes(**duration_ticks(max([s for s in frame[statistic].to_list() if s is not None], default=0)))
     _time_axis(fig, grain)
-    return _style(fig, f"{title} by priority ({how})", None, "Business hours", height=360)
+    return _style(fig, f"{title} by priority ({how})", None, "Business time", height=360)
 
 
 def csat_chart(vol: pl.DataFrame, grain: str) -> go.Figure:
