@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,6 +87,7 @@ class PageShot:
     exceptions: list[str]
     screenshot: Path
     text: str = ""
+    overflow: list[str] = dataclasses.field(default_factory=list)
 
 
 def _settle(page, timeout_ms: int) -> None:
@@ -146,8 +148,26 @@ def visit(url: str, timeout_ms: int = 90_000, user: str | None = None, password:
     return found
 
 
-def _shoot_page(page, address: str, path: str, title: str, min_charts: int, shot: Path, timeout_ms: int) -> PageShot:
-    page.set_viewport_size({"width": 1500, "height": 1000})
+#: what does not fit at the window's width: the page scrolling sideways, a card's text cut off (Streamlit
+#: ends it with an ellipsis), a chart or table wider than its column
+OVERFLOW = """() => {
+    const out = [];
+    const main = document.querySelector('[data-testid="stMain"]');
+    if (main.scrollWidth > main.clientWidth + 1) out.push(`the page scrolls sideways: ${main.scrollWidth}px in ${main.clientWidth}px`);
+    for (const el of document.querySelectorAll('[data-testid="stMetricValue"] div, [data-testid="stMetricLabel"] p, [data-testid="stMetricDelta"] div')) {
+        if (el.scrollWidth > el.clientWidth + 1) out.push(`cut off: "${el.innerText}" (${el.scrollWidth}px in ${el.clientWidth}px)`);
+    }
+    for (const el of document.querySelectorAll('[data-testid="stPlotlyChart"], [data-testid="stDataFrame"]')) {
+        const parent = el.parentElement.getBoundingClientRect(), box = el.getBoundingClientRect();
+        if (box.right > parent.right + 1) out.push(`${el.dataset.testid} wider than its column by ${Math.round(box.right - parent.right)}px`);
+    }
+    return out;
+}"""
+
+
+def _shoot_page(page, address: str, path: str, title: str, min_charts: int, shot: Path, timeout_ms: int,
+                width: int = 1500, height: int = 1000) -> PageShot:
+    page.set_viewport_size({"width": width, "height": height})
     page.goto(address, wait_until="domcontentloaded")
     _settle(page, timeout_ms)
     page.wait_for_selector('h1, [data-testid="stAlertContentError"], [data-testid="stException"]', timeout=timeout_ms)
@@ -159,10 +179,13 @@ def _shoot_page(page, address: str, path: str, title: str, min_charts: int, shot
             timeout=timeout_ms)
     # the app scrolls inside stMain: grow the window to the page's height, so everything is laid out and
     # drawn, then take the whole of it
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": 1500, "height": min(max(int(height), 1000), 12_000)})
+    overflow = page.evaluate(OVERFLOW)  # as the window shows it, before it grows
+    page.screenshot(path=str(shot.with_name(shot.stem + "-window.png")))
+    full = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": width, "height": min(max(int(full), height), 12_000)})
     _settle(page, timeout_ms)
     page.wait_for_timeout(800)
+    overflow += [o for o in page.evaluate(OVERFLOW) if o not in overflow]
     charts = page.locator('[data-testid="stPlotlyChart"]:has(.main-svg)').count()
     errors = page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
     exceptions = page.locator('[data-testid="stException"]').all_inner_texts()
@@ -170,11 +193,12 @@ def _shoot_page(page, address: str, path: str, title: str, min_charts: int, shot
     heading = page.locator("h1").first.inner_text() if page.locator("h1").count() else ""
     text = "\n".join(page.locator(f'[data-testid="{part}"]').first.inner_text()
                      for part in ("stMain", "stSidebar") if page.locator(f'[data-testid="{part}"]').count())
-    return PageShot(path, title, heading, charts, errors, exceptions, shot, text)
+    return PageShot(path, title, heading, charts, errors, exceptions, shot, text, overflow)
 
 
 def shoot(url: str, out_dir: Path, pages=PAGES, timeout_ms: int = 90_000, query: str = "",
-          user: str | None = None, password: str | None = None) -> list[PageShot]:
+          user: str | None = None, password: str | None = None, width: int = 1500, height: int = 1000
+          ) -> list[PageShot]:
     """Open each page, wait for its charts to be drawn, and save a full-page screenshot. With ``user``,
     sign in on the first page; the others open signed in by the session cookie, as in a browser."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -193,7 +217,8 @@ def shoot(url: str, out_dir: Path, pages=PAGES, timeout_ms: int = 90_000, query:
         for i, (path, title, min_charts) in enumerate(pages, start=1):
             shot = out_dir / f"{i}-{(path or 'overview')}.png"
             try:
-                shots.append(_shoot_page(page, f"{url}/{path}{query}", path, title, min_charts, shot, timeout_ms))
+                shots.append(_shoot_page(page, f"{url}/{path}{query}", path, title, min_charts, shot, timeout_ms,
+                                         width, height))
             except PlaywrightTimeout as exc:  # keep going: the test names the page, the screenshot shows it
                 page.screenshot(path=str(shot), full_page=True)
                 first = str(exc).splitlines()[0]

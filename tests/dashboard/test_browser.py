@@ -39,9 +39,9 @@ def test_a_link_to_a_page_opens_that_page_with_the_view_it_names_even_as_the_ser
 
 
 def test_every_page_draws_its_charts_without_an_error(app_url, tmp_path_factory):
-    out = Path(os.environ.get("SLA_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-    shots = shoot(app_url, out, user="pat", password=password("pat"))
-    print(f"\nscreenshots of every page: {out}")
+    out = Path(os.environ.get("SLA_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots")) / "1440x900"
+    shots = shoot(app_url, out, user="pat", password=password("pat"), width=1440, height=900)
+    print(f"\nscreenshots of every page at 1440x900: {out}")
     assert [s.title for s in shots] == [title for _, title, _ in PAGES]
     for shot, (_, _, least) in zip(shots, PAGES):
         assert shot.heading == shot.title or shot.title == "Overview", f"{shot.title}: landed on {shot.heading!r}"
@@ -49,7 +49,19 @@ def test_every_page_draws_its_charts_without_an_error(app_url, tmp_path_factory)
         assert not shot.errors, f"{shot.title}: {shot.errors}"
         assert shot.charts >= least, f"{shot.title}: {shot.charts} charts drawn, expected {least} or more"
         assert shot.screenshot.stat().st_size > 10_000
+        assert not shot.overflow, f"{shot.title}: {shot.overflow}"
     assert shots[0].heading == "Acme Corp: March 2026"
+
+
+def test_every_page_fits_a_projector_at_1280x720_nothing_cut_off_or_scrolling_sideways(app_url, tmp_path_factory):
+    out = Path(os.environ.get("SLA_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots")) / "1280x720"
+    shots = shoot(app_url, out, user="pat", password=password("pat"), width=1280, height=720)
+    print(f"\nscreenshots of every page at 1280x720 (the window, and the whole page): {out}")
+    assert [s.title for s in shots] == [title for _, title, _ in PAGES]
+    for shot in shots:
+        assert not shot.exceptions, f"{shot.title}: {shot.exceptions}"
+        assert not shot.overflow, f"{shot.title} at 1280x720: {shot.overflow}"
+        assert shot.screenshot.with_name(shot.screenshot.stem + "-window.png").stat().st_size > 10_000
 
 
 def test_a_client_signed_in_sees_only_its_own_contract_on_every_page_even_when_the_link_names_another(
