@@ -140,6 +140,27 @@ def test_importing_the_same_log_twice_changes_nothing(imported):
         assert con.sql(f"SELECT * FROM {table} ORDER BY ALL").pl().equals(frame), table
 
 
+def test_a_case_closed_without_being_solved_is_resolved_at_its_close_and_counted_in_the_notes(con, tmp_path):
+    # D1 closed straight from work; D2 solved, then closed; D3 solved, reopened, then closed without a
+    # second Solved: its final run is the Closed alone
+    log = tmp_path / "closed.csv"
+    log.write_text("Case,Status,When,Prio,Customer,Team,SLA\n"
+                   "D1,Opened,02.03.2026 09:00:00,P2,Acme Corp,Desk,yes\n"
+                   "D1,Closed,02.03.2026 11:00:00,P2,Acme Corp,Desk,yes\n"
+                   "D2,Opened,02.03.2026 09:00:00,P2,Acme Corp,Desk,yes\n"
+                   "D2,Solved,02.03.2026 12:00:00,P2,Acme Corp,Desk,yes\n"
+                   "D2,Closed,03.03.2026 12:00:00,P2,Acme Corp,Desk,yes\n"
+                   "D3,Opened,02.03.2026 09:00:00,P2,Acme Corp,Desk,yes\n"
+                   "D3,Solved,02.03.2026 10:00:00,P2,Acme Corp,Desk,yes\n"
+                   "D3,Taken,02.03.2026 13:00:00,P2,Acme Corp,Desk,yes\n"
+                   "D3,Closed,02.03.2026 14:00:00,P2,Acme Corp,Desk,yes\n", encoding="utf-8")
+    summary = import_export(con, "eventlog", log, mapping=MAPPING, timezone="Europe/Berlin")
+    assert [ticket(con, t)["resolved_at"] for t in ("D1", "D2", "D3")] == [utc(2, 10), utc(2, 11), utc(2, 13)]
+    assert [n for n in summary.notes if "resolution by" in n] == [
+        "2 cases reached their resolution by Closed alone, with no Solved before it: that event is taken as the "
+        "resolution (docs/imports.md, the Closed rule)"]
+
+
 def test_a_log_without_a_mapped_column_is_refused_whole(con, tmp_path):
     pl.read_csv(LOG, infer_schema=False).drop("When").write_csv(tmp_path / "log.csv")
     with pytest.raises(DataError, match="'When'"):

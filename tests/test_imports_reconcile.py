@@ -111,6 +111,25 @@ def test_pauses_and_calendar_time_are_named_when_they_decide(policy):
     assert "calendar time: the source may count calendar hours, not business hours" in hint
 
 
+def test_a_resolution_taken_from_a_closed_update_is_named_where_it_differs(policy):
+    # both resolved 30h after creation (moderate target 24h: breached), the source says met; C1 was closed
+    # straight from work (the import's Closed rule gave it its resolution), R1 was resolved and closed at once
+    con = connect(":memory:")
+    tickets = pl.DataFrame({"ticket_id": ["C1", "R1"], "client": ["Acme Corp"] * 2, "priority": ["3 - Moderate"] * 2,
+                            "created_at": ["2016-03-07T09:00:00Z"] * 2, "resolved_at": ["2016-03-08T15:00:00Z"] * 2,
+                            "source_sla_met": ["true"] * 2, "_line": [2, 3]})
+    events = pl.DataFrame({"ticket_id": ["C1", "C1", "R1", "R1", "R1"],
+                           "at": ["2016-03-07T09:00:00Z", "2016-03-08T15:00:00Z", "2016-03-07T09:00:00Z",
+                                  "2016-03-08T15:00:00Z", "2016-03-08T15:00:00Z"],
+                           "status": ["Active", "Closed", "Active", "Resolved", "Closed"], "_line": [2, 3, 4, 5, 6]})
+    ingest_frames(con, tickets, events, source="x")
+    details = reconcile(con, policy, AS_OF, scope=EVERYTHING).details
+    hints = dict(details.select("ticket_id", "hint").rows())
+    assert set(hints) == {"C1", "R1"}
+    assert "closed without a resolution time: the import takes its first Closed update" in hints["C1"]
+    assert "Closed" not in hints["R1"]
+
+
 def test_without_any_verdict_there_is_nothing_to_reconcile(policy):
     con = connect(":memory:")
     result = reconcile(con, policy, AS_OF, scope=EVERYTHING)

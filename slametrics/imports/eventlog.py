@@ -63,6 +63,9 @@ def convert(frame: pl.DataFrame, mapping: Mapping, *, client: str | None, client
             milestones[name] = chosen.first() if ms.pick == "first" else chosen.last()
     if flags:
         rows = rows.with_columns(flags)
+    closed_note = _closed_only(rows, mapping)
+    if closed_note:
+        notes.append(closed_note)
 
     take = (lambda e: e.drop_nulls().last()) if mapping.attributes_from == "last_event" else (lambda e: e.drop_nulls().first())
     tickets = (
@@ -95,6 +98,35 @@ def convert(frame: pl.DataFrame, mapping: Mapping, *, client: str | None, client
     if "first_response_at" not in tickets.columns:
         tickets = tickets.with_columns(first_response_at=pl.lit(None, pl.String))
     return tickets, events, notes
+
+
+def _closing(activity: str) -> bool:
+    return "clos" in activity.lower()
+
+
+def _closed_only(rows: pl.DataFrame, mapping: Mapping) -> str | None:
+    """The Closed rule (docs/imports.md): where a mapping resolves on closing activities ('Closed') as
+    well as on others ('Resolve ticket'), a case that reached its resolution by closing alone is
+    resolved at its Closed event, as a ServiceNow incident Closed without resolved_at is. Returns the
+    note that counts them, or None."""
+    ms = mapping.milestones.get("resolved")
+    if ms is None or ms.first_event:
+        return None
+    closing = [a for a in ms.activities if _closing(a)]
+    if not closing or len(closing) == len(ms.activities):
+        return None
+    if ms.pick == "final":
+        chosen = rows.filter(pl.col("_final_resolved"))
+    else:
+        hits = rows.filter(pl.col("_act").is_in(list(ms.activities)))
+        chosen = hits.group_by("_case").agg(pl.all().first() if ms.pick == "first" else pl.all().last())
+    cases = (chosen.group_by("_case").agg(only=pl.col("_act").is_in(closing).all())
+             .filter(pl.col("only")).height)
+    if not cases:
+        return None
+    return (f"{cases} case{'s' if cases != 1 else ''} reached {'their' if cases != 1 else 'its'} resolution by "
+            f"{' or '.join(closing)} alone, with no {', '.join(a for a in ms.activities if a not in closing)} "
+            f"before it: that event is taken as the resolution (docs/imports.md, the Closed rule)")
 
 
 def _format_words(fmt: str) -> str:

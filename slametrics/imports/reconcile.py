@@ -5,7 +5,7 @@ with the outcome of its clocks of one metric (default ``resolution``: ServiceNow
 judges the resolution SLA) or of named service levels. Only clocks that stopped or breached are
 compared (``met`` or ``breached``); running ones are counted as ``pending``. Where the two differ,
 the details say by how much and give the likeliest reasons (pauses, business vs calendar time,
-reopening, a near miss), because numbers that do not reconcile are trusted only once explained.
+reopening, a near miss, a resolution taken from a Closed update), because numbers that do not reconcile are trusted only once explained.
 """
 from __future__ import annotations
 
@@ -80,7 +80,8 @@ def reconcile(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str | dt.da
     if without_verdict and not verdicts.is_empty():
         notes.append(f"{without_verdict} {what} belong to tickets without a source verdict: not compared")
 
-    both = chosen.join(verdicts.select("ticket_id", "source_sla_met", "reopened"), on="ticket_id", how="inner")
+    both = chosen.join(verdicts.select("ticket_id", "source_sla_met", "reopened", "closed_unresolved"),
+                       on="ticket_id", how="inner")
     ours_met = pl.col("outcome") == "met"
     compared = pl.col("outcome").is_in(["met", "breached"])
     both = both.with_columns(_compared=compared, _agree=compared & (ours_met == pl.col("source_sla_met")))
@@ -119,6 +120,9 @@ def _explain(diff: pl.DataFrame, moment: dt.datetime) -> pl.DataFrame:
         .then(pl.lit("over the target in calendar time: the source may count calendar hours, not business hours")),
         pl.when(~ours_met & (pl.col("reopened").fill_null(0) > 0))
         .then(pl.lit("reopened: the source may judge the first resolution, we judge the final one")),
+        pl.when(pl.col("closed_unresolved").fill_null(False) & (pl.col("metric") == "resolution"))
+        .then(pl.lit("closed without a resolution time: the import takes its first Closed update as the "
+                     "resolution (docs/imports.md); the source may judge it at another moment, or not at all")),
     ]
     joined = pl.concat_list(hints).list.drop_nulls().list.join("; ")
     fallback = (pl.when(ours_met).then(pl.lit("the source may hold a shorter target, or count time our policy pauses"))
