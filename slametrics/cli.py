@@ -57,8 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     common(sub_eval, compute=True)
     comp = sub.add_parser("compliance", help="compliance per period, contract and service level")
     comp.add_argument("--by", default="", help="extra breakdown columns, comma-separated (e.g. priority,team)")
+    comp.add_argument("--period", default="month", help="period length: month (default), quarter or year; "
+                                                        "longer periods pool the counts of their months")
     common(comp, compute=True)
     cred = sub.add_parser("credits", help="service credits per period and contract")
+    cred.add_argument("--period", default="month", help="period length: month (default), quarter or year; "
+                                                        "longer periods sum the months' amounts")
     common(cred, compute=True)
     demo = sub.add_parser("demo", help="build the demo database from the demo policy")
     common(demo, compute=False)
@@ -224,12 +228,14 @@ def _exact_shares(frame, policy):
 
 
 def _compliance(args: argparse.Namespace) -> int:
-    from slametrics.compliance import KEYS, check_by, compliance
+    from slametrics.compliance import KEYS, check_by
     from slametrics.output import write_csv
+    from slametrics.periods import check_grain, compliance_over
 
     by = check_by([c.strip() for c in args.by.split(",") if c.strip()])
+    grain = check_grain(args.period)
     policy, clocks = _computed(args)
-    frame = _exact_shares(compliance(clocks, policy, by), policy)
+    frame = _exact_shares(compliance_over(clocks, policy, grain, by), policy)
     keys = KEYS + [c for c in by if c not in KEYS]
     write_csv(frame, keys + ["met", "breached", "pending", "assessed", "compliance", "objective", "status", "provisional"], args.out)
     return 0
@@ -241,11 +247,16 @@ def _credits(args: argparse.Namespace) -> int:
     from slametrics.compliance import compliance
     from slametrics.credits import CREDIT_COLUMNS, credits
     from slametrics.output import exact_share, write_csv
+    from slametrics.periods import check_grain, credits_over
 
+    grain = check_grain(args.period)
     policy, clocks = _computed(args)
     frame = _exact_shares(credits(compliance(clocks, policy), policy), policy)
     rates = [None if d is None else exact_share(Decimal(d)) for d in frame["credit_rate_exact"]]
     frame = frame.with_columns(credit_rate=pl.Series(rates, dtype=pl.String))
+    if grain != "month":  # the months' amounts summed; no share describes a longer period's credit
+        frame = credits_over(frame, grain).with_columns(compliance=pl.lit(""), objective=pl.lit(""),
+                                                        credit_rate=pl.lit(""))
     write_csv(frame, CREDIT_COLUMNS, args.out)
     return 0
 

@@ -429,6 +429,55 @@ def credits(policy: Policy, compliance_rows: list[dict]) -> list[dict]:
     return rows
 
 
+# ------------------------------------------------------------------------------ quarters and years (§10)
+
+def longer_period(month: str, grain: str) -> str:
+    """'2026-08' -> '2026-Q3' (quarter) or '2026' (year)."""
+    if grain == "year":
+        return month[:4]
+    return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
+
+
+def pooled_compliance(policy: Policy, monthly: list[dict], grain: str, by: list[str]) -> list[dict]:
+    """Sums of the monthly rows' counts per longer period (never their shares), judged afresh."""
+    groups: dict[tuple, dict] = {}
+    for row in monthly:
+        key = (longer_period(row["period"], grain), row["contract"], row["service_level"], *(row[c] for c in by))
+        total = groups.setdefault(key, {"met": 0, "breached": 0, "pending": 0})
+        for count in total:
+            total[count] += row[count]
+    rows = []
+    for key, counts in groups.items():
+        contract = policy.contracts[key[1]]
+        level = contract.service_levels[key[2]]
+        assessed = counts["met"] + counts["breached"]
+        ratio = Fraction(counts["met"], assessed) if assessed else None
+        if assessed == 0 or assessed < contract.min_tickets:
+            status = "insufficient"
+        else:
+            status = "meets" if ratio >= level.objective else "misses"
+        rows.append({"period": key[0], "contract": key[1], "service_level": key[2], **dict(zip(by, key[3:])),
+                     **counts, "assessed": assessed, "compliance": ratio, "objective": level.objective,
+                     "status": status, "provisional": counts["pending"] > 0})
+    return rows
+
+
+def summed_credits(monthly: list[dict], grain: str) -> list[dict]:
+    """Sums of the monthly credit rows' rounded amounts per longer period; no shares on these rows."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in monthly:
+        groups.setdefault((longer_period(row["period"], grain), row["contract"], row["service_level"]), []).append(row)
+    rows = []
+    for (period, contract, level), members in groups.items():
+        amounts = [m["credit_amount"] for m in members if m["credit_amount"] is not None]
+        assessed = [m["assessed"] for m in members if m["assessed"] is not None]
+        rows.append({"period": period, "contract": contract, "service_level": level,
+                     "assessed": sum(assessed) if assessed else None, "compliance": None, "objective": None,
+                     "credit_rate": None, "credit_amount": sum(amounts, Decimal(0)) if amounts else None,
+                     "currency": members[0]["currency"], "provisional": any(m["provisional"] for m in members)})
+    return rows
+
+
 def cents(amount: Fraction) -> Decimal:
     with localcontext() as ctx:
         ctx.prec = 60
@@ -479,6 +528,7 @@ def load_case(case_dir: Path) -> dict:
         "as_of": as_of,
         "timezone": case.get("timezone"),
         "by": [c.strip() for c in str(by).split(",") if c.strip()],
+        "periods": list(case.get("periods") or []),
         "description": case.get("description", ""),
     }
 
@@ -494,8 +544,14 @@ def expected_tables(case_dir: Path) -> dict[str, tuple[list[str], list[dict]]]:
     clocks = evaluate(policy, tickets, events, as_of)
     by_rows = compliance(policy, clocks, case["by"])
     plain_rows = compliance(policy, clocks, [])
-    return {
+    monthly_credits = credits(policy, plain_rows)
+    tables = {
         "expected_evaluate.csv": (EVALUATE_COLUMNS, clocks),
         "expected_compliance.csv": (compliance_columns(case["by"]), by_rows),
-        "expected_credits.csv": (CREDITS_COLUMNS, credits(policy, plain_rows)),
+        "expected_credits.csv": (CREDITS_COLUMNS, monthly_credits),
     }
+    for grain in case["periods"]:  # --period quarter / year
+        tables[f"expected_compliance_{grain}.csv"] = (compliance_columns(case["by"]),
+                                                      pooled_compliance(policy, by_rows, grain, case["by"]))
+        tables[f"expected_credits_{grain}.csv"] = (CREDITS_COLUMNS, summed_credits(monthly_credits, grain))
+    return tables

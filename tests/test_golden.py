@@ -87,12 +87,13 @@ def test_command_line_matches_golden_case(case: str, tmp_path: Path) -> None:
 
     common = ["--db", db, "--policy", "policy.yaml", "--as-of", spec["as_of"]]
     by = ["--by", ",".join(spec["by"])] if spec["by"] else []
-    for command, extra, expected in [
-        ("evaluate", [], "expected_evaluate.csv"),
-        ("compliance", by, "expected_compliance.csv"),
-        ("credits", [], "expected_credits.csv"),
-    ]:
-        out = f"{command}.csv"
+    runs = [("evaluate", [], "expected_evaluate.csv"), ("compliance", by, "expected_compliance.csv"),
+            ("credits", [], "expected_credits.csv")]
+    for grain in spec["periods"]:
+        runs += [("compliance", [*by, "--period", grain], f"expected_compliance_{grain}.csv"),
+                 ("credits", ["--period", grain], f"expected_credits_{grain}.csv")]
+    for command, extra, expected in runs:
+        out = f"{expected.removeprefix('expected_')}"
         check(run_cli(command, *common, *extra, "--out", out, cwd=tmp_path))
         assert_same_table(tmp_path / out, source / expected)
 
