@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import polars as pl
 
+from slametrics import words
 from slametrics.credits import credits, level_rate, level_rates
 from slametrics.policy import Policy
 
@@ -55,3 +56,22 @@ def credit_statement(compliance_frame: pl.DataFrame, policy: Policy) -> tuple[pl
                    .join(totals, on=["period", "contract"], how="left")
                    .select(list(MONTH_SCHEMA)).sort("period", "contract"))
     return pl.DataFrame(level_rows, schema=LEVEL_SCHEMA, orient="row"), month_frame
+
+
+def explained(months: pl.DataFrame, levels: pl.DataFrame) -> dict[str, tuple[list[str], list[str]]]:
+    """Per period of a ``credit_statement``: (which service levels owe what, what changed the credit), in
+    words shared by the dashboard and the report: (['Response 5.0%'], ['tiers add up to 15.0%, capped
+    at 12.0%', 'Resolution: 4 tickets, below the minimum volume: 3.0% waived'])."""
+    out: dict[str, tuple[list[str], list[str]]] = {p: ([], []) for p in months["period"].to_list()}
+    for r in levels.sort("service_level").iter_rows(named=True):
+        owing, notes = out.setdefault(r["period"], ([], []))
+        if r["credit_rate"] > 0:
+            owing.append(f"{words.level(r['service_level'])} {words.percent(r['credit_rate'])}")
+        if r["below_minimum"] and r["waived_rate"] > 0:
+            notes.append(f"{words.level(r['service_level'])}: {r['assessed']} tickets, below the minimum volume: "
+                         f"{words.percent(r['waived_rate'])} waived")
+    for r in months.iter_rows(named=True):
+        if r["capped"]:
+            out[r["period"]][1].insert(0, f"tiers add up to {words.percent(r['levels_rate'])}, capped at "
+                                          f"{words.percent(r['credit_cap'])}")
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from slametrics import whatif
+from slametrics import settlement, whatif
 from slametrics.clock import as_text
 from slametrics.output import spreadsheet_csv
 from ui import format as fmt
@@ -198,19 +198,9 @@ def factor_finder(factors: pl.DataFrame, terms) -> None:
 
 def credit_statement(months: pl.DataFrame, levels: pl.DataFrame) -> pl.DataFrame:
     """One contract's months, newest first: which service levels owe what, the credit, and what bit (cap, volume)."""
-    owing: dict[str, list[str]] = {}
-    notes: dict[str, list[str]] = {}
-    for r in levels.sort("service_level").iter_rows(named=True):
-        if r["credit_rate"] > 0:
-            owing.setdefault(r["period"], []).append(f"{fmt.level(r['service_level'])} {fmt.percent(r['credit_rate'])}")
-        if r["below_minimum"] and r["waived_rate"] > 0:
-            notes.setdefault(r["period"], []).append(
-                f"{fmt.level(r['service_level'])}: {r['assessed']} tickets, below the minimum volume: "
-                f"{fmt.percent(r['waived_rate'])} waived")
-    for r in months.iter_rows(named=True):
-        if r["capped"]:
-            notes.setdefault(r["period"], []).insert(
-                0, f"tiers add up to {fmt.percent(r['levels_rate'])}, capped at {fmt.percent(r['credit_cap'])}")
+    said = settlement.explained(months, levels)
+    owing = {p: o for p, (o, _) in said.items() if o}
+    notes = {p: n for p, (_, n) in said.items() if n}
     months = months.sort("period", descending=True)
     return months.select(
         text_of(months, "period", fmt.month).alias("Month"),
