@@ -74,6 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--service-level", default=None, help="compare with these service levels only, comma-separated")
     rec.add_argument("--details", default=None, help="write the tickets where they differ to this CSV")
     common(rec, compute=True)
+    rep = sub.add_parser("report", help="the quarterly business review of one contract, as PDF, PPTX or HTML")
+    rep.add_argument("--contract", required=True, help="the contract's key in the policy (e.g. acme)")
+    rep.add_argument("--period", required=True, help="the period reviewed: a quarter (2026-Q3), a month or a year")
+    rep.add_argument("--format", default=None, help="pdf, pptx or html (default: from --out's suffix)")
+    rep.add_argument("--previous", default=None, help="the period compared with (default: the one before)")
+    rep.add_argument("--settings", default=None, help="branding and thresholds (default config/report.yaml, if any)")
+    rep.add_argument("--user", default=None, help="produce it as this user of the access file would see it "
+                                                  "(a client: its own contract only)")
+    rep.add_argument("--access", default=None, help="the access file for --user (default config/access.yaml)")
+    common(rep, compute=True)
     _users_parser(sub)
     return parser
 
@@ -413,5 +423,65 @@ def _read_password(args: argparse.Namespace, name: str) -> str:
     return password
 
 
-_COMMANDS = {"ingest": _ingest, "evaluate": _evaluate, "compliance": _compliance, "credits": _credits, "demo": _demo,
+REPORT_FORMATS = ("pdf", "pptx", "html")
+
+
+def _report(args: argparse.Namespace) -> int:
+    from slametrics.db import connect
+    from slametrics.errors import DataError
+    from slametrics.policy import load_policy
+    from slametrics.report import build_review, load_settings
+    from slametrics.report.settings import DEFAULT_SETTINGS
+    from slametrics.timeparse import parse_as_of
+
+    if not args.out:
+        raise DataError("--out: name the file to write (e.g. review-acme-2026-Q3.pdf)")
+    kind = (args.format or Path(args.out).suffix.lstrip(".")).lower()
+    if kind not in REPORT_FORMATS:
+        raise DataError(f"--format: {kind!r} is not a report format; allowed: {', '.join(REPORT_FORMATS)} "
+                        "(or an --out ending in one of them)")
+    policy = load_policy(args.policy)
+    scope = EVERYTHING
+    if args.user:
+        from slametrics.access import default_access_path, load_access
+        from slametrics.errors import AccessError
+
+        access = load_access(args.access or default_access_path(), policy)
+        if args.user not in access.users:
+            raise AccessError(f"--user: {args.user[:40]!r} is not a user of the access file")
+        scope = access.users[args.user].scope(policy)
+        if not scope.allows(args.contract):
+            raise AccessError(f"--contract: {args.user} may not see contract {args.contract[:40]!r}; "
+                              f"theirs: {', '.join(scope.contracts or ()) or 'none'}")
+    settings = load_settings(args.settings or DEFAULT_SETTINGS)
+    if args.settings and not Path(args.settings).exists():
+        raise DataError(f"--settings: {args.settings} does not exist")
+    as_of = parse_as_of(args.as_of)
+    con = connect(args.db, read_only=True)
+    try:
+        review = build_review(con, policy, args.contract, args.period, as_of, scope=scope, settings=settings,
+                              previous=args.previous)
+    finally:
+        con.close()
+    if kind == "pdf":
+        from slametrics.report.document import render_pdf
+
+        content = render_pdf(review)
+    elif kind == "pptx":
+        from slametrics.report.deck import render_pptx
+
+        content = render_pptx(review)
+    else:
+        from slametrics.report.document import render_html
+
+        content = render_html(review).encode("utf-8")
+    out = Path(args.out)
+    partial = out.with_name(f".{out.name}.partial")
+    partial.write_bytes(content)  # never half a report under the name asked for
+    partial.replace(out)
+    print(f"{review.title} ({kind}) written to {out}", file=sys.stderr)
+    return 0
+
+
+_COMMANDS = {"report": _report, "ingest": _ingest, "evaluate": _evaluate, "compliance": _compliance, "credits": _credits, "demo": _demo,
              "migrate": _migrate, "reconcile": _reconcile, "users": _users}
