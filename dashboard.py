@@ -24,6 +24,7 @@ def pages(user) -> list:
         (st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:"), True),
         (st.Page("pages/breaches.py", title="Breaches", icon=":material/report:"), True),
         (st.Page("pages/credits.py", title="Service credits", icon=":material/payments:"), True),
+        (st.Page("pages/review.py", title="Quarterly review", icon=":material/summarize:"), True),
         (st.Page("pages/whatif.py", title="What-if", icon=":material/tune:"), user is None or user.may_whatif),
         (st.Page("pages/data.py", title="Data", icon=":material/database:"), user is None or user.sees_data_page),
         (st.Page("pages/policy.py", title="Policy", icon=":material/gavel:"), True),

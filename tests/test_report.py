@@ -159,8 +159,11 @@ def test_a_client_gets_its_own_contracts_report_and_is_refused_another(fixture, 
     access = ["--user", "acme", "--access", str(folder / "access.yaml")]
     refused = run_cli("report", *common, *access, "--contract", "globex", "--period", "2026-Q1", "--out",
                       str(tmp_path / "x.pdf"), cwd=folder)
-    assert refused.returncode == 2 and "acme may not see contract 'globex'" in refused.stderr
+    assert refused.returncode == 2 and "--contract: 'globex' is not among your contracts (acme)" in refused.stderr
     assert not (tmp_path / "x.pdf").exists()
+    unknown = run_cli("report", *common, *access, "--contract", "initech", "--period", "2026-Q1", "--out",
+                      str(tmp_path / "x.pdf"), cwd=folder)  # said alike: a client learns nothing of what exists
+    assert "--contract: 'initech' is not among your contracts (acme)" in unknown.stderr
     check(run_cli("report", *common, *access, "--contract", "acme", "--period", "2026-Q1", "--out",
                   str(tmp_path / "mine.html"), cwd=folder))
     assert "Globex" not in (tmp_path / "mine.html").read_text(encoding="utf-8")

@@ -289,3 +289,32 @@ def _ticket(db: str, db_version: tuple, ticket_id: str, scope: Scope):
 def ticket(ticket_id: str):
     """The stored ticket ``ticket_id`` where the session's scope may see it (slametrics.evidence), else None."""
     return _ticket(str(db_path()), db_version(), ticket_id, session.scope())
+
+
+def report_settings():
+    """The report's branding (``$SLA_REPORT_SETTINGS`` or ``config/report.yaml``; defaults where absent)."""
+    import os
+
+    from slametrics.report import load_settings
+
+    return load_settings(Path(os.environ.get("SLA_REPORT_SETTINGS") or ROOT / "config" / "report.yaml"))
+
+
+@st.cache_resource(show_spinner="Gathering the review's figures ...", max_entries=16)
+def _review(db: str, db_version: tuple, policy_file: str, policy_version: tuple, contract: str, period: str,
+            previous: str, as_of: dt.datetime, scope: Scope, settings):
+    from slametrics.report import build_review
+    from slametrics.report.document import render_html
+
+    policy = _policy(policy_file, policy_version)
+    with cursor() as cur:
+        made = build_review(cur, policy, contract, period, as_of, scope=scope, settings=settings, previous=previous)
+    return made, render_html(made)
+
+
+def review(contract: str, period: str, previous: str, as_of: dt.datetime):
+    """The quarterly review of ``contract`` (``slametrics.report``), read through the session's scope, and
+    its HTML page: (Review, str)."""
+    db, pol = db_path(), policy_path()
+    return _review(str(db), db_version(), str(pol), file_version(pol), contract, period, previous, as_of,
+                   session.scope(), report_settings())

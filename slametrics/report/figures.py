@@ -1,4 +1,6 @@
 """The report's static charts (HTML and PDF), drawn with matplotlib as SVG text: no browser, no network.
+Figures are made with ``matplotlib.figure.Figure``, never pyplot, whose global state is not safe in the
+dashboard's threads (a download is rendered on a thread of its own).
 
 Each function takes a ``Review`` and returns SVG markup (text stays text, so it is crisp in print and
 searchable in the PDF). Percentage axes are fixed to a stated range, never auto-scaled: 0-100%, or,
@@ -10,16 +12,14 @@ import io
 import math
 
 import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
-
-from slametrics import words  # noqa: E402
+from slametrics import words
 
 GREY, RED, GREEN, AMBER = "#9e9e9e", "#c62828", "#2e7d32", "#f9a825"
 INK = "#263238"
-plt.rcParams.update({
+matplotlib.rcParams.update({
     "font.family": "DejaVu Sans", "font.size": 9, "axes.edgecolor": "#b0bec5", "axes.labelcolor": INK,
     "xtick.color": INK, "ytick.color": INK, "axes.spines.top": False, "axes.spines.right": False,
     "svg.fonttype": "none", "svg.hashsalt": "slametrics",  # text as text; the same file every run
@@ -30,7 +30,6 @@ plt.rcParams.update({
 def _svg(fig) -> str:
     out = io.StringIO()
     fig.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
     text = out.getvalue()
     return text[text.index("<svg"):]
 
@@ -40,7 +39,6 @@ def png(svg_maker, review, *args, dpi: int = 200) -> bytes:
     fig = svg_maker(review, *args, figure_only=True)
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
     return out.getvalue()
 
 
@@ -63,15 +61,17 @@ def level_trend(review, level: str, figure_only: bool = False):
     labels = [words.month(p) for p in rows["period"].to_list()]
     values = rows["compliance"].to_list()
     objective = next(s.objective for s in review.summary if s.name == level)
-    fig, ax = plt.subplots(figsize=(4.6, 2.5))
+    fig = Figure(figsize=(4.6, 2.5))
+    ax = fig.subplots()
     floor = share_floor(values + [objective])
     colours = [GREY if v is None else (GREEN if v >= objective else RED) for v in values]
     ax.plot(range(len(values)), [v if v is not None else float("nan") for v in values], color=review.settings.accent,
             linewidth=2, zorder=2)
     ax.scatter(range(len(values)), [v if v is not None else floor for v in values], color=colours, s=36, zorder=3)
     ax.axhline(objective, color=INK, linestyle="--", linewidth=1)
-    ax.text(len(values) - 0.5, objective, f" objective {words.percent(objective)}", va="bottom", ha="right",
-            fontsize=8, color=INK)
+    ax.annotate(f"objective {words.percent(objective)}", xy=(1, objective), xycoords=("axes fraction", "data"),
+                va="bottom", ha="right", fontsize=8, color=INK)
+    ax.set_xlim(-0.5, max(len(values), 4) - 0.5)  # four places, filled from the left where history is shorter
     for i, v in enumerate(values):
         if v is not None:
             ax.annotate(words.percent(v), (i, v), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
@@ -90,7 +90,8 @@ def volume(review, figure_only: bool = False):
     """Tickets created and resolved per month, side by side."""
     frame = review.volume
     x = list(range(frame.height))
-    fig, ax = plt.subplots(figsize=(4.6, 2.1))
+    fig = Figure(figsize=(4.6, 2.1))
+    ax = fig.subplots()
     ax.bar([i - 0.2 for i in x], frame["created"].to_list(), width=0.4, color="#90caf9", label="Opened")
     ax.bar([i + 0.2 for i in x], frame["resolved"].to_list(), width=0.4, color=review.settings.accent, label="Resolved")
     ax.set_xticks(x, [words.month(p) for p in frame["period"].to_list()])
@@ -104,7 +105,8 @@ def volume(review, figure_only: bool = False):
 def bars(review, frame, label: str, value: str, title: str, colour: str | None = None, figure_only: bool = False):
     """Horizontal bars, largest at the top."""
     labels, values = [str(v) for v in frame[label].to_list()], frame[value].to_list()
-    fig, ax = plt.subplots(figsize=(4.6, max(1.3, 0.24 * len(labels) + 0.6)))
+    fig = Figure(figsize=(4.6, max(1.3, 0.24 * len(labels) + 0.6)))
+    ax = fig.subplots()
     ax.barh(range(len(labels)), values, color=colour or review.settings.accent)
     ax.set_yticks(range(len(labels)), labels)
     ax.invert_yaxis()
@@ -119,7 +121,8 @@ def bars(review, frame, label: str, value: str, title: str, colour: str | None =
 def pareto(review, frame, column: str, title: str, figure_only: bool = False):
     """Breaches per value, most first, with the cumulative share on a 0-100% axis."""
     labels = [str(v) for v in frame[column].to_list()]
-    fig, ax = plt.subplots(figsize=(4.6, 2.7))
+    fig = Figure(figsize=(4.6, 2.7))
+    ax = fig.subplots()
     ax.bar(range(len(labels)), frame["breaches"].to_list(), color=RED)
     ax.set_xticks(range(len(labels)), labels, rotation=35, ha="right", fontsize=7)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -140,7 +143,8 @@ def heatmap(review, figure_only: bool = False):
     grid = [[0] * 24 for _ in range(7)]
     for r in frame.iter_rows(named=True):
         grid[r["weekday"]][r["hour"]] = r["breaches"]
-    fig, ax = plt.subplots(figsize=(9.4, 2.4))
+    fig = Figure(figsize=(9.4, 2.4))
+    ax = fig.subplots()
     image = ax.imshow(grid, aspect="auto", cmap="Reds", vmin=0)
     ax.set_yticks(range(7), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
     ax.set_xticks(range(0, 24, 2), [f"{h:02d}:00" for h in range(0, 24, 2)])
@@ -156,7 +160,8 @@ def csat(review, figure_only: bool = False):
     """Average rating (1-5) per month, and the share of 4-5 ratings."""
     frame = review.csat.filter(review.csat["rated"] > 0)
     x = list(range(frame.height))
-    fig, ax = plt.subplots(figsize=(4.6, 2.5))
+    fig = Figure(figsize=(4.6, 2.5))
+    ax = fig.subplots()
     ax.bar(x, frame["csat"].to_list(), color="#00838f", width=0.5)
     ax.set_ylim(1, 5)
     ax.set_yticks([1, 2, 3, 4, 5])
@@ -174,7 +179,8 @@ def credit_months(review, figure_only: bool = False):
     frame = review.statement_months
     x = list(range(frame.height))
     amounts = [a or 0 for a in frame["credit_amount"].to_list()]
-    fig, ax = plt.subplots(figsize=(4.6, 2.3))
+    fig = Figure(figsize=(4.6, 2.3))
+    ax = fig.subplots()
     ax.bar(x, amounts, color=[RED if a > 0 else GREY for a in amounts], width=0.5)
     ax.set_xticks(x, [words.month(p) for p in frame["period"].to_list()])
     for i, a in enumerate(amounts):

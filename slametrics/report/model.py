@@ -19,7 +19,7 @@ from slametrics import breaches, describe, periods, words
 from slametrics.clock import evaluate_clocks
 from slametrics.compliance import compliance
 from slametrics.credits import credits
-from slametrics.errors import DataError
+from slametrics.errors import AccessError, DataError
 from slametrics.inventory import holdings
 from slametrics.policy import Contract, Policy
 from slametrics.report.settings import Settings
@@ -148,10 +148,12 @@ def build_review(con: duckdb.DuckDBPyConnection, policy: Policy, contract: str, 
     Refuses (``DataError``) a contract outside the scope or the policy, and a period that is not one.
     """
     settings = settings or Settings()
+    if not scope.allows(contract):  # the same words whether or not such a contract exists
+        raise AccessError(f"--contract: {contract[:40]!r} is not among your contracts "
+                          f"({', '.join(scope.contracts or ()) or 'none'})")
     if contract not in policy.contracts:
         raise DataError(f"--contract: {contract[:40]!r} is not a contract of the policy; its contracts: "
-                        f"{', '.join(k for k in policy.contracts if scope.allows(k)) or 'none you may see'}")
-    scope.require(contract)
+                        f"{', '.join(policy.contracts)}")
     months = periods.months_of(period)
     grain = "month" if len(period) == 7 and period[5] != "Q" else "quarter" if "Q" in period else "year"
     previous = previous or periods.previous(period)

@@ -71,8 +71,42 @@ def downloads(monkeypatch) -> list[tuple[str, str]]:
     original = st.download_button
 
     def capture(label, data, *args, **kwargs):
-        seen.append((kwargs.get("file_name", ""), data if isinstance(data, str) else data.decode("utf-8")))
+        name = kwargs.get("file_name", "")
+        content = data() if callable(data) else data  # a file made on the click: made here, as the click would
+        seen.append((name, document_text(name, content)))
         return original(label, data, *args, **kwargs)
 
     monkeypatch.setattr(st, "download_button", capture)
     return seen
+
+
+def document_text(name: str, content: str | bytes) -> str:
+    """What a reader of a downloaded file can read in it: text as is; a PDF through pdftotext; a deck's
+    every text frame, table cell and chart category and series name through python-pptx."""
+    if isinstance(content, str):
+        return content
+    if name.endswith(".pdf"):
+        import shutil
+        import subprocess
+
+        if not shutil.which("pdftotext"):
+            pytest.skip("pdftotext is missing: `./run tests` installs Debian's poppler-utils")
+        return subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True).stdout.decode()
+    if name.endswith(".pptx"):
+        import io
+
+        from pptx import Presentation
+
+        parts = []
+        for slide in Presentation(io.BytesIO(content)).slides:
+            for shape in slide.shapes:
+                if shape.has_text_frame:
+                    parts.append(shape.text_frame.text)
+                if shape.has_table:
+                    parts += [cell.text for row in shape.table.rows for cell in row.cells]
+                if shape.has_chart:
+                    plot = shape.chart.plots[0]
+                    parts += [str(c) for c in plot.categories] + [s.name for s in plot.series]
+            parts.append(slide.notes_slide.notes_text_frame.text if slide.has_notes_slide else "")
+        return "\n".join(parts)
+    return content.decode("utf-8")

@@ -23,7 +23,7 @@ from tests.dashboard.helpers import figure, metric, open_page, plain, sign_in
 #: what of Globex and Initech could show: names, the contract key, ticket ids (G-101, I-0), its teams'
 #: names are shared with Acme's in the fixture, so they prove nothing and are not listed
 OTHERS = re.compile(r"globex|initech|\bG-\d|\bI-\d", re.IGNORECASE)
-CLIENT_PAGES = [None, "trends", "breaches", "credits", "whatif", "policy"]
+CLIENT_PAGES = [None, "trends", "breaches", "credits", "review", "whatif", "policy"]
 
 
 def audit_log() -> pl.DataFrame:
@@ -42,6 +42,15 @@ def access_file(app_env):
 def assert_signed_out(at) -> None:
     assert "_signed_in" not in at.session_state and not at.metric
     assert [t.label for t in at.text_input] == ["Username", "Password"]
+
+
+def shown_report(at) -> str:
+    """The review's page as the page's frame shows it (a data: URL)."""
+    import base64
+
+    (frame,) = at.get("iframe")
+    src = frame.proto.src if hasattr(frame, "proto") else frame.src
+    return base64.b64decode(src.split(",", 1)[1]).decode("utf-8")
 
 
 def everything_shown(at) -> str:
@@ -69,8 +78,13 @@ def test_a_client_sees_nothing_of_another_client_on_any_page_or_download(app_env
     assert not OTHERS.findall(shown), sorted(set(OTHERS.findall(shown)))
     for name, content in downloads:
         assert not OTHERS.findall(content), (name, sorted(set(OTHERS.findall(content))))
-    if page in ("breaches", "whatif"):
+    if page in ("breaches", "whatif", "review"):
         assert downloads, "the page offers its download"
+    if page == "review":  # the report on screen, and in each of its three files, is Acme's
+        assert sorted(n for n, _ in downloads) == ["review-acme-2026-Q1.html", "review-acme-2026-Q1.pdf",
+                                                  "review-acme-2026-Q1.pptx"]
+        assert all("Acme Corp" in content for _, content in downloads)
+        assert "Acme Corp" in shown_report(at) and not OTHERS.findall(shown_report(at))
 
 
 @pytest.mark.parametrize("page", CLIENT_PAGES)
