@@ -1,10 +1,15 @@
-"""Overview: one month of one contract at a glance: service levels, credit, volume, clocks at risk."""
+"""Overview: one month (or quarter) of one contract at a glance: service levels, credit, volume, clocks at risk.
+
+With the sidebar's range in quarters, the last quarter of the range: its months' counts pooled, its
+credits summed (docs/semantics.md §10)."""
 import polars as pl
 import streamlit as st
 
+from slametrics import periods
 from slametrics.breaches import at_risk
 from slametrics.compliance import compliance
 from slametrics.credits import credits
+from slametrics.trends import volume_over
 from slametrics.whatif import projection
 from ui import app, data, tables
 from ui import format as fmt
@@ -12,22 +17,29 @@ from ui import format as fmt
 app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
 
 v = app.view()
-month = v.last_period
+grain = v.grain
+month = periods.quarter_of(v.last_period) if grain == "quarter" else v.last_period  # the period shown
+unit = "quarter" if grain == "quarter" else "month"
+months_in = periods.months_of(month)
+all_shown = sorted({periods.quarter_of(p) for p in v.all_periods}) if grain == "quarter" else list(v.all_periods)
 st.title(f"{fmt.text(v.terms.name)}: {fmt.month_long(month)}")
-st.caption(f"The last month of the range chosen in the sidebar, as of {fmt.moment(v.as_of)}"
+st.caption(f"The last {unit} of the range chosen in the sidebar, as of {fmt.moment(v.as_of)}"
+           + (" · its months' tickets pooled" if grain == "quarter" else "")
            + (f" · filtered: {v.filter_note()}" if v.filtered else ""))
 app.how_measured(v.policy, v.contract)
 
 with app.guard():
-    history = compliance(v.contract_clocks(all_months=True, filtered=True), v.policy)
-    owed = credits(compliance(v.contract_clocks(all_months=True), v.policy), v.policy)
-    ahead = projection(v.contract_clocks(all_months=True).filter(pl.col("period") == month), v.policy)
-    volume = data.volume(v.contract, v.as_of, "month", v.filters)
+    history = periods.compliance_over(v.contract_clocks(all_months=True, filtered=True), v.policy, grain)
+    owed = periods.credits_over(credits(compliance(v.contract_clocks(all_months=True), v.policy), v.policy), grain)
+    ahead = projection(v.contract_clocks(all_months=True).filter(pl.col("period").is_in(months_in)), v.policy)
+    ahead = ahead.filter(pl.col("service_level") == "TOTAL").select(
+        pl.col("all_met_credit_amount").sum(), pl.col("all_breached_credit_amount").sum(), pl.col("currency").first())
+    volume = volume_over(data.volume(v.contract, v.as_of, "month", v.filters), grain)
 
-previous = next((p for p in reversed(v.all_periods) if p < month), None)
+previous = next((p for p in reversed(all_shown) if p < month), None)
 now_rows = history.filter(pl.col("period") == month)
-before = {r["service_level"]: r for r in history.filter(pl.col("period") == previous).iter_rows(named=True)}
-spark_periods = [p for p in v.all_periods if p <= month][-12:]
+before = {r["service_level"]: r for r in history.filter(pl.col("period") == (previous or "")).iter_rows(named=True)}
+spark_periods = [p for p in all_shown if p <= month][-12:]
 
 if now_rows.filter(pl.col("provisional")).height:
     st.info(f"{fmt.month_long(month)} still has open tickets: its figures are provisional and can change.",
@@ -44,7 +56,7 @@ for start in range(0, len(levels), per_row):
             label = fmt.text(fmt.level(name))
             if row is None:
                 st.metric(label, "–", help=f"Targets: {targets}")
-                st.caption("No tickets for this service level in this month.")
+                st.caption(f"No tickets for this service level in this {unit}.")
                 continue
             prior = before.get(name)
             delta = (row["compliance"] - prior["compliance"]) if prior and prior["compliance"] is not None \
@@ -69,9 +81,9 @@ st.subheader("Credit and volume")
 total = next(owed.filter((pl.col("period") == month) & (pl.col("service_level") == "TOTAL"))
              .iter_rows(named=True), None)
 made = next(volume.filter(pl.col("period") == month).iter_rows(named=True), None)
-made_before = next(volume.filter(pl.col("period") == previous).iter_rows(named=True), None)
+made_before = next(volume.filter(pl.col("period") == (previous or "")).iter_rows(named=True), None)
 risk_share = st.session_state.get("risk_share", 75)
-current = month == v.all_periods[-1]  # clocks at risk run now: they belong to the latest month only
+current = month == all_shown[-1]  # clocks at risk run now: they belong to the latest month (quarter) only
 risky = at_risk(v.contract_clocks(all_months=True, filtered=True), risk_share / 100)
 if not current:
     risky = risky.clear()
@@ -80,15 +92,17 @@ with c1.container(border=True):
     if total is None:
         st.metric("Service credit", "–", help="No service level of this contract carries credits.")
         st.caption("No credits defined for this contract." if not any(
-            sl.credits for sl in v.terms.service_levels.values()) else "No tickets this month.")
+            sl.credits for sl in v.terms.service_levels.values()) else f"No tickets this {unit}.")
     else:
         st.metric("Service credit" + (" (provisional)" if total["provisional"] else ""),
                   fmt.money(total["credit_amount"], total["currency"]),
-                  help="Owed to the client for this month under the contract's credit tiers. "
-                       "Computed on the whole contract: the sidebar's filters do not apply.")
-        span = next(ahead.filter(pl.col("service_level") == "TOTAL").iter_rows(named=True), None)
-        st.caption(f"{fmt.percent(total['credit_rate'])} of the monthly fee of "
-                   f"{fmt.money(float(v.terms.monthly_fee or 0), v.terms.currency)}"
+                  help=f"Owed to the client for this {unit} under the contract's credit tiers"
+                       + (" (the sum of its months' credits, billed monthly)" if grain == "quarter" else "")
+                       + ". Computed on the whole contract: the sidebar's filters do not apply.")
+        span = next(ahead.iter_rows(named=True), None)
+        st.caption((f"the sum of {len(months_in)} monthly credits at a monthly fee of "
+                    if grain == "quarter" else f"{fmt.percent(total['credit_rate'])} of the monthly fee of ")
+                   + f"{fmt.money(float(v.terms.monthly_fee or 0), v.terms.currency)}"
                    + (" · a projection: it will end between "
                       f"{fmt.money(span['all_met_credit_amount'], span['currency'])} and "
                       f"{fmt.money(span['all_breached_credit_amount'], span['currency'])} as open tickets settle"
@@ -99,20 +113,20 @@ with c2.container(border=True):
     st.metric("Tickets opened", f"{opened:,}", delta=None if delta is None else f"{delta:+,}", delta_color="off",
               delta_arrow="off" if not delta else "auto",
               delta_description=f"vs {fmt.month(previous)}" if delta is not None else None)
-    st.caption(f"{made['resolved']:,} resolved this month · {made['backlog']:,} still open at month end"
-               if made else "No tickets opened this month.")
+    st.caption(f"{made['resolved']:,} resolved this {unit} · {made['backlog']:,} still open at {unit} end"
+               if made else f"No tickets opened this {unit}.")
 with c3.container(border=True):
     st.metric("Open clocks at risk", f"{risky.height:,}",
               help="Clocks still running and within target that have used at least the share of their target "
                    "chosen below, in any month.")
     st.caption(f"Running, within target, past {risk_share}% of it" if current else
-               f"Clocks at risk are those running now: see {fmt.month(v.all_periods[-1])}")
+               f"Clocks at risk are those running now: see {fmt.month(all_shown[-1])}")
 
 st.subheader("Open clocks at risk")
 st.columns([2, 3])[0].slider("Show running clocks that have used at least this share of their target", 50, 100, 75,
                              step=5, format="%d%%", key="risk_share", persist_state="session")
 if not current:
-    st.info(f"{fmt.month_long(month)} is past: no clock of it is at risk now. Choose {fmt.month(v.all_periods[-1])} as "
-            "the last month in the sidebar to see the clocks running now.", icon=":material/info:")
+    st.info(f"{fmt.month_long(month)} is past: no clock of it is at risk now. Choose {fmt.month(all_shown[-1])} as "
+            f"the last {unit} in the sidebar to see the clocks running now.", icon=":material/info:")
 elif not app.empty(risky, f"No running clock has used {risk_share}% of its target or more. Nothing is about to breach."):
     tables.at_risk(risky, v.zone)

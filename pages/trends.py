@@ -2,8 +2,9 @@
 import polars as pl
 import streamlit as st
 
+from slametrics import periods
 from slametrics.compliance import compliance
-from slametrics.trends import durations, weekly
+from slametrics.trends import durations, volume_over, weekly
 from ui import app, charts, data, drill
 from ui import format as fmt
 
@@ -12,18 +13,23 @@ app.entered()  # through dashboard.py, even when Streamlit starts this page on i
 v = app.view()
 st.title("Trends")
 app.subtitle(v, "How the service developed")
-grain = st.segmented_control("Show by", ["month", "week"], default="month", key="trend_grain", required=True,
-                             format_func=str.capitalize, persist_state="session")
+grain = st.segmented_control("Show by", ["month", "quarter", "week"], default=v.grain, key="trend_grain",
+                             required=True, format_func=str.capitalize, persist_state="session",
+                             help="A quarter pools the tickets of its months (never an average of monthly shares)")
 
 with app.guard():
     clocks = v.selected()
     if grain == "week":
         clocks = weekly(clocks, v.policy)
-    levels = compliance(clocks, v.policy)
+        levels = compliance(clocks, v.policy)
+    else:  # over quarters: the months' counts pooled (docs/semantics.md §10)
+        levels = periods.compliance_over(clocks, v.policy, grain)
+        clocks = clocks.with_columns(period=periods.of_month(pl.col("period"), grain))
     times = durations(clocks, by=("priority",))
-    vol = data.volume(v.contract, v.as_of, grain, v.filters)
+    vol = data.volume(v.contract, v.as_of, "week" if grain == "week" else "month", v.filters)
 first, last = v.periods[0], v.periods[-1]
 vol = vol.filter((pl.col("period") >= first) & (pl.col("period").str.slice(0, 7) <= last))
+vol = volume_over(vol, grain) if grain == "quarter" else vol
 
 st.subheader("Service levels")
 if not app.empty(levels, "No tickets with a service level in these months."):
@@ -39,7 +45,7 @@ if not app.empty(levels, "No tickets with a service level in these months."):
         period = charts.period_of(point.get("x"), grain)
         if period is None:
             return None
-        shown = fmt.month(period) if grain == "month" else f"week of {period}"
+        shown = fmt.month(period) if grain != "week" else f"week of {period}"
         return (f"{fmt.level(name)}, {shown}",
                 clocks.filter((pl.col("service_level") == name) & (pl.col("period") == period)))
 

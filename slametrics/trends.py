@@ -99,3 +99,20 @@ def volume(con: duckdb.DuckDBPyConnection, policy: Policy, contract: str, as_of:
         rated=pl.col("rated").cast(pl.Int64),
         csat=pl.col("csat"),
     )
+
+
+def volume_over(monthly: pl.DataFrame, grain: str) -> pl.DataFrame:
+    """``volume`` by month gathered into quarters or years (``slametrics.periods``): created, resolved and
+    rated summed, the backlog that of the period's last month, csat the rated tickets' average."""
+    from slametrics.periods import check_grain, of_month
+
+    if check_grain(grain) == "month":
+        return monthly
+    return (
+        monthly.sort("period").with_columns(_weighted=pl.col("csat").fill_null(0) * pl.col("rated"))
+        .group_by(period=of_month(pl.col("period"), grain), maintain_order=True)
+        .agg(pl.col("created").sum(), pl.col("resolved").sum(), pl.col("backlog").last(), pl.col("rated").sum(),
+             pl.col("_weighted").sum())
+        .with_columns(csat=pl.when(pl.col("rated") > 0).then(pl.col("_weighted") / pl.col("rated")))
+        .select("period", "created", "resolved", "backlog", "rated", "csat")
+    )

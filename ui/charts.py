@@ -80,12 +80,19 @@ def period_of(x: object, grain: str) -> str | None:
         day = dt.date.fromisoformat(text)
     except ValueError:
         return None
+    if grain == "quarter":
+        return f"{day.year}-Q{(day.month + 2) // 3}"
     return f"{day:%Y-%m}" if grain == "month" else f"{day:%Y-%m-%d}"
 
 
 def _months(periods: Sequence[str]) -> list[dt.date]:
-    """Periods as dates on a time axis: a month ('2026-10') is its first day, a week its Monday."""
-    return [dt.date.fromisoformat(p if len(p) == 10 else f"{p}-01") for p in periods]
+    """Periods as dates on a time axis: a month ('2026-10') is its first day, a week its Monday, a
+    quarter ('2026-Q3') its first day."""
+    def day(p: str) -> dt.date:
+        if len(p) == 7 and p[5] == "Q":
+            return dt.date(int(p[:4]), 3 * int(p[6]) - 2, 1)
+        return dt.date.fromisoformat(p if len(p) == 10 else f"{p}-01")
+    return [day(p) for p in periods]
 
 
 def _time_axis(fig: go.Figure, grain: str = "month", ticks: int = 6) -> go.Figure:
@@ -95,6 +102,9 @@ def _time_axis(fig: go.Figure, grain: str = "month", ticks: int = 6) -> go.Figur
     fig.update_xaxes(tickangle=0)
     if grain == "month":
         fig.update_xaxes(type="date", tickformat="%b %Y", hoverformat="%B %Y", dtick=f"M{step}",
+                         tick0=dates[0] if dates else None)
+    elif grain == "quarter":
+        fig.update_xaxes(type="date", tickformat="Q%q %Y", hoverformat="Q%q %Y", dtick=f"M{3 * step}",
                          tick0=dates[0] if dates else None)
     else:
         # the day and month over the year: a week's label is as narrow as a month's, so they never overlap
@@ -142,7 +152,7 @@ def compliance_trend(levels: pl.DataFrame, name: str, objective: float, grain: s
     low = min([objective, *[b for b, _ in tiers], *rows["compliance"].to_list()] or [0.0])
     fig.update_yaxes(tickformat=".0%", range=[max(0.0, low - 0.05), 1.01])
     _time_axis(fig, grain, ticks)
-    what = "tickets within target" if grain == "month" else "within target, by week"
+    what = {"month": "tickets within target", "quarter": "within target, by quarter"}.get(grain, "within target, by week")
     return _style(fig, f"{fmt.label(fmt.level(name))}: {what}", None, "Within target")
 
 

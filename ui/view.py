@@ -1,7 +1,8 @@
 """The shared sidebar (contract, months, filters) and the view every page reads from it.
 
 Each sidebar widget is bound to a URL query parameter of the same name as its key
-(``?contract=acme&period=2026-01&period=2026-06&priority=P1``), so a link reproduces a view. The
+(``?contract=acme&period=2026-01&period=2026-06&priority=P1``, or in quarters
+``?range_by=quarter&quarters=2026-Q1&quarters=2026-Q3``), so a link reproduces a view. The
 entry script draws the sidebar once per run; pages call ``current()`` for the same selection.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 import polars as pl
 import streamlit as st
 
+from slametrics.periods import quarter_of
 from slametrics.policy import Contract, Policy
 from ui import data
 from ui import format as fmt
@@ -20,6 +22,7 @@ FILTERS = {"priority": "Priority", "team": "Team", "category": "Category", "chan
 PLACEHOLDERS = {"priority": "All priorities", "team": "All teams", "category": "All categories",
                 "channel": "All channels"}
 DEFAULT_MONTHS = 12
+DEFAULT_QUARTERS = 4
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class View:
     periods: tuple[str, ...]  # the chosen months, oldest first
     all_periods: tuple[str, ...]  # every month the contract has clocks in
     filters: dict[str, list[str]] = field(default_factory=dict)
+    grain: str = "month"  # "quarter" where the sidebar's range is chosen in quarters
 
     @property
     def terms(self) -> Contract:
@@ -112,9 +116,23 @@ def sidebar(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> None:
                               on_change=lambda: st.session_state.pop("_contract_notice", None))
     mine = clocks.filter(pl.col("contract") == contract)
     periods = sorted(mine["period"].unique().to_list())
-    _unknown_in_link(side, "period", [fmt.month(p) for p in periods], "months",
-                     f"Showing the last {min(DEFAULT_MONTHS, len(periods))} months with tickets")
+    by = side.segmented_control("Range in", ["month", "quarter"], default="month", key="range_by", required=True,
+                                bind="query-params", format_func={"month": "Months", "quarter": "Quarters"}.get)
+    if by == "quarter" and periods:
+        quarters = sorted({quarter_of(p) for p in periods})
+        _unknown_in_link(side, "quarters", [fmt.month(q) for q in quarters], "quarters",
+                         f"Showing the last {min(DEFAULT_QUARTERS, len(quarters))} quarters with tickets")
+        _repair("quarters", quarters, pair=True)
+        if len(quarters) > 1:
+            side.select_slider("Quarters", quarters, value=(quarters[-min(DEFAULT_QUARTERS, len(quarters))],
+                                                            quarters[-1]),
+                               key="quarters", bind="query-params", format_func=fmt.month)
+        else:
+            side.caption(f"Quarters: {fmt.month(quarters[0])} (the only quarter with tickets)")
+        periods = []  # the month slider is not drawn
     if periods:
+        _unknown_in_link(side, "period", [fmt.month(p) for p in periods], "months",
+                         f"Showing the last {min(DEFAULT_MONTHS, len(periods))} months with tickets")
         default = (periods[-min(DEFAULT_MONTHS, len(periods))], periods[-1])
         _repair("period", periods, pair=True)
         if len(periods) > 1:
@@ -122,7 +140,7 @@ def sidebar(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> None:
                                format_func=fmt.month)
         else:
             side.caption(f"Months: {fmt.month(periods[0])} (the only month with tickets)")
-    else:
+    elif by != "quarter":
         side.caption("No tickets of this contract yet.")
     side.markdown("**Filters**")
     for column, label in FILTERS.items():
@@ -169,8 +187,16 @@ def current(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> View:
         contract = next(iter(policy.contracts))
     mine = clocks.filter(pl.col("contract") == contract)
     all_periods = tuple(sorted(mine["period"].unique().to_list()))
-    chosen = state.get("period")
-    if all_periods:
+    grain = "quarter" if state.get("range_by") == "quarter" and all_periods else "month"
+    if grain == "quarter":
+        quarters = sorted({quarter_of(p) for p in all_periods})
+        chosen = state.get("quarters")
+        if not (isinstance(chosen, (list, tuple)) and len(chosen) == 2 and set(chosen) <= set(quarters)):
+            chosen = (quarters[-min(DEFAULT_QUARTERS, len(quarters))], quarters[-1])
+        first, last = sorted(chosen)
+        periods = tuple(p for p in all_periods if first <= quarter_of(p) <= last)
+    elif all_periods:
+        chosen = state.get("period")
         if not (isinstance(chosen, (list, tuple)) and len(chosen) == 2):
             chosen = (all_periods[-min(DEFAULT_MONTHS, len(all_periods))], all_periods[-1])
         first, last = sorted(chosen)
@@ -179,4 +205,4 @@ def current(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> View:
         periods = ()
     filters = {column: list(state.get(column) or []) for column in FILTERS}
     return View(policy=policy, clocks=clocks, as_of=as_of, contract=contract, periods=periods,
-                all_periods=all_periods, filters=filters)
+                all_periods=all_periods, filters=filters, grain=grain)

@@ -6,6 +6,7 @@ import base64
 import re
 
 import polars as pl
+import pytest
 
 from slametrics import periods
 from tests.dashboard.helpers import open_page
@@ -44,3 +45,29 @@ def test_a_link_naming_a_quarter_without_tickets_says_so_and_shows_the_newest(ap
     assert any("names a quarter with no tickets of this contract" in w.value for w in at.warning)
     assert at.selectbox(key="quarter").value == "2026-Q1"
     assert "Service review, Q1 2026" in report_shown(at)
+
+
+def test_with_the_range_in_quarters_overview_shows_the_last_quarter_pooled(app_env, engine):
+    from tests.dashboard.helpers import metric
+
+    policy, clocks, _, owed = engine
+    at = open_page(None, range_by="quarter")
+    assert at.title[0].value == "Acme Corp: Q1 2026 (January to March)"
+    pooled = periods.compliance_over(clocks.filter(pl.col("contract") == "acme"), policy, "quarter")
+    response = pooled.filter(pl.col("service_level") == "response").row(0, named=True)
+    assert (response["met"], response["assessed"]) == (53, 60)  # Jan 19 + Feb 16 + Mar 18 of 20 each
+    assert metric(at, "Response").value == fmt.percent(response["compliance"]) == "88.3%"
+    credit = owed.filter((pl.col("contract") == "acme") & (pl.col("service_level") == "TOTAL"))["credit_amount"].sum()
+    assert metric(at, "Service credit (provisional)").value == fmt.money(credit, "EUR")
+
+
+def test_trends_by_quarter_pools_the_months_counts(app_env, engine):
+    from tests.dashboard.helpers import figure
+
+    policy, clocks, _, _ = engine
+    at = open_page("trends", trend_grain="quarter")
+    spec = figure(at, "Response: within target, by quarter")
+    pooled = periods.compliance_over(clocks.filter(pl.col("contract") == "acme"), policy, "quarter")
+    assert spec["data"][0]["y"] == pytest.approx(
+        pooled.filter(pl.col("service_level") == "response")["compliance"].to_list())
+    assert spec["data"][0]["y"] == pytest.approx([53 / 60])  # Q1 2026: 19 + 16 + 18 met of 3 x 20
