@@ -53,7 +53,8 @@ GROUP BY ALL
 """
 #: the issue's targets: (key, at most / at least, at 1M, at 10M)
 TARGETS = [("clocks_vs_scan", "max", 8, 8), ("whatif_s", "max", 0.03, 0.25), ("ingest_s", "max", 20, 200),
-           ("page_s", "max", 1.5, None), ("peak_rss_mb", "max", None, 8000), ("peer_vs_engine", "min", 1000, None)]
+           ("page_s", "max", 1.5, None), ("peak_rss_mb", "max", None, 8000), ("peer_vs_engine", "min", 1000, None),
+           ("report_pdf_s", "max", 10, None), ("report_pptx_s", "max", 5, None)]
 
 
 def peak_rss_mb() -> float:
@@ -250,6 +251,28 @@ def pages(db: Path, timeout: float) -> tuple[dict, dict, float | None]:
 # --- the run ----------------------------------------------------------------------------------------
 
 
+def review(con, policy: Policy, as_of: dt.datetime, runs: int) -> dict:
+    """The quarterly review of the first contract for the last quarter that ended before ``as_of``, as a
+    user gets it (``python -m slametrics report``): figures gathered, then the PDF or the deck made."""
+    from slametrics import periods
+    from slametrics.report import build_review
+    from slametrics.report.deck import render_pptx
+    from slametrics.report.document import render_pdf
+
+    contract = next(iter(policy.contracts))
+    quarter = periods.previous(periods.quarter_of(f"{as_of:%Y-%m}"))
+
+    def build():
+        return build_review(con, policy, contract, quarter, as_of, scope=EVERYTHING)
+
+    model_s, made = timed(build, runs)
+    pdf_s, pdf = timed(lambda: render_pdf(build()), runs)
+    pptx_s, deck = timed(lambda: render_pptx(build()), runs)
+    return {"report_quarter": f"{contract} {quarter}", "report_model_s": model_s, "report_pdf_s": pdf_s,
+            "report_pptx_s": pptx_s, "report_pdf_kb": round(len(pdf) / 1024), "report_pptx_kb": round(len(deck) / 1024),
+            "report_breaches": made.all_breaches.height}
+
+
 def run(args: argparse.Namespace) -> dict:
     workdir = Path(args.workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -288,6 +311,9 @@ def run(args: argparse.Namespace) -> dict:
         slow = whatif.evaluate(clocks, changed)
         out["whatif_unprepared_s"] = time.perf_counter() - start
         out["whatif_checked"] = slow[0].equals(fast[0]) and slow[1].equals(fast[1])
+
+    say("quarterly review: PDF and deck of one contract ...")
+    out.update(review(con, policy, as_of, args.runs))
 
     say("peer (pandas + businesstimedelta) ...")
     covered = clocks.select(pl.col("ticket_id").n_unique()).item()
@@ -345,7 +371,8 @@ def check(out: dict) -> dict:
 def table(out: dict) -> str:
     rows = [(k, out[k]) for k in ("tickets", "events", "clocks", "ingest_s", "clocks_s", "compliance_s", "credits_s",
                                   "whatif_s", "whatif_prepare_s", "scan_floor_s", "clocks_vs_scan", "peer_s_per_1k",
-                                  "peer_vs_engine", "peak_rss_mb", "peak_rss_engine_mb", "page_cold_s") if k in out]
+                                  "peer_vs_engine", "report_model_s", "report_pdf_s", "report_pptx_s", "peak_rss_mb",
+                                  "peak_rss_engine_mb", "page_cold_s") if k in out]
     rows += [(f"page_s[{p}]", s) for p, s in (out.get("page_s") or {}).items()]
     rows += [(f"error[{p}]", e) for p, e in (out.get("page_errors") or {}).items()]
     rows += [(f"target {k}", f"{c['value']} vs {c['limit']}: {'holds' if c['holds'] else 'MISSED'}")

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SECONDS = ("ingest_s", "clocks_s", "compliance_s", "credits_s", "whatif_s", "scan_floor_s", "peer_s_per_1k")
+SECONDS = ("ingest_s", "clocks_s", "compliance_s", "credits_s", "whatif_s", "scan_floor_s", "peer_s_per_1k",
+           "report_model_s", "report_pdf_s", "report_pptx_s")
 
 
 def test_a_small_benchmark_run_writes_every_figure(tmp_path: Path) -> None:
@@ -34,5 +35,7 @@ def test_a_small_benchmark_run_writes_every_figure(tmp_path: Path) -> None:
     assert figures["page_s"], "no dashboard page was measured"
     for page, seconds in figures["page_s"].items():
         assert seconds is not None and seconds > 0, (page, figures["page_errors"].get(page))
-    assert set(figures["checks"]) >= {"clocks_vs_scan", "whatif_s", "ingest_s"}
+    assert set(figures["checks"]) >= {"clocks_vs_scan", "whatif_s", "ingest_s", "report_pdf_s", "report_pptx_s"}
+    assert figures["report_pdf_kb"] > 20 and figures["report_pptx_kb"] > 20  # a real document each
+    assert figures["report_pdf_s"] > figures["report_model_s"]  # the document costs more than its figures
     assert "clocks_vs_scan" in result.stdout  # the table is printed
