@@ -90,7 +90,7 @@ def volume(review, figure_only: bool = False):
     """Tickets created and resolved per month, side by side."""
     frame = review.volume
     x = list(range(frame.height))
-    fig = Figure(figsize=(4.6, 2.1))
+    fig = Figure(figsize=(4.6, 1.9))
     ax = fig.subplots()
     ax.bar([i - 0.2 for i in x], frame["created"].to_list(), width=0.4, color="#90caf9", label="Opened")
     ax.bar([i + 0.2 for i in x], frame["resolved"].to_list(), width=0.4, color=review.settings.accent, label="Resolved")
@@ -105,7 +105,7 @@ def volume(review, figure_only: bool = False):
 def bars(review, frame, label: str, value: str, title: str, colour: str | None = None, figure_only: bool = False):
     """Horizontal bars, largest at the top."""
     labels, values = [str(v) for v in frame[label].to_list()], frame[value].to_list()
-    fig = Figure(figsize=(4.6, max(1.3, 0.24 * len(labels) + 0.6)))
+    fig = Figure(figsize=(4.6, max(1.2, 0.2 * len(labels) + 0.55)))
     ax = fig.subplots()
     ax.barh(range(len(labels)), values, color=colour or review.settings.accent)
     ax.set_yticks(range(len(labels)), labels)
@@ -143,7 +143,7 @@ def heatmap(review, figure_only: bool = False):
     grid = [[0] * 24 for _ in range(7)]
     for r in frame.iter_rows(named=True):
         grid[r["weekday"]][r["hour"]] = r["breaches"]
-    fig = Figure(figsize=(9.4, 2.4))
+    fig = Figure(figsize=(9.4, 1.8))
     ax = fig.subplots()
     image = ax.imshow(grid, aspect="auto", cmap="Reds", vmin=0)
     ax.set_yticks(range(7), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
