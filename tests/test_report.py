@@ -89,6 +89,9 @@ def test_the_decks_summary_and_charts_carry_the_command_lines_figures(fixture):
     assert [t for t in titles if t.startswith("2. Service levels")] == ["2. Service levels: Response",
                                                                          "2. Service levels: Resolution"]
     assert all(any(t.startswith(section) for t in titles) for section in SECTIONS)
+    # cover, summary, a slide per level, volume, channel and category, breaches, where, when, the worst,
+    # satisfaction, financials, terms
+    assert len(slides) == 11 + 2
     # the summary table: one row per level, the quarter's pooled share and its met / breached counts
     summary = next(shape.table for shape in slides[1].shapes if shape.has_table)
     rows = {summary.cell(i, 0).text: [summary.cell(i, j).text for j in range(1, 5)] for i in range(1, len(summary.rows))}
@@ -229,6 +232,8 @@ def demo(tmp_path_factory):
     build_demo(db, Path(__file__).resolve().parents[1] / "config" / "policy.yaml")
     policy = str(Path(__file__).resolve().parents[1] / "config" / "policy.yaml")
     common = ["--db", str(db), "--policy", policy, "--as-of", "2026-11-01T00:00:00Z"]
+    check(run_cli("report", *common, "--contract", "wattle", "--period", "2026-Q3", "--out", str(folder / "wattle.pdf"),
+                  cwd=folder))
     for contract in ("acme", "hudson", "wattle"):
         for kind in ("pptx", "html"):
             check(run_cli("report", *common, "--contract", contract, "--period", "2026-Q3", "--out",
@@ -275,3 +280,39 @@ def test_each_demo_reviews_csv_holds_every_breach_of_the_quarter(demo, contract)
                       and c["outcome"] == "breached" and c["period"] in ("2026-07", "2026-08", "2026-09"))
     assert len(expected) > 20  # more than the worst listed in the report itself
     assert sorted((r["ticket_id"], r["service_level"]) for r in rows) == expected
+
+
+def test_a_demo_pdf_carries_the_command_lines_quarter_for_every_level_and_its_credit(demo):
+    folder, _, levels, owed, _ = demo
+    text = pdf_text(folder / "wattle.pdf")
+    flat = " ".join(text.split())
+    mine = [r for r in levels if r["contract"] == "wattle" and r["period"] == "2026-Q3"]
+    assert mine
+    for row in mine:
+        assert f"{row['met']} met, {row['breached']} breached" in flat, row["service_level"]
+        assert words.percent(float(row["compliance"])) in flat
+    total = quarter(owed, "wattle", "TOTAL", "2026-Q3")
+    assert words.money(float(total["credit_amount"]), "AUD") in flat
+    assert "Wattle Energy" in text and "Acme" not in text and "Hudson" not in text
+
+
+def test_the_branding_settings_put_the_providers_name_logo_and_colour_in_every_format(fixture, tmp_path):
+    from PIL import Image
+
+    folder, common, _, _, _ = fixture
+    Image.new("RGB", (120, 40), "#00897b").save(tmp_path / "logo.png")
+    settings = tmp_path / "report.yaml"
+    settings.write_text('provider: Northwind Service Desk\nlogo: logo.png\naccent: "#00897b"\namber_margin: 0.15\n',
+                        encoding="utf-8")
+    for kind in ("html", "pptx"):
+        check(run_cli("report", *common, "--contract", "acme", "--period", "2026-Q1", "--settings", str(settings),
+                      "--out", str(tmp_path / f"r.{kind}"), cwd=folder))
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "prepared by Northwind Service Desk" in page and "--accent: #00897b" in page
+    assert '<img class="logo" src="data:image/png;base64,' in page
+    # resolution met 80% with 91.4%: by 11.4 points, under a margin of 15 it is amber, not green
+    assert re.search(r'card amber">\s*<div class="name">Resolution', page)
+    deck = pptx.Presentation(str(tmp_path / "r.pptx"))
+    cover = list(deck.slides)[0]
+    assert any(shape.shape_type == 13 for shape in cover.shapes)  # the logo, a picture
+    assert "Northwind Service Desk" in " ".join(s.text_frame.text for s in cover.shapes if s.has_text_frame)
