@@ -316,3 +316,35 @@ def test_the_branding_settings_put_the_providers_name_logo_and_colour_in_every_f
     cover = list(deck.slides)[0]
     assert any(shape.shape_type == 13 for shape in cover.shapes)  # the logo, a picture
     assert "Northwind Service Desk" in " ".join(s.text_frame.text for s in cover.shapes if s.has_text_frame)
+
+
+def test_a_long_breach_list_is_cut_in_the_appendix_and_attached_whole_to_the_pdf(fixture, tmp_path, monkeypatch):
+    import datetime as dt
+
+    from slametrics.db import connect
+    from slametrics.policy import load_policy
+    from slametrics.report import build_review, document
+    from slametrics.scope import EVERYTHING
+
+    folder = fixture[0]
+    if not shutil.which("pdfdetach"):
+        pytest.skip("pdfdetach is missing: `./run tests` installs Debian's poppler-utils")
+    con = connect(folder / "sla.duckdb", read_only=True)
+    try:
+        review = build_review(con, load_policy(folder / "policy.yaml"), "acme", "2026-Q1",
+                              dt.datetime(2026, 4, 1, tzinfo=dt.timezone.utc), scope=EVERYTHING)
+    finally:
+        con.close()
+    monkeypatch.setattr(document, "APPENDIX_ROWS", 5)
+    (tmp_path / "r.pdf").write_bytes(document.render_pdf(review))
+    text = " ".join(pdf_text(tmp_path / "r.pdf").split())
+    assert "Appendix: the 5 worst of 12 breaches of Q1 2026" in text
+    assert "The appendix lists the 5 worst of all 12 breaches; every one is attached to this PDF as " \
+           "breaches-acme-2026-Q1.csv" in text
+    listed = subprocess.run(["pdfdetach", "-list", str(tmp_path / "r.pdf")], capture_output=True, text=True).stdout
+    assert "breaches-acme-2026-Q1.csv" in listed
+    subprocess.run(["pdfdetach", "-save", "1", "-o", str(tmp_path / "all.csv"), str(tmp_path / "r.pdf")], check=True)
+    rows = list(csv.DictReader(open(tmp_path / "all.csv", encoding="utf-8")))
+    assert sorted((r["ticket_id"], r["service_level"]) for r in rows) == sorted(
+        review.all_breaches.select("ticket_id", "service_level").rows())
+    assert len(rows) == 12

@@ -17,6 +17,12 @@ from slametrics.settlement import explained
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 METRIC_WORDS = {"first_response": "first response", "resolution": "resolution"}
+#: breaches the PDF's appendix lists; every breach is in the CSV attached to the PDF (and to the HTML)
+APPENDIX_ROWS = 400
+
+
+def csv_name(r: Review) -> str:
+    return f"breaches-{r.contract_key}-{r.period}.csv"
 
 
 def _environment() -> jinja2.Environment:
@@ -79,12 +85,13 @@ def context(r: Review, *, pdf: bool) -> dict:
         kind = "image/svg+xml" if r.settings.logo.suffix.lower() == ".svg" else "image/png"
         logo = _data_uri(r.settings.logo.read_bytes(), kind)
     attachment = None if pdf else _data_uri(spreadsheet_csv(r.all_breaches), "text/csv")
+    appendix = r.all_breaches.head(APPENDIX_ROWS) if pdf else None
     fee = words.money(float(r.contract.monthly_fee), r.currency) if r.contract.monthly_fee else "–"
     return dict(r=r, css=(TEMPLATES / "review.css").read_text(encoding="utf-8"), charts=charts, periods=periods,
                 level_tables=_level_tables(r, periods), rag_words=RAG_WORDS, overrun_bands=bands,
                 overrun_rows=[(p, [over.get((p, b)) for b in bands]) for p in priorities], statement=statement,
                 target_priorities=target_priorities, target_rows=target_rows, logo=logo, attachment=attachment,
-                appendix=pdf, rated=bool((r.csat["rated"] > 0).any()), fee=fee,
+                appendix=appendix, csv_name=csv_name(r), rated=bool((r.csat["rated"] > 0).any()), fee=fee,
                 backlog_cut=r.as_of.timestamp() < _end_of(r))
 
 
@@ -100,11 +107,14 @@ def render_html(r: Review, *, pdf: bool = False) -> str:
 
 
 def render_pdf(r: Review) -> bytes:
-    """The review as an A4 landscape PDF: page numbers, a header with contract, period and as-of."""
+    """The review as an A4 landscape PDF: page numbers, a header with contract, period and as-of; every
+    breach as a CSV file attached to it, the first ``APPENDIX_ROWS`` also in its appendix."""
     import logging
 
     import weasyprint
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    return weasyprint.HTML(string=render_html(r, pdf=True), base_url=str(TEMPLATES)).write_pdf()
+    every = weasyprint.Attachment(string=spreadsheet_csv(r.all_breaches), name=csv_name(r),
+                                  description=f"Every breach of {words.month(r.period)}, with its clock figures")
+    return weasyprint.HTML(string=render_html(r, pdf=True), base_url=str(TEMPLATES)).write_pdf(attachments=[every])
