@@ -13,6 +13,7 @@ from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.oxml.ns import qn
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
@@ -144,6 +145,11 @@ class _Deck:
             chart.legend.font.size = Pt(11)
         if kind in (XL_CHART_TYPE.BAR_CLUSTERED, XL_CHART_TYPE.BAR_STACKED):
             chart.category_axis.reverse_order = True  # the first category at the top, as it reads
+            # and the value axis stays at the bottom: it crosses the (reversed) category axis at its last
+            # category; python-pptx sets crossings on value axes only, so the XML is written here
+            value_axis = chart.value_axis._element
+            value_axis.remove(value_axis.find(qn("c:crosses")))
+            value_axis.find(qn("c:crossAx")).addnext(value_axis.makeelement(qn("c:crosses"), {"val": "max"}))
         axis = chart.value_axis
         axis.has_major_gridlines = True
         axis.tick_labels.font.size = Pt(11)
@@ -336,12 +342,12 @@ def render_pptx(r: Review) -> bytes:
 
     s = d.slide("7. Terms and definitions", notes)
     priorities = [c for c in r.targets.columns if c != "service_level"]
-    share = 0.36 / max(len(priorities), 1)
+    share = 0.38 / max(len(priorities), 1)
     d.table(s, ["Service level", "Measures", *priorities, "Objective"],
             [[words.level(t["service_level"]), METRIC_WORDS.get(r.contract.service_levels[t["service_level"]].metric, "—"),
               *[t[p] or "–" for p in priorities], words.percent(float(r.contract.service_levels[t["service_level"]].objective))]
-             for t in r.targets.iter_rows(named=True)], MARGIN, BODY_TOP, half, size=12,
-            widths=[0.24, 0.24, *[share] * len(priorities), 0.16])
+             for t in r.targets.iter_rows(named=True)], MARGIN, BODY_TOP, half, size=11,
+            widths=[0.21, 0.22, *[share] * len(priorities), 0.19])
     d.text(s, "\n".join(f"{topic}: {text}" for topic, text in r.terms), MARGIN + half + Inches(0.4), BODY_TOP, half,
            Inches(5.4), size=10)
     d.text(s, f"Figures as of {words.moment(r.as_of)}. {r.uncovered} tickets of this contract's clients have a "
