@@ -6,6 +6,7 @@ import streamlit as st
 
 from slametrics import whatif
 from slametrics.errors import SlaError
+from slametrics.policy import policy_to_yaml
 from ui import app, charts, scenario, session, tables
 from ui import format as fmt
 
@@ -114,7 +115,7 @@ if not app.empty(needed, "No clocks in these months."):
     tables.target_finder(pl.concat([needed, needed_all]))
 
 st.subheader("Save this scenario")
-text = whatif.policy_to_yaml(changed, header="A what-if scenario saved from the slametrics dashboard.\n"
+text = policy_to_yaml(changed, header="A what-if scenario saved from the slametrics dashboard.\n"
                              + (f"Changes to {v.contract}: " + "; ".join(said) if said else "No changes."))
 session.download_button("Download as a policy file (YAML)", text, f"scenario-{v.contract}.yaml",
                         "application/x-yaml", v.contract)

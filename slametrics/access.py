@@ -28,7 +28,7 @@ import yaml
 
 from slametrics.errors import AccessError
 from slametrics.policy import Policy
-from slametrics.policy_check import quoted
+from slametrics.policy.check import quoted
 from slametrics.scope import EVERYTHING, Scope
 
 Role = Literal["provider", "analyst", "client"]

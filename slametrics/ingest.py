@@ -20,7 +20,7 @@ import polars as pl
 from slametrics.db import one
 from slametrics.errors import DataError
 from slametrics.policy import Policy
-from slametrics.policy_check import quoted
+from slametrics.policy.check import quoted
 from slametrics.scope import Scope
 from slametrics.sql import statement
 from slametrics.timeparse import parse_timestamps
@@ -318,7 +318,7 @@ def _numbered(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _check_zone(timezone: str) -> None:
-    from slametrics.policy_check import known_zone
+    from slametrics.policy.check import known_zone
 
     if not known_zone(timezone):
         raise DataError(f"--timezone: {timezone!r} is not a known time zone; use an IANA name such as Europe/Berlin or UTC")

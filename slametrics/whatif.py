@@ -18,12 +18,11 @@ from typing import Any, Mapping
 
 import numpy as np
 import polars as pl
-import yaml
 
 from slametrics.clock import as_text, keyed_like
 from slametrics.compliance import KEYS, compliance, finish, share_parts
 from slametrics.credits import credits
-from slametrics.policy import DAYS, Contract, Policy, ServiceLevel, Tier, format_duration
+from slametrics.policy import Policy, ServiceLevel, Tier
 
 TARGET_KEYS = ["contract", "service_level", "priority"]
 
@@ -260,100 +259,6 @@ def projection(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
 
 
 # --- scenario files -------------------------------------------------------------------------------
-
-
-class _Dumper(yaml.SafeDumper):
-    """Writes shares and amounts as the decimal written, so ``parse_policy`` reads back the same value."""
-
-
-def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
-    text = format(value, "f")
-    whole = value == value.to_integral_value() and "." not in text
-    tag = "tag:yaml.org,2002:int" if whole else "tag:yaml.org,2002:float"
-    return dumper.represent_scalar(tag, text)
-
-
-def _flow_list(dumper: yaml.SafeDumper, value: "_Flow") -> yaml.Node:
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", list(value), flow_style=True)
-
-
-class _Flow(list):
-    """A list written on one line: ``[P1, P2]``."""
-
-
-_Dumper.add_representer(Decimal, _decimal)
-_Dumper.add_representer(_Flow, _flow_list)
-
-
-def _hhmm(seconds: int) -> str:
-    """Seconds from local midnight as the policy file writes them: 30600 -> '08:30', 86400 -> '24:00'."""
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
-
-
-def _hours(hours: tuple) -> dict[str, Any]:
-    """Seven days of intervals -> {"mon-fri": "08:00-18:00", "sat": [...]}, grouping runs of equal days."""
-    out: dict[str, Any] = {}
-    day = 0
-    while day < 7:
-        last = day
-        while last + 1 < 7 and hours[last + 1] == hours[day]:
-            last += 1
-        if hours[day]:
-            key = DAYS[day] if last == day else f"{DAYS[day]}-{DAYS[last]}"
-            spans = [f"{_hhmm(s)}-{_hhmm(e)}" for s, e in hours[day]]
-            out[key] = spans[0] if len(spans) == 1 else _Flow(spans)
-        day = last + 1
-    return out
-
-
-def _contract(c: Contract) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": c.name, "clients": _Flow(c.clients), "calendar": c.calendar,
-                           "pause_statuses": _Flow(c.pause_statuses), "resolved_statuses": _Flow(c.resolved_statuses)}
-    if c.monthly_fee is not None:
-        out["monthly_fee"] = c.monthly_fee
-    if c.currency is not None:
-        out["currency"] = c.currency
-    out["credit_cap"] = c.credit_cap
-    out["min_tickets"] = c.min_tickets
-    levels = {}
-    for name, sl in c.service_levels.items():
-        level: dict[str, Any] = {"metric": sl.metric,
-                                 "targets": {p: format_duration(s) for p, s in sl.targets.items()}}
-        if sl.calendar:
-            level["calendar"] = sl.calendar
-        level["objective"] = sl.objective
-        if sl.credits:
-            level["credits"] = [{"below": t.below, "credit": t.credit} for t in sl.credits]
-        if sl.pause_statuses is not None:
-            level["pause_statuses"] = _Flow(sl.pause_statuses)
-        levels[name] = level
-    out["service_levels"] = levels
-    return out
-
-
-def policy_to_yaml(policy: Policy, header: str | None = None) -> str:
-    """The policy as a policy file that ``parse_policy`` reads back to an equal ``Policy``.
-
-    ``header`` becomes a comment block at the top (e.g. what the scenario changed).
-    """
-    calendars = {}
-    for name, cal in policy.calendars.items():
-        entry: dict[str, Any] = {"timezone": cal.timezone, "hours": "always" if cal.always else _hours(cal.hours)}
-        holidays: dict[str, Any] = {}
-        if cal.holiday_dates:
-            holidays["dates"] = _Flow(cal.holiday_dates)
-        if cal.country:
-            holidays["country"] = cal.country
-        if cal.subdivision:
-            holidays["subdivision"] = cal.subdivision
-        if holidays:
-            entry["holidays"] = holidays
-        calendars[name] = entry
-    data = {"calendars": calendars, "contracts": {k: _contract(c) for k, c in policy.contracts.items()}}
-    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
-    if header:
-        body = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines()) + body
-    return body
 
 
 # --- the fast path: re-aggregating under new targets without touching the clocks ----------------

@@ -8,7 +8,7 @@ import pytest
 
 from slametrics.errors import PolicyError
 from slametrics.policy import MAX_ALIASES, parse_policy
-from slametrics.policy_check import SHOWN
+from slametrics.policy.check import SHOWN
 from tests.dashboard.fixture import POLICY
 
 

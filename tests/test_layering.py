@@ -54,3 +54,14 @@ def test_the_served_app_shows_no_traceback_and_listens_on_this_machine_only():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["client"]["showErrorDetails"] == "none"
     assert config["server"]["address"] == "127.0.0.1"
+
+
+def test_the_policy_package_has_no_cycle_the_model_imports_none_of_its_readers():
+    package = ROOT / "slametrics" / "policy"
+    uses = {f.stem: {m.rsplit(".", 1)[-1] for m in imported_modules(f) if m.startswith("slametrics.policy.")}
+            for f in package.glob("*.py") if f.stem != "__init__"}
+    assert set(uses) == {"model", "load", "check", "write"}
+    assert uses["model"] == set()  # the model reads no file and validates nothing
+    assert uses["check"] == {"model"} and uses["write"] == {"model"}
+    assert uses["load"] <= {"model", "check"}
+    assert not (ROOT / "slametrics" / "policy_check.py").exists()

@@ -1,108 +1,18 @@
-"""Policy files (SLA_SPEC §2): calendars, contracts, service levels, objectives and credit tiers.
-
-The YAML is read with a safe loader that keeps every number as the decimal written, so
-``objective: 0.95`` is exactly 95/100. Validation collects every mistake and raises one
-``PolicyError`` naming file, key path, value and what is allowed; nothing is computed from a
-broken policy.
-"""
+"""Reading policy files (docs/semantics.md §2): a safe YAML loader that keeps every number as the
+decimal written, so ``objective: 0.95`` is exactly 95/100, and refuses duplicated keys, oversized text
+and alias bombs before anything is built. Validation (``check``) collects every mistake and raises one
+``PolicyError`` naming file, key path, value and what is allowed; nothing is computed from a broken
+policy."""
 from __future__ import annotations
 
-import datetime as dt
-import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 import yaml
 
 from slametrics.errors import PolicyError
-
-Metric = Literal["first_response", "resolution"]
-METRICS: tuple[str, ...] = get_args(Metric)
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DEFAULT_RESOLVED_STATUSES = ("resolved", "closed", "solved")
-
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?$")
-
-
-@dataclass(frozen=True)
-class Calendar:
-    """Working time: local intervals per weekday (0 = Monday), in seconds from local midnight."""
-
-    name: str
-    timezone: str
-    hours: tuple[tuple[tuple[int, int], ...], ...]  # 7 days, each a sorted tuple of (start, end)
-    always: bool = False
-    holiday_dates: tuple[dt.date, ...] = ()
-    country: str | None = None
-    subdivision: str | None = None
-
-    def holidays_between(self, first: dt.date, last: dt.date) -> set[dt.date]:
-        """Local dates in [first, last] on which nothing counts."""
-        days = {d for d in self.holiday_dates if first <= d <= last}
-        if self.country:
-            import holidays as holidays_lib
-
-            found = holidays_lib.country_holidays(
-                self.country, subdiv=self.subdivision, years=range(first.year, last.year + 1)
-            )
-            days |= {d for d in found if first <= d <= last}
-        return days
-
-
-@dataclass(frozen=True)
-class Tier:
-    below: Decimal
-    credit: Decimal
-
-
-@dataclass(frozen=True)
-class ServiceLevel:
-    name: str
-    metric: str
-    targets: dict[str, int]  # priority -> business seconds
-    objective: Decimal
-    calendar: str | None = None
-    credits: tuple[Tier, ...] = ()
-    pause_statuses: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
-class Contract:
-    key: str
-    name: str
-    clients: tuple[str, ...]
-    calendar: str
-    service_levels: dict[str, ServiceLevel]
-    pause_statuses: tuple[str, ...] = ()
-    resolved_statuses: tuple[str, ...] = DEFAULT_RESOLVED_STATUSES
-    monthly_fee: Decimal | None = None
-    currency: str | None = None
-    credit_cap: Decimal = Decimal(1)
-    min_tickets: int = 0
-
-    def calendar_of(self, level: ServiceLevel) -> str:
-        return level.calendar or self.calendar
-
-    def pausing_statuses(self, level: ServiceLevel) -> tuple[str, ...]:
-        """Statuses in which this level's clock does not run (SLA_SPEC §3, Pauses)."""
-        if level.metric == "first_response":
-            return tuple(level.pause_statuses or ())
-        own = self.pause_statuses if level.pause_statuses is None else level.pause_statuses
-        return tuple(dict.fromkeys([*own, *self.resolved_statuses]))
-
-
-@dataclass(frozen=True)
-class Policy:
-    calendars: dict[str, Calendar]
-    contracts: dict[str, Contract]
-    source: str = "policy"
-    client_contract: dict[str, str] = field(default_factory=dict)
-
-
-# --- reading ------------------------------------------------------------------------------------
-
+from slametrics.policy.model import Policy
 
 class _DecimalLoader(yaml.SafeLoader):
     """Safe loader that reads floats as the exact decimal written."""
@@ -204,26 +114,9 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
     except RecursionError:
         raise PolicyError(f"{source}: nested too deeply to be a policy (lists or mappings within each other "
                           "thousands of times)") from None
-    from slametrics.policy_check import Validator
+    from slametrics.policy.check import Validator
 
     try:
         return Validator(source).policy(data)
     except RecursionError:
         raise PolicyError(f"{source}: nested too deeply to be a policy") from None
-
-
-def parse_duration(value: Any) -> int | None:
-    """'1h30m' -> 5400 seconds; None where the text is not a duration."""
-    if not isinstance(value, str):
-        return None
-    match = _DURATION.match(value.strip())
-    if not match or not value.strip():
-        return None
-    hours, minutes = (int(g) if g else 0 for g in match.groups())
-    return hours * 3600 + minutes * 60
-
-
-def format_duration(seconds: int) -> str:
-    """5400 -> '1h30m' (the policy file's own notation)."""
-    hours, minutes = divmod(int(seconds) // 60, 60)
-    return (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes or not hours else "")

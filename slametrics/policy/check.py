@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from slametrics.errors import PolicyError
-from slametrics.policy import (DAYS, DEFAULT_RESOLVED_STATUSES, METRICS, Calendar, Contract, Policy, ServiceLevel,
+from slametrics.policy.model import (DAYS, DEFAULT_RESOLVED_STATUSES, METRICS, Calendar, Contract, Policy, ServiceLevel,
                                Tier, parse_duration)
 
 SHOWN = 120  # characters of a value or key path a message quotes at most
