@@ -229,10 +229,11 @@ def _exact_shares(frame, policy):
 
     from slametrics.output import exact_share
 
-    objectives = {(k, n): sl.objective for k, c in policy.contracts.items() for n, sl in c.service_levels.items()}
+    # the objective of the version that judged the row, as written: a policy's share (a few decimals)
+    # survives the float and back (repr gives the shortest text that reads back to it)
     text = [(exact_share(Fraction(met, assessed)) if met is not None and assessed else "",
-             exact_share(objectives[(contract, level)]) if (contract, level) in objectives else "")
-            for met, assessed, contract, level in frame.select("met", "assessed", "contract", "service_level").iter_rows()]
+             exact_share(Decimal(repr(objective))) if objective is not None else "")
+            for met, assessed, objective in frame.select("met", "assessed", "objective").iter_rows()]
     return frame.with_columns(compliance=pl.Series([c for c, _ in text], dtype=pl.String),
                               objective=pl.Series([o for _, o in text], dtype=pl.String))
 

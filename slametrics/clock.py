@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from slametrics.calendar import business_time, local_months, month_label
 from slametrics.errors import DataError
-from slametrics.policy import Contract, Policy, ServiceLevel
+from slametrics.policy import Contract, Policy, ServiceLevel, tables
 from slametrics.scope import Scope
 from slametrics.sql import statement
 from slametrics.timeparse import parse_as_of
@@ -82,17 +82,24 @@ def _enum(codes: pl.Series | np.ndarray, values: list[str]) -> pl.Series:
 
 @dataclass(frozen=True)
 class _Level:
-    """One service level of one contract, as the clock loop needs it."""
+    """One service level of one version of a contract's terms, as the clock loop needs it: it clocks
+    the tickets created in the months ``first`` to ``end`` (month numbers, ``end`` excluded; None: open)."""
 
     contract: Contract
     level: ServiceLevel
     calendar: str
     pausing: tuple[str, ...]
+    first: int | None = None
+    end: int | None = None
+
+
+def _month_number(month: str | None) -> int | None:
+    return None if month is None else (int(month[:4]) - 1970) * 12 + int(month[5:7]) - 1
 
 
 def _levels(policy: Policy) -> list[_Level]:
-    return [_Level(c, sl, c.calendar_of(sl), c.pausing_statuses(sl))
-            for c in policy.contracts.values() for sl in c.service_levels.values()]
+    return [_Level(terms, sl, terms.calendar_of(sl), terms.pausing_statuses(sl), _month_number(first),
+                   _month_number(end)) for terms, sl, first, end in tables.levels(policy)]
 
 
 def _read(con: duckdb.DuckDBPyConnection, as_of: int, clients: list[str], priorities: list[str], statuses: list[str]
@@ -199,6 +206,7 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
 
     # first which tickets each level clocks, so every output column is allocated once and filled in place
     chosen = []
+    months: dict[str, np.ndarray] = {}  # each zone's local month of every ticket's creation, where versions need it
     for lv in levels:
         # which (client, priority) kinds of ticket this level has a clock for, and their targets
         targets = np.zeros((len(clients) + 1) * (len(priorities) + 1), dtype=np.int64)
@@ -208,6 +216,14 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
                 at = (clients.index(client) + 1) * (len(priorities) + 1) + priorities.index(p) + 1
                 targets[at], clocked[at] = seconds, True
         mine = np.take(clocked, kind)
+        if lv.first is not None or lv.end is not None:  # a version: only the tickets created in its months
+            zone = policy.calendars[lv.contract.calendar].timezone
+            if zone not in months:
+                months[zone] = local_months(zone, first, last).of(created)
+            if lv.first is not None:
+                mine &= months[zone] >= lv.first
+            if lv.end is not None:
+                mine &= months[zone] < lv.end
         chosen.append((lv, targets, mine, np.flatnonzero(mine)))
     counts = [len(rows) for *_, rows in chosen]
     total = sum(counts)

@@ -11,7 +11,7 @@ import polars as pl
 
 from slametrics.clock import as_text
 from slametrics.errors import DataError
-from slametrics.policy import Policy
+from slametrics.policy import Policy, tables
 
 KEYS = ["period", "contract", "service_level"]
 #: columns a compliance breakdown may use (``--by``); anything else is refused
@@ -25,15 +25,9 @@ def share_parts(value: Decimal) -> tuple[int, int]:
 
 
 def objectives(policy: Policy) -> pl.DataFrame:
-    """One row per contract and service level: objective (Float64 and exact parts), min_tickets."""
-    rows = []
-    for contract in policy.contracts.values():
-        for level in contract.service_levels.values():
-            num, den = share_parts(level.objective)
-            rows.append((contract.key, level.name, float(level.objective), num, den, contract.min_tickets))
-    return pl.DataFrame(rows, orient="row", schema={
-        "contract": pl.String, "service_level": pl.String, "objective": pl.Float64,
-        "obj_num": pl.Int64, "obj_den": pl.Int64, "min_tickets": pl.Int64})
+    """One row per contract, service level and version of the terms: the months it holds (first_month,
+    end_month), objective (Float64 and exact parts), min_tickets (``slametrics.policy.tables``)."""
+    return tables.objectives(policy)
 
 
 def check_by(by: list[str] | tuple[str, ...]) -> list[str]:
@@ -44,8 +38,12 @@ def check_by(by: list[str] | tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(by))
 
 
-def compliance(clocks: pl.DataFrame, policy: Policy, by: list[str] | tuple[str, ...] = ()) -> pl.DataFrame:
-    """One row per period, contract, service level (and ``by`` columns) that has clocks.
+def compliance(clocks: pl.DataFrame, policy: Policy, by: list[str] | tuple[str, ...] = (),
+               judged_in: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per period, contract, service level (and ``by`` columns) that has clocks, judged against
+    the objective of the terms in force in its period (docs/semantics.md §7). ``judged_in`` (period,
+    contract, service_level, month) names another month whose terms judge a row: a longer period's
+    (``slametrics.periods``).
 
     >>> # 19 met, 1 breached, objective 0.95 -> compliance 0.95, status 'meets'
     """
@@ -56,14 +54,21 @@ def compliance(clocks: pl.DataFrame, policy: Policy, by: list[str] | tuple[str, 
         breached=(pl.col("outcome") == "breached").sum().cast(pl.Int64),
         pending=(pl.col("outcome") == "pending").sum().cast(pl.Int64),
     )
-    return finish(as_text(counts), policy, keys)
+    counts = as_text(counts)
+    if judged_in is not None:
+        counts = counts.join(as_text(judged_in), on=KEYS, how="left")
+    return finish(counts, policy, keys)
 
 
 def finish(counts: pl.DataFrame, policy: Policy, keys: list[str]) -> pl.DataFrame:
-    """From met/breached/pending counts to compliance, status and provisional (shared with what-if)."""
+    """From met/breached/pending counts to compliance, status and provisional (shared with what-if): each
+    row against the version of the terms in force in its ``month`` column, or else its period."""
     assessed = pl.col("met") + pl.col("breached")
+    month = pl.col("month") if "month" in counts.columns else pl.col("period")
+    versions = objectives(policy)
     return (
-        counts.join(objectives(policy), on=["contract", "service_level"], how="left")
+        counts.join(versions, on=["contract", "service_level"], how="left")
+        .filter(tables.in_window(month, pl.col("first_month"), pl.col("end_month")) | pl.col("objective").is_null())
         .with_columns(assessed=assessed)
         .with_columns(
             compliance=pl.when(pl.col("assessed") > 0).then(pl.col("met") / pl.col("assessed")),

@@ -35,7 +35,7 @@ def level_rate(level: ServiceLevel, met: int, assessed: int, status: str) -> Dec
 def level_rates(compliance_frame: pl.DataFrame, policy: Policy) -> Iterator[tuple[dict, Contract, ServiceLevel, Decimal]]:
     """(compliance row, contract, service level, credit rate) for each row whose level has credits, in order."""
     for r in compliance_frame.sort(["period", "contract", "service_level"]).iter_rows(named=True):
-        contract = policy.contracts[r["contract"]]
+        contract = policy.contracts[r["contract"]].in_force(r["period"])  # the month's terms (docs/semantics.md §7)
         level = contract.service_levels[r["service_level"]]
         if level.credits:
             yield r, contract, level, level_rate(level, r["met"], r["assessed"], r["status"])
@@ -55,7 +55,7 @@ def credits(compliance_frame: pl.DataFrame, policy: Policy) -> pl.DataFrame:
         total[0] += rate
         total[1] = total[1] or r["provisional"]
     for (period, key), (rate_sum, provisional) in totals.items():
-        contract = policy.contracts[key]
+        contract = policy.contracts[key].in_force(period)
         rate = min(rate_sum, contract.credit_cap)
         amount = (rate * (contract.monthly_fee or Decimal(0))).quantize(CENT, rounding=ROUND_HALF_UP)
         rows.append((period, key, "TOTAL", None, None, None, float(rate), float(amount), contract.currency, provisional,

@@ -19,7 +19,7 @@ import polars as pl
 
 from slametrics.db import one
 from slametrics.errors import DataError
-from slametrics.policy import Policy
+from slametrics.policy import Policy, tables
 from slametrics.policy.check import quoted
 from slametrics.scope import Scope
 from slametrics.sql import statement
@@ -557,10 +557,7 @@ def _numbered_keys(con: duckdb.DuckDBPyConnection, tickets: pl.DataFrame, stored
 
 def uncovered_counts(con: duckdb.DuckDBPyConnection, policy: Policy) -> dict[str, int]:
     """Stored tickets that get no clock: client under no contract, or priority no service level targets."""
-    pairs = pl.DataFrame(
-        [(client, prio) for c in policy.contracts.values() for client in c.clients
-         for sl in c.service_levels.values() for prio in sl.targets],
-        schema={"client": pl.String, "priority": pl.String}, orient="row").unique()
+    pairs = tables.coverage(policy).select("client", "priority").unique()
     con.register("covered_pairs", pairs)
     try:
         row = one(con, statement("uncovered_counts"), {"covered": list(policy.client_contract)})

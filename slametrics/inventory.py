@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 
 from slametrics.db import one
-from slametrics.policy import Policy
+from slametrics.policy import Policy, tables
 from slametrics.scope import Scope
 from slametrics.sql import statement
 
@@ -37,11 +37,9 @@ class Holdings:
 
 
 def coverage(policy: Policy) -> pl.DataFrame:
-    """One row per client and priority that gets at least one clock: client, contract, priority."""
-    rows = {(client, c.key, prio) for c in policy.contracts.values() for client in c.clients
-            for sl in c.service_levels.values() for prio in sl.targets}
-    return pl.DataFrame(sorted(rows), orient="row",
-                        schema={"client": pl.String, "contract": pl.String, "priority": pl.String})
+    """One row per client and priority that gets at least one clock (in any version of its contract's
+    terms): client, contract, priority."""
+    return tables.coverage(policy)
 
 
 def holdings(con: duckdb.DuckDBPyConnection, policy: Policy | None, *, scope: Scope) -> Holdings:

@@ -76,7 +76,11 @@ def compliance_over(clocks: pl.DataFrame, policy: Policy, grain: str = "month",
     check_grain(grain)
     if grain == "month":
         return compliance(clocks, policy, by)
-    return compliance(clocks.with_columns(period=of_month(pl.col("period"), grain)), policy, by)
+    longer = of_month(pl.col("period"), grain)
+    # judged by the terms of the last month of the period that has clocks of the level (docs/semantics.md §10)
+    last = clocks.group_by(period=longer, contract=pl.col("contract"), service_level=pl.col("service_level")).agg(
+        month=pl.col("period").cast(pl.String).max())
+    return compliance(clocks.with_columns(period=longer), policy, by, judged_in=last)
 
 
 def credits_over(monthly: pl.DataFrame, grain: str = "month") -> pl.DataFrame:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable
 
 from slametrics.errors import AccessError
-from slametrics.policy import Policy
+from slametrics.policy import Policy, tables
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,9 @@ class Scope:
         if self.contracts is None:
             return policy
         contracts = {k: c for k, c in policy.contracts.items() if k in self.contracts}
+        mine = replace(policy, contracts=contracts)
         used = {c.calendar for c in contracts.values()} | {
-            sl.calendar for c in contracts.values() for sl in c.service_levels.values() if sl.calendar}
+            sl.calendar for _, sl, _, _ in tables.levels(mine) if sl.calendar}  # every version's
         return replace(policy, contracts=contracts,
                        calendars={n: cal for n, cal in policy.calendars.items() if n in used},
                        client_contract={cl: k for cl, k in policy.client_contract.items() if k in contracts})

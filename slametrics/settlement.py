@@ -46,7 +46,7 @@ def credit_statement(compliance_frame: pl.DataFrame, policy: Policy) -> tuple[pl
         month[2] = month[2] or r["provisional"]
     month_rows = []
     for (period, key), (rate_sum, waived, provisional) in months.items():
-        contract = policy.contracts[key]
+        contract = policy.contracts[key].in_force(period)
         month_rows.append((period, key, float(rate_sum), float(contract.credit_cap), rate_sum > contract.credit_cap,
                            float(waived), contract.min_tickets, float(contract.monthly_fee or 0), provisional))
     month_schema = {k: v for k, v in MONTH_SCHEMA.items() if k not in ("credit_rate", "credit_amount", "currency")}

@@ -20,19 +20,25 @@ import numpy as np
 import polars as pl
 
 from slametrics.clock import as_text, keyed_like
-from slametrics.compliance import KEYS, compliance, finish, share_parts
+from slametrics.compliance import KEYS, compliance, finish
 from slametrics.credits import credits
-from slametrics.policy import Policy, ServiceLevel, Tier
+from slametrics.policy import Policy, ServiceLevel, Tier, tables
 
 TARGET_KEYS = ["contract", "service_level", "priority"]
 
 
 def target_table(policy: Policy) -> pl.DataFrame:
-    """One row per contract, service level and targeted priority: target_seconds."""
-    rows = [(c.key, sl.name, prio, seconds) for c in policy.contracts.values()
-            for sl in c.service_levels.values() for prio, seconds in sl.targets.items()]
-    return pl.DataFrame(rows, orient="row", schema={
-        "contract": pl.String, "service_level": pl.String, "priority": pl.String, "target_seconds": pl.Int64})
+    """One row per contract, service level, targeted priority and version of the terms: target_seconds,
+    and the months the version holds (first_month, end_month; ``slametrics.policy.tables``)."""
+    return tables.targets(policy)
+
+
+def _targeted(frame: pl.DataFrame, policy: Policy, suffix: str = "") -> pl.DataFrame:
+    """``frame``'s rows (with a month ``period``) joined to the target of the version in force in it."""
+    targets = keyed_like(target_table(policy), frame)
+    return (frame.join(targets, on=TARGET_KEYS, how="inner", maintain_order="left", suffix=suffix)
+            .filter(tables.in_window(pl.col("period"), pl.col("first_month"), pl.col("end_month")))
+            .drop("first_month", "end_month"))
 
 
 def retarget(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
@@ -43,11 +49,9 @@ def retarget(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     >>> # elapsed 1200 s, stopped: target 900 -> breached, overrun 300; target 1800 -> met, overrun 0
     >>> # elapsed 1200 s, still running: target 1800 -> pending
     """
-    targets = keyed_like(target_table(policy), clocks)
     over = pl.col("elapsed_seconds") > pl.col("target_seconds")
     return (
-        clocks.drop("target_seconds")
-        .join(targets, on=TARGET_KEYS, how="inner", maintain_order="left")
+        _targeted(clocks.drop("target_seconds"), policy)
         .with_columns(
             outcome=pl.when(over).then(pl.lit("breached")).when(pl.col("running")).then(pl.lit("pending"))
             .otherwise(pl.lit("met")).cast(clocks.schema["outcome"]),  # the clocks' own type (Enum)
@@ -118,18 +122,20 @@ def compare(base: pl.DataFrame, scenario: pl.DataFrame, keys: list[str] | None =
 WHOLE_RANGE = "all"  # the period of a finder's rows over all the months it was given
 
 
-def _objectives(policy: Policy) -> pl.DataFrame:
-    return pl.DataFrame(
-        [(c.key, sl.name, float(sl.objective), *share_parts(sl.objective))
-         for c in policy.contracts.values() for sl in c.service_levels.values()],
-        orient="row", schema={"contract": pl.String, "service_level": pl.String, "objective": pl.Float64,
-                              "obj_num": pl.Int64, "obj_den": pl.Int64})
+def _objectives(steps: pl.DataFrame, keys: list[str], policy: Policy) -> pl.DataFrame:
+    """Per group of ``keys`` of ``steps``: the objective of the version in force in its last month
+    (``month``: a clock's own; over a whole range the latest), as ``objective``, ``obj_num``, ``obj_den``."""
+    judge = as_text(steps.group_by(keys).agg(month=pl.col("month").max()))
+    return (judge.join(tables.objectives(policy), on=["contract", "service_level"], how="left")
+            .filter(tables.in_window(pl.col("month"), pl.col("first_month"), pl.col("end_month")))
+            .select(*keys, "objective", "obj_num", "obj_den"))
 
 
 def _smallest_passing_step(steps: pl.DataFrame, keys: list[str], policy: Policy) -> pl.DataFrame:
     """Per group of ``keys``: the smallest ``step`` at which the group meets its objective.
 
-    ``steps`` holds per clock the ``step`` from which on it is no longer breached, and ``running``. At
+    ``steps`` holds per clock the ``step`` from which on it is no longer breached, ``running``, and the
+    ``month`` whose terms judge it. At
     step ``s`` a stopped clock is met where its step is <= ``s`` (else breached); a running one is
     pending (not assessed) there, else breached (SLA_SPEC §3-4). Met only grows with ``s`` and assessed
     only shrinks, so compliance only rises: the answer is the first step of the sorted curve that
@@ -148,7 +154,7 @@ def _smallest_passing_step(steps: pl.DataFrame, keys: list[str], policy: Policy)
             running_after=pl.col("running").sum().over(keys) - pl.col("running").cum_sum().over(keys),
         )
         .with_columns(assessed=pl.col("total_stopped") + pl.col("running_after"))
-        .join(_objectives(policy), on=["contract", "service_level"], how="left")
+        .join(_objectives(steps, keys, policy), on=keys, how="left")
     )
     meets = pl.col("met") * pl.col("obj_den") >= pl.col("obj_num") * pl.col("assessed")  # exact, as compliance does
     return curve.filter((pl.col("assessed") > 0) & meets).group_by(keys).agg(
@@ -158,6 +164,8 @@ def _smallest_passing_step(steps: pl.DataFrame, keys: list[str], policy: Policy)
 
 
 def _periods(clocks: pl.DataFrame, whole_range: bool) -> pl.DataFrame:
+    """The clocks with their ``month`` kept, and their period pooled into ``WHOLE_RANGE`` if asked."""
+    clocks = clocks.with_columns(month=pl.col("period").cast(pl.String))
     return clocks.with_columns(period=pl.lit(WHOLE_RANGE)) if whole_range else clocks
 
 
@@ -178,17 +186,17 @@ def target_finder(clocks: pl.DataFrame, policy: Policy, whole_range: bool = Fals
     >>> # stopped elapsed 10m, 20m, 30m, 40m; objective 0.75 -> k = 3 -> needed 30m (3 of 4 met)
     """
     keys = ["period", "contract", "service_level", "priority"]
-    known = _periods(clocks.join(keyed_like(target_table(policy), clocks), on=TARGET_KEYS, how="semi"), whole_range)
+    known = _periods(_targeted(clocks.drop("target_seconds"), policy), whole_range)
     # a stopped clock is met by T iff its elapsed time rounded up to whole minutes is <= T
-    steps = known.select(*keys, step=(pl.col("elapsed_seconds") + 59) // 60, running=pl.col("running"))
+    steps = known.select(*keys, "month", step=(pl.col("elapsed_seconds") + 59) // 60, running=pl.col("running"))
     needed = _smallest_passing_step(steps, keys, policy).select(
         *keys, needed_seconds=pl.col("step") * 60, compliance_at_needed=pl.col("compliance_at_step"))
-    groups = as_text(known.group_by(keys).agg(clocks=pl.len().cast(pl.Int64)))
+    # the policy's target: of the version in force (over a whole range that spans one: the latest)
+    groups = as_text(known.group_by(keys).agg(clocks=pl.len().cast(pl.Int64),
+                                              target_seconds=pl.col("target_seconds").sort_by("month").last()))
     return (
-        groups.join(target_table(policy), on=TARGET_KEYS, how="left")
-        .join(needed, on=keys, how="left")
-        .join(_objectives(policy).select("contract", "service_level", "objective"),
-              on=["contract", "service_level"], how="left")
+        groups.join(needed, on=keys, how="left")
+        .join(_objectives(steps, keys, policy).select(*keys, "objective"), on=keys, how="left")
         .select(*keys, "clocks", "target_seconds", "needed_seconds", "compliance_at_needed", "objective")
         .sort(keys)
     )
@@ -215,22 +223,20 @@ def factor_finder(clocks: pl.DataFrame, policy: Policy, whole_range: bool = Fals
     >>> # P1 target 60m: a clock stopped at 90m is met from 150% on (60m * 1.50 = 90m)
     """
     keys = ["period", "contract", "service_level"]
-    targets = keyed_like(target_table(policy), clocks)
-    known = _periods(clocks.join(targets, on=TARGET_KEYS, how="inner", suffix="_policy"), whole_range)
+    known = _periods(_targeted(clocks, policy, suffix="_policy"), whole_range)
     minutes = (pl.col("elapsed_seconds") + 59) // 60  # met by T whole minutes iff minutes <= T
     target = pl.col("target_seconds_policy") // 60
     # minutes <= ceil(target * F / 100)  <=>  F > 100 * (minutes - 1) / target  <=>  F >= this step
     never = 2**62  # a late clock on a target of 0: breached whatever the factor
     step = (pl.when(minutes == 0).then(0).when(target == 0).then(never)
             .otherwise((100 * (minutes - 1)) // target + 1))
-    steps = known.select(*keys, step=step.cast(pl.Int64), running=pl.col("running"))
+    steps = known.select(*keys, "month", step=step.cast(pl.Int64), running=pl.col("running"))
     found = _smallest_passing_step(steps, keys, policy).filter(pl.col("step") < never)
     groups = as_text(known.group_by(keys).agg(clocks=pl.len().cast(pl.Int64)))
     return (
         groups.join(found.select(*keys, needed_percent=pl.col("step"),
                                  compliance_at_needed=pl.col("compliance_at_step")), on=keys, how="left")
-        .join(_objectives(policy).select("contract", "service_level", "objective"),
-              on=["contract", "service_level"], how="left")
+        .join(_objectives(steps, keys, policy).select(*keys, "objective"), on=keys, how="left")
         .select(*keys, "clocks", "needed_percent", "compliance_at_needed", "objective")
         .sort(keys)
     )
@@ -311,7 +317,7 @@ def evaluate_prepared(index: ElapsedIndex, policy: Policy) -> tuple[pl.DataFrame
 
     >>> # stopped elapsed 10m, 20m, 40m under a 30m target -> met 2, breached 1 (two binary searches)
     """
-    scenario = index.groups.join(target_table(policy), on=TARGET_KEYS, how="inner")
+    scenario = _targeted(index.groups, policy)
     group = scenario["group"].to_numpy().astype(np.int64)
     probe = group * _SCALE + scenario["target_seconds"].to_numpy()
     met = np.searchsorted(index.stopped, probe, side="right") - index.stopped_start[group]

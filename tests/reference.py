@@ -99,6 +99,16 @@ class Contract:
     credit_cap: Fraction
     min_tickets: int
     service_levels: dict[str, ServiceLevel]
+    amendments: tuple = ()  # (first month 'YYYY-MM', Contract) per amendment, in order (§7)
+
+
+def in_force(contract: Contract, month: str) -> Contract:
+    """§7: the last amendment whose month is at or before ``month``, else the contract's own terms."""
+    chosen = contract
+    for start, terms in contract.amendments:
+        if start <= month:
+            chosen = terms
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -161,32 +171,59 @@ def load_policy(path: Path) -> Policy:
         )
     contracts = {}
     for name, con in raw["contracts"].items():
-        levels = {}
-        for sl_name, sl in con["service_levels"].items():
-            own_pauses = sl.get("pause_statuses")
-            levels[sl_name] = ServiceLevel(
-                name=sl_name,
-                metric=sl["metric"],
-                targets={str(k): parse_duration(v) for k, v in sl["targets"].items()},
-                calendar=sl.get("calendar"),
-                objective=share(sl["objective"]),
-                credits=tuple((share(t["below"]), share(t["credit"])) for t in sl.get("credits", [])),
-                pause_statuses=None if own_pauses is None else tuple(own_pauses),
-            )
-        fee = con.get("monthly_fee")
-        contracts[name] = Contract(
-            name=name,
-            clients=tuple(str(c) for c in con["clients"]),
-            calendar=con["calendar"],
-            pause_statuses=tuple(con.get("pause_statuses", [])),
-            resolved_statuses=tuple(con.get("resolved_statuses", DEFAULT_RESOLVED)),
-            monthly_fee=None if fee is None else share(fee),
-            currency=con.get("currency"),
-            credit_cap=share(con.get("credit_cap", 1)),
-            min_tickets=int(con.get("min_tickets", 0)),
-            service_levels=levels,
-        )
+        own = terms_of(name, con)
+        versions, merged = [], {k: v for k, v in con.items() if k != "amendments"}
+        for amendment in con.get("amendments") or []:
+            # §7: a key named replaces that key whole (null: removed, its default again); under
+            # service_levels a level's mapping replaces or adds it, null ends it; the rest carries over
+            merged = dict(merged)
+            for key, value in amendment.items():
+                if key in ("from", "note"):
+                    continue
+                if key == "service_levels":
+                    levels = dict(merged.get("service_levels") or {})
+                    for level_name, level in value.items():
+                        if level is None:
+                            levels.pop(level_name, None)
+                        else:
+                            levels[level_name] = level
+                    merged["service_levels"] = levels
+                elif value is None:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = value
+            versions.append((str(amendment["from"]), terms_of(name, merged)))
+        contracts[name] = Contract(**{**own.__dict__, "amendments": tuple(versions)})
     return Policy(calendars=calendars, contracts=contracts)
+
+
+def terms_of(name: str, con: dict) -> Contract:
+    """One version of a contract's terms, from its raw mapping."""
+    levels = {}
+    for sl_name, sl in con["service_levels"].items():
+        own_pauses = sl.get("pause_statuses")
+        levels[sl_name] = ServiceLevel(
+            name=sl_name,
+            metric=sl["metric"],
+            targets={str(k): parse_duration(v) for k, v in sl["targets"].items()},
+            calendar=sl.get("calendar"),
+            objective=share(sl["objective"]),
+            credits=tuple((share(t["below"]), share(t["credit"])) for t in sl.get("credits", [])),
+            pause_statuses=None if own_pauses is None else tuple(own_pauses),
+        )
+    fee = con.get("monthly_fee")
+    return Contract(
+        name=name,
+        clients=tuple(str(c) for c in con["clients"]),
+        calendar=con["calendar"],
+        pause_statuses=tuple(con.get("pause_statuses", [])),
+        resolved_statuses=tuple(con.get("resolved_statuses", DEFAULT_RESOLVED)),
+        monthly_fee=None if fee is None else share(fee),
+        currency=con.get("currency"),
+        credit_cap=share(con.get("credit_cap", 1)),
+        min_tickets=int(con.get("min_tickets", 0)),
+        service_levels=levels,
+    )
 
 
 # ----------------------------------------------------------------------------------------- timestamps
@@ -320,6 +357,7 @@ def evaluate(policy: Policy, tickets: list[Ticket], events: list[Event], as_of: 
         first_response = ticket.first_response_at if ticket.first_response_at and ticket.first_response_at <= as_of else None
         resolved = ticket.resolved_at if ticket.resolved_at and ticket.resolved_at <= as_of else None
         period = ticket.created_at.astimezone(policy.calendars[contract.calendar].timezone).strftime("%Y-%m")
+        contract = in_force(contract, period)  # §7: judged by the terms of the month it was created in
         for level in contract.service_levels.values():
             if ticket.priority not in level.targets:
                 continue
@@ -372,7 +410,7 @@ def compliance(policy: Policy, clocks: list[dict], by: list[str]) -> list[dict]:
         groups.setdefault(key, []).append(clock)
     rows = []
     for key, members in groups.items():
-        contract = policy.contracts[key[1]]
+        contract = in_force(policy.contracts[key[1]], key[0])
         level = contract.service_levels[key[2]]
         met = sum(c["outcome"] == "met" for c in members)
         breached = sum(c["outcome"] == "breached" for c in members)
@@ -400,7 +438,7 @@ def credits(policy: Policy, compliance_rows: list[dict]) -> list[dict]:
     rows = []
     totals: dict[tuple[str, str], list[dict]] = {}
     for row in compliance_rows:
-        contract = policy.contracts[row["contract"]]
+        contract = in_force(policy.contracts[row["contract"]], row["period"])
         level = contract.service_levels[row["service_level"]]
         if not level.credits:
             continue
@@ -417,7 +455,7 @@ def credits(policy: Policy, compliance_rows: list[dict]) -> list[dict]:
         rows.append(out)
         totals.setdefault((row["period"], row["contract"]), []).append(out)
     for (period, name), members in totals.items():
-        contract = policy.contracts[name]
+        contract = in_force(policy.contracts[name], period)
         rate = min(sum(m["credit_rate"] for m in members), contract.credit_cap)
         rows.append({
             "period": period, "contract": name, "service_level": "TOTAL",
@@ -441,14 +479,17 @@ def longer_period(month: str, grain: str) -> str:
 def pooled_compliance(policy: Policy, monthly: list[dict], grain: str, by: list[str]) -> list[dict]:
     """Sums of the monthly rows' counts per longer period (never their shares), judged afresh."""
     groups: dict[tuple, dict] = {}
+    last_month: dict[tuple, str] = {}  # per longer period, contract and level (not per by-group)
     for row in monthly:
         key = (longer_period(row["period"], grain), row["contract"], row["service_level"], *(row[c] for c in by))
         total = groups.setdefault(key, {"met": 0, "breached": 0, "pending": 0})
         for count in total:
             total[count] += row[count]
+        last_month[key[:3]] = max(last_month.get(key[:3], ""), row["period"])
     rows = []
     for key, counts in groups.items():
-        contract = policy.contracts[key[1]]
+        # §10: the terms in force in the last month of the period that has rows for the level
+        contract = in_force(policy.contracts[key[1]], last_month[key[:3]])
         level = contract.service_levels[key[2]]
         assessed = counts["met"] + counts["breached"]
         ratio = Fraction(counts["met"], assessed) if assessed else None

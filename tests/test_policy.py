@@ -172,3 +172,66 @@ def test_a_client_in_two_contracts_is_reported_even_beside_other_mistakes_and_an
     assert any(p.startswith("p.yaml: contracts.acme.monthly_fee: missing: required where a service level has credits")
                for p in problems)
     assert any("contracts.acme.service_levels.resolution.objective: 85" in p for p in problems)
+
+
+AMENDED = GOOD + """    amendments:
+      - from: 2026-07
+        note: Q3 renegotiation
+        monthly_fee: 24000
+        min_tickets: null
+        service_levels:
+          p1_response: null
+          p2_response: {metric: first_response, targets: {P2: 1h}, objective: 0.9}
+      - from: 2027-01
+        credit_cap: 0.2
+"""
+
+
+def test_amendments_replace_the_terms_they_name_from_their_month_and_carry_the_rest_over():
+    acme = parse_policy(AMENDED, source="p.yaml").contracts["acme"]
+    assert [(first, end) for first, end, _ in acme.versions()] == [(None, "2026-07"), ("2026-07", "2027-01"),
+                                                                     ("2027-01", None)]
+    june, july, later = acme.in_force("2026-06"), acme.in_force("2026-07"), acme.in_force("2027-03")
+    assert (june.monthly_fee, july.monthly_fee, later.monthly_fee) == (Decimal(20000), Decimal(24000), Decimal(24000))
+    assert (june.min_tickets, july.min_tickets) == (10, 0)  # null: the default again
+    assert list(june.service_levels) == ["p1_response", "resolution"]
+    assert list(july.service_levels) == ["resolution", "p2_response"]  # one ended, one added, one carried over
+    assert july.service_levels["resolution"] == june.service_levels["resolution"]
+    assert (july.credit_cap, later.credit_cap) == (Decimal("0.15"), Decimal("0.2"))
+    assert acme.amendments[0].note == "Q3 renegotiation" and acme.amendments[1].note is None
+    assert (july.name, july.clients, july.calendar) == (acme.name, acme.clients, acme.calendar)
+
+
+@pytest.mark.parametrize("amendment, expected", [
+    ("{from: 2026-07, clients: [X]}", "contracts.acme.amendments[0] (from 2026-07).clients: ['X']: belongs to the "
+                                      "contract and cannot be amended"),
+    ("{from: 2026-07, calendar: always}", "contracts.acme.amendments[0] (from 2026-07).calendar: 'always': belongs "
+                                          "to the contract and cannot be amended"),
+    ("{from: 2026-07, name: X}", "contracts.acme.amendments[0] (from 2026-07).name: 'X': belongs to the contract"),
+    ("{from: 2026-07, currency: USD}", "contracts.acme.amendments[0] (from 2026-07).currency: 'USD': belongs to the"),
+    ("{from: 2026-7}", "contracts.acme.amendments[0].from: '2026-7': required: the first month it holds, written "
+                       "YYYY-MM"),
+    ("{from: 2026-07-01}", "contracts.acme.amendments[0].from: datetime.date(2026, 7, 1): required: the first month"),
+    ("{note: no month}", "contracts.acme.amendments[0].from: missing: required: the first month it holds"),
+    ("{from: 2026-07, colour: red}", "contracts.acme.amendments[0] (from 2026-07).colour: 'red': unknown key; allowed: "
+                                     "from, note, pause_statuses"),
+    ("{from: 2026-07, monthly_fee: null}", "contracts.acme.amendments[0] (from 2026-07).monthly_fee: missing: required "
+                                           "where a service level has credits"),
+    ("{from: 2026-07, service_levels: {resolution: {metric: resolution, targets: {P2: 1h}, objective: 1.5}}}",
+     "contracts.acme.amendments[0] (from 2026-07).service_levels.resolution.objective: 1.5: must be a share from 0 to 1"),
+])
+def test_each_kind_of_amendment_mistake_is_named_with_the_amendments_index_and_month(amendment, expected):
+    problems = problems_of(GOOD + f"    amendments:\n      - {amendment}\n")
+    assert any(expected in p for p in problems), problems
+
+
+def test_amendments_must_come_in_month_order():
+    problems = problems_of(GOOD + "    amendments:\n      - {from: 2026-07, min_tickets: 5}\n"
+                                  "      - {from: 2026-07, min_tickets: 6}\n")
+    assert any("amendments[1] (from 2026-07).from: '2026-07': must be later than the amendment before it "
+               "(from 2026-07)" in p for p in problems), problems
+
+
+def test_a_service_level_named_total_is_refused():
+    problems = problems_of(GOOD.replace("      resolution: {", "      TOTAL: {"))
+    assert any("contracts.acme.service_levels.TOTAL" in p and "reserved" in p for p in problems), problems

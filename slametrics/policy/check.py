@@ -5,6 +5,7 @@ raises one ``PolicyError`` with all of them, or returns the frozen ``Policy``.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import reprlib
@@ -13,10 +14,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from slametrics.errors import PolicyError
-from slametrics.policy.model import (DAYS, DEFAULT_RESOLVED_STATUSES, METRICS, Calendar, Contract, Policy, ServiceLevel,
-                               Tier, parse_duration)
+from slametrics.policy.model import (DAYS, DEFAULT_RESOLVED_STATUSES, METRICS, Amendment, Calendar, Contract, Policy,
+                                     ServiceLevel, Tier, parse_duration)
 
 SHOWN = 120  # characters of a value or key path a message quotes at most
+#: a contract's own keys, which no amendment may change, and its terms, which one may (docs/semantics.md §7)
+IDENTITY = ("name", "clients", "calendar", "currency")
+TERMS = ("pause_statuses", "resolved_statuses", "monthly_fee", "credit_cap", "min_tickets", "service_levels")
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def shorten(text: str) -> str:
@@ -211,8 +216,74 @@ class Validator:
         data = self.mapping(data, path)
         if not data:
             return None
-        self.unknown_keys(data, path, ("name", "clients", "calendar", "pause_statuses", "resolved_statuses",
-                                       "monthly_fee", "currency", "credit_cap", "min_tickets", "service_levels"))
+        self.unknown_keys(data, path, (*IDENTITY, *TERMS, "amendments"))
+        before = len(self.problems)
+        base = self.terms(key, data, path, calendars)
+        if base is None or len(self.problems) > before or "amendments" not in data:
+            return base
+        return self.amended(base, data, path, calendars)
+
+    def amended(self, base: Contract, data: dict, path: str, calendars: set[str]) -> Contract | None:
+        """``base`` with its ``amendments`` (docs/semantics.md §7): each names ``from`` (YYYY-MM, strictly
+        increasing) and replaces the terms it names whole from that month on (``null``: the default again;
+        under ``service_levels``, a level's mapping replaces or adds it, ``null`` ends it); each merged
+        version must be a valid contract. Mistakes are named with the amendment's index and month."""
+        raw = data["amendments"]
+        if raw is None:
+            return base
+        if not isinstance(raw, list):
+            self.bad(f"{path}.amendments", raw, "must be a list of amendments such as [{from: 2026-07, monthly_fee: 24000}]")
+            return None
+        before = len(self.problems)
+        merged = {k: v for k, v in data.items() if k != "amendments"}
+        amendments, last = [], None
+        for i, change in enumerate(raw):
+            where = f"{path}.amendments[{i}]"
+            if not isinstance(change, dict):
+                self.bad(where, change, "must be a mapping with from and the terms it changes")
+                continue
+            start = change.get("from", _MISSING)
+            month = str(start) if isinstance(start, str) and _MONTH.fullmatch(str(start)) else None
+            if month is None:
+                self.bad(f"{where}.from", start, "required: the first month it holds, written YYYY-MM (e.g. 2026-07)")
+                continue
+            where = f"{where} (from {month})"
+            if last is not None and month <= last:
+                self.bad(f"{where}.from", month, f"must be later than the amendment before it (from {last})")
+            last = month
+            for key, value in change.items():
+                if key in IDENTITY:
+                    self.bad(f"{where}.{key}", value, "belongs to the contract and cannot be amended; "
+                                                      f"an amendment may change {', '.join(TERMS)}")
+                elif key not in (*TERMS, "from", "note"):
+                    self.bad(f"{where}.{key}", value, f"unknown key; allowed: from, note, {', '.join(TERMS)}")
+            note = change.get("note")
+            if note is not None and not isinstance(note, str):
+                self.bad(f"{where}.note", note, "must be text")
+            for key, value in change.items():
+                if key not in TERMS:
+                    continue
+                if key == "service_levels" and isinstance(value, dict):
+                    levels = dict(merged.get("service_levels") or {})
+                    for name, level in value.items():
+                        if level is None:
+                            levels.pop(name, None)
+                        else:
+                            levels[name] = level
+                    merged["service_levels"] = levels
+                elif value is None:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = value
+            terms = self.terms(base.key, merged, where, calendars)
+            if terms is not None:
+                amendments.append(Amendment(start=month, note=None if note is None else str(note), terms=terms))
+        if len(self.problems) > before:
+            return None
+        return dataclasses.replace(base, amendments=tuple(amendments))
+
+    def terms(self, key: str, data: dict, path: str, calendars: set[str]) -> Contract | None:
+        """A contract from its identity and one version of its terms (no amendments)."""
         before = len(self.problems)
         clients = data.get("clients", _MISSING)
         if clients is _MISSING:
@@ -239,6 +310,10 @@ class Validator:
         levels = {}
         raw_levels = data.get("service_levels", _MISSING)
         for name, level in self.mapping(raw_levels, f"{path}.service_levels").items():
+            if str(name) == "TOTAL":  # the name of a contract's month in the credits output (docs/semantics.md §6)
+                self.bad(f"{path}.service_levels.{name}", level, "TOTAL is reserved for a contract's total; "
+                                                                 "name the service level otherwise")
+                continue
             parsed = self.service_level(str(name), level, f"{path}.service_levels.{name}", calendars)
             if parsed:
                 levels[str(name)] = parsed

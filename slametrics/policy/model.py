@@ -2,6 +2,7 @@
 tiers, and the policy file's duration notation. Frozen dataclasses; nothing here reads a file."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -72,6 +73,25 @@ class Contract:
     currency: str | None = None
     credit_cap: Decimal = Decimal(1)
     min_tickets: int = 0
+    #: the versions of its terms from later months on (docs/semantics.md §7), oldest first; the fields
+    #: above are the contract's own terms, in force before the first amendment
+    amendments: tuple["Amendment", ...] = ()
+
+    def versions(self) -> list[tuple[str | None, str | None, "Contract"]]:
+        """(first month, month after the last, terms) of each version, oldest first: None where open.
+        The terms are a ``Contract`` of the same identity with one version only."""
+        starts = [a.start for a in self.amendments]
+        terms = [dataclasses.replace(self, amendments=())] + [a.terms for a in self.amendments]
+        return list(zip([None, *starts], [*starts, None], terms))
+
+    def in_force(self, month: str) -> "Contract":
+        """The terms in force in ``month`` ('2026-08'): the last amendment from at or before it, or the
+        contract's own terms before the first (docs/semantics.md §7)."""
+        chosen = dataclasses.replace(self, amendments=()) if self.amendments else self
+        for amendment in self.amendments:
+            if amendment.start <= month[:7]:
+                chosen = amendment.terms
+        return chosen
 
     def calendar_of(self, level: ServiceLevel) -> str:
         return level.calendar or self.calendar
@@ -85,11 +105,31 @@ class Contract:
 
 
 @dataclass(frozen=True)
+class Amendment:
+    """A contract's terms from ``start`` ('YYYY-MM', the contract calendar's months) on."""
+
+    start: str
+    note: str | None
+    terms: Contract  # the merged terms, a Contract of the same identity without amendments
+
+
+@dataclass(frozen=True)
 class Policy:
     calendars: dict[str, Calendar]
     contracts: dict[str, Contract]
     source: str = "policy"
     client_contract: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def amended(self) -> bool:
+        """Whether any contract's terms change over time."""
+        return any(c.amendments for c in self.contracts.values())
+
+    def in_force(self, month: str) -> "Policy":
+        """The policy with every contract's terms as in force in ``month``."""
+        if not self.amended:
+            return self
+        return dataclasses.replace(self, contracts={k: c.in_force(month) for k, c in self.contracts.items()})
 
 
 def parse_duration(value: Any) -> int | None:

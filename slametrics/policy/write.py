@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from slametrics.policy.model import DAYS, Contract, Policy, format_duration
+from slametrics.policy.model import DAYS, Amendment, Contract, Policy, format_duration
 
 class _Dumper(yaml.SafeDumper):
     """Writes shares and amounts as the decimal written, so ``parse_policy`` reads back the same value."""
@@ -75,6 +75,24 @@ def _contract(c: Contract) -> dict[str, Any]:
             level["pause_statuses"] = _Flow(sl.pause_statuses)
         levels[name] = level
     out["service_levels"] = levels
+    if c.amendments:
+        out["amendments"] = [_amendment(a, previous) for a, previous in
+                             zip(c.amendments, [c, *(a.terms for a in c.amendments)])]
+    return out
+
+
+def _amendment(a: Amendment, previous: Contract) -> dict[str, Any]:
+    """An amendment naming every term (so it reads back whole, whatever the version before held), with
+    ``null`` for a fee the version drops and for each service level it ends."""
+    terms = _contract(a.terms)
+    out: dict[str, Any] = {"from": a.start}
+    if a.note is not None:
+        out["note"] = a.note
+    out.update({k: v for k, v in terms.items() if k not in ("name", "clients", "calendar", "currency")})
+    if a.terms.monthly_fee is None and previous.monthly_fee is not None:
+        out["monthly_fee"] = None
+    ended = {name: None for name in previous.service_levels if name not in a.terms.service_levels}
+    out["service_levels"] = {**terms["service_levels"], **ended}
     return out
 
 
