@@ -13,7 +13,8 @@ app.entered()  # through dashboard.py, even when Streamlit starts this page on i
 v = app.view()
 st.title("Breaches")
 app.subtitle(v, "Tickets that missed their target")
-names = list(v.terms.service_levels)
+app.versions_note(v)
+names = v.level_names
 pick_level, pick_by = st.columns(2)
 with pick_level:
     chosen = st.pills("Service level", ["all", *names], default="all", key="breach_level", required=True,

@@ -15,6 +15,7 @@ app.entered()  # through dashboard.py, even when Streamlit starts this page on i
 v = app.view()
 st.title("Service credits")
 app.subtitle(v, "What missed objectives cost")
+app.versions_note(v)
 if v.filtered:
     st.caption("Credits are owed per contract and month: the sidebar's filters do not apply on this page.")
 
@@ -96,12 +97,12 @@ if not capped.height and not waived.height:
     st.caption("Neither the cap nor the minimum volume changed a credit in these months.")
 
 def tier_chart(rows: pl.DataFrame, name: str):
-    level = v.terms.service_levels[name]
+    level = v.level(name)
     tiers = [(float(t.below), float(t.credit)) for t in level.credits]
     return charts.compliance_trend(rows, name, float(level.objective), tiers=tiers)
 
 
-app.level_charts(levels, [n for n, sl in v.terms.service_levels.items() if sl.credits], 2, tier_chart, "tiers")
+app.level_charts(levels, [n for n in v.level_names if v.level(n).credits], 2, tier_chart, "tiers")
 
 st.subheader("Month by month")
 st.dataframe(tables.credit_statement(month_rows, level_rows), hide_index=True, width="stretch",

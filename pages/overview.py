@@ -26,7 +26,8 @@ st.title(f"{fmt.text(v.terms.name)}: {fmt.month_long(month)}")
 st.caption(f"The last {unit} of the range chosen in the sidebar, as of {fmt.moment(v.as_of)}"
            + (" · its months' tickets pooled" if grain == "quarter" else "")
            + (f" · filtered: {v.filter_note()}" if v.filtered else ""))
-app.how_measured(v.policy, v.contract)
+app.how_measured(v.policy, v.contract, v.last_period)
+app.versions_note(v)
 
 with app.guard():
     history = periods.compliance_over(v.contract_clocks(all_months=True, filtered=True), v.policy, grain)

@@ -4,7 +4,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from slametrics import describe
+from slametrics import describe, periods
 from ui import app, charts, data, session, tables
 from ui import format as fmt
 
@@ -25,34 +25,57 @@ if state.policy is None:
 policy = session.scope().policy(state.policy)  # the contracts this session may see
 
 st.header("Contracts")
-for key, terms in policy.contracts.items():
+
+
+def show_terms(key: str, terms, month: str | None) -> None:
+    """One version of a contract's terms: fee, cap, minimum, pauses, service levels, targets."""
+    fee = fmt.money(float(terms.monthly_fee), terms.currency) if terms.monthly_fee is not None else "none"
+    st.markdown(
+        f"Monthly fee **{fee}** · credit cap **{fmt.percent(float(terms.credit_cap))}** of the fee · minimum volume "
+        f"**{terms.min_tickets}** assessed tickets · paused while: {', '.join(terms.pause_statuses) or 'never'} "
+        f"· resolved statuses: {', '.join(terms.resolved_statuses)}")
+    levels = describe.service_levels(policy, key, month)
+    st.dataframe(levels.select(
+        tables.text_of(levels, "service_level", fmt.level).alias("Service level"),
+        pl.col("metric").replace_strict(fmt.METRICS, return_dtype=pl.String).alias("Measures"),
+        (pl.col("objective") * 100).alias("Objective"),
+        pl.col("calendar").alias("Calendar"),
+        pl.col("pausing_statuses").list.join(", ").alias("Clock paused while"),
+        pl.Series("Credit (share of the fee)", [
+            "; ".join(f"below {fmt.percent(b)}: {fmt.percent(c)}" for b, c in zip(below, credit)) or "no credits"
+            for below, credit in levels.select("tier_below", "tier_credit").iter_rows()], dtype=pl.String),
+    ), hide_index=True, width="stretch",
+        column_config={"Objective": st.column_config.NumberColumn(format="%.1f%%")})
+    st.markdown("**Targets** (business time under the service level's calendar)")
+    matrix = describe.targets_matrix(policy, key, month)
+    matrix = matrix.with_columns(tables.text_of(matrix, "service_level", fmt.level)).rename(
+        {"service_level": "Service level"}).fill_null("–")
+    st.dataframe(matrix, hide_index=True)
+
+
+for key, contract in policy.contracts.items():
     with st.container(border=True):
-        st.subheader(fmt.text(terms.name))
-        fee = fmt.money(float(terms.monthly_fee), terms.currency) if terms.monthly_fee is not None else "none"
-        st.markdown(
-            f"Key {fmt.text(key)} · clients: {', '.join(map(fmt.text, terms.clients))} · calendar "
-            f"**{fmt.text(terms.calendar)}** "
-            f"· monthly fee **{fee}** "
-            f"· credit cap **{fmt.percent(float(terms.credit_cap))}** of the fee · minimum volume "
-            f"**{terms.min_tickets}** assessed tickets · paused while: {', '.join(terms.pause_statuses) or 'never'} "
-            f"· resolved statuses: {', '.join(terms.resolved_statuses)}")
-        levels = describe.service_levels(policy, key)
-        st.dataframe(levels.select(
-            tables.text_of(levels, "service_level", fmt.level).alias("Service level"),
-            pl.col("metric").replace_strict(fmt.METRICS, return_dtype=pl.String).alias("Measures"),
-            (pl.col("objective") * 100).alias("Objective"),
-            pl.col("calendar").alias("Calendar"),
-            pl.col("pausing_statuses").list.join(", ").alias("Clock paused while"),
-            pl.Series("Credit (share of the fee)", [
-                "; ".join(f"below {fmt.percent(b)}: {fmt.percent(c)}" for b, c in zip(below, credit)) or "no credits"
-                for below, credit in levels.select("tier_below", "tier_credit").iter_rows()], dtype=pl.String),
-        ), hide_index=True, width="stretch",
-            column_config={"Objective": st.column_config.NumberColumn(format="%.1f%%")})
-        st.markdown("**Targets** (business time under the service level's calendar)")
-        matrix = describe.targets_matrix(policy, key)
-        matrix = matrix.with_columns(tables.text_of(matrix, "service_level", fmt.level)).rename(
-            {"service_level": "Service level"}).fill_null("–")
-        st.dataframe(matrix, hide_index=True)
+        st.subheader(fmt.text(contract.name))
+        st.markdown(f"Key {fmt.text(key)} · clients: {', '.join(map(fmt.text, contract.clients))} · calendar "
+                    f"**{fmt.text(contract.calendar)}** · currency {fmt.text(contract.currency or 'none')}")
+        versions = contract.versions()
+        if len(versions) == 1:
+            show_terms(key, contract, None)
+            continue
+        notes = {a.start: a.note for a in contract.amendments}
+        st.markdown(f"**{len(versions)} versions of its terms**: each month is judged by the version in force in it.")
+        labels = [(f"Until {fmt.month(end)}" if first is None else f"From {fmt.month(first)}")
+                  + (f" ({notes[first]})" if notes.get(first) else "") for first, end, _ in versions]
+        for tab, (first, end, terms), before in zip(st.tabs(labels), versions, [None, *[t for _, _, t in versions]]):
+            with tab:
+                last = fmt.month(periods.previous(end)) if end else None
+                st.caption(f"In force from {fmt.month(first)} to {last}" if first and end else
+                           f"In force from {fmt.month(first)} on" if first else
+                           f"The contract's own terms, in force until {last}")
+                if before is not None:
+                    changed = describe.terms_diff(before, terms)
+                    st.markdown("**What changed**: " + ("; ".join(map(fmt.text, changed)) if changed else "nothing"))
+                show_terms(key, terms, first or "0000-00")
 
 st.header("Calendars")
 today = dt.date.today()

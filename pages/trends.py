@@ -13,6 +13,7 @@ app.entered()  # through dashboard.py, even when Streamlit starts this page on i
 v = app.view()
 st.title("Trends")
 app.subtitle(v, "How the service developed")
+app.versions_note(v)
 grain = st.segmented_control("Show by", ["month", "quarter", "week"], default=v.grain, key="trend_grain",
                              required=True, format_func=str.capitalize, persist_state="session",
                              help="A quarter pools the tickets of its months (never an average of monthly shares)")
@@ -33,11 +34,11 @@ vol = volume_over(vol, grain) if grain == "quarter" else vol
 
 st.subheader("Service levels")
 if not app.empty(levels, "No tickets with a service level in these months."):
-    names = list(v.terms.service_levels)
+    names = v.level_names
     width = 3 if len(names) % 3 == 0 else 2
     clicked: dict = {}
     app.level_charts(levels, names, width, lambda rows, name: charts.compliance_trend(
-        rows, name, float(v.terms.service_levels[name].objective), grain, ticks=4 if width == 3 else 6), "trend",
+        rows, name, float(v.level(name).objective), grain, ticks=4 if width == 3 else 6), "trend",
         clicked=clicked)
     name, point = next(iter(clicked.items()), (None, None))
 

@@ -40,8 +40,14 @@ with st.expander("Load a scenario file", icon=":material/upload_file:"):
                  + "\n\n".join(map(fmt.text, failed[1])), icon=":material/error:")
 
 scenario.controls(v.contract, v.terms)
-changed = scenario.scenario(v.policy, v.contract)
-said = scenario.changes(v.policy, changed, v.contract)
+changed = scenario.scenario(v.policy, v.contract, v.last_period)
+said = scenario.changes(v.policy, changed, v.contract, v.last_period)
+if len(v.versions) > 1:
+    starts = scenario.version_of(v.policy, v.contract, v.last_period)
+    st.info(f"The chosen months span {len(v.versions)} versions of the contract's terms. The controls start from, "
+            f"and change, the terms in force in {fmt.month(v.last_period)} ("
+            + (f"the amendment from {fmt.month(starts)}" if starts else "the contract's own terms")
+            + "); the months under the other versions keep theirs.", icon=":material/history_edu:")
 st.button("Reset to the contract's terms", on_click=scenario.reset, args=(v.contract,), icon=":material/undo:",
           key="wi_reset", disabled=not said)
 
@@ -92,7 +98,8 @@ for start in range(0, len(names), 2):
             else:
                 st.plotly_chart(charts.baseline_vs_scenario(
                     rows, name, float(v.terms.service_levels[name].objective),
-                    float(changed.contracts[v.contract].service_levels[name].objective)), key=f"wi_{name}")
+                    float(changed.contracts[v.contract].in_force(v.last_period).service_levels[name].objective)),
+                    key=f"wi_{name}")
 
 st.subheader("Month by month")
 left, right = st.columns([3, 2], gap="large")
@@ -109,7 +116,7 @@ st.caption("What the scenario's objective would have needed, in each month and o
 if not app.empty(needed, "No clocks in these months."):
     st.markdown("**The service level as its objective pools its priorities**: the smallest factor on all of its "
                 "targets at once (100% = the scenario's targets; 80% = 20% shorter would have done)")
-    tables.factor_finder(factors, changed.contracts[v.contract])
+    tables.factor_finder(factors, changed.contracts[v.contract].in_force(v.last_period))
     st.markdown("**Each priority on its own**: the smallest target, in whole minutes of business time, as if that "
                 "priority alone had to meet its level's objective")
     tables.target_finder(pl.concat([needed, needed_all]))

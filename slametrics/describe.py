@@ -9,21 +9,29 @@ import datetime as dt
 
 import polars as pl
 
-from slametrics.policy import DAYS, Calendar, Policy, format_duration
+from slametrics.policy import DAYS, Calendar, Contract, Policy, format_duration
 
 
-def targets_matrix(policy: Policy, contract: str) -> pl.DataFrame:
-    """One row per service level, one column per priority, the target as written (``4h``), null where none."""
-    levels = policy.contracts[contract].service_levels
+def _terms(policy: Policy, contract: str, month: str | None):
+    """The contract's terms in force in ``month`` (docs/semantics.md §7), or its own terms where None."""
+    whole = policy.contracts[contract]
+    return whole.in_force(month) if month else whole
+
+
+def targets_matrix(policy: Policy, contract: str, month: str | None = None) -> pl.DataFrame:
+    """One row per service level, one column per priority, the target as written (``4h``), null where none
+    (of the terms in force in ``month``)."""
+    levels = _terms(policy, contract, month).service_levels
     priorities = sorted({p for sl in levels.values() for p in sl.targets})
     rows = [{"service_level": name, **{p: (format_duration(sl.targets[p]) if p in sl.targets else None)
                                        for p in priorities}} for name, sl in levels.items()]
     return pl.DataFrame(rows, schema={"service_level": pl.String, **{p: pl.String for p in priorities}})
 
 
-def service_levels(policy: Policy, contract: str) -> pl.DataFrame:
-    """One row per service level: metric, objective (share), calendar, pausing statuses, tiers (below, credit lists)."""
-    c = policy.contracts[contract]
+def service_levels(policy: Policy, contract: str, month: str | None = None) -> pl.DataFrame:
+    """One row per service level: metric, objective (share), calendar, pausing statuses, tiers (below, credit
+    lists), of the terms in force in ``month``."""
+    c = _terms(policy, contract, month)
     rows = [(name, sl.metric, float(sl.objective), c.calendar_of(sl), list(c.pausing_statuses(sl)),
              [float(t.below) for t in sl.credits], [float(t.credit) for t in sl.credits])
             for name, sl in c.service_levels.items()]
@@ -82,10 +90,11 @@ def working_week(calendar: Calendar) -> str:
     return "; ".join(parts) if parts else "no working hours"
 
 
-def how_measured(policy: Policy, contract: str) -> list[tuple[str, str]]:
+def how_measured(policy: Policy, contract: str, month: str | None = None) -> list[tuple[str, str]]:
     """How the contract's figures are measured, in words, from its policy: (topic, explanation) pairs for the
-    dashboard's "How this is measured" panel and for reports (the rules of docs/semantics.md, §3-§5)."""
-    c = policy.contracts[contract]
+    dashboard's "How this is measured" panel and for reports (the rules of docs/semantics.md, §3-§5), under
+    the terms in force in ``month`` (§7)."""
+    c = _terms(policy, contract, month)
     out = []
     calendars = dict.fromkeys([c.calendar, *(c.calendar_of(sl) for sl in c.service_levels.values())])
     for name in calendars:
@@ -120,4 +129,47 @@ def how_measured(policy: Policy, contract: str) -> list[tuple[str, str]]:
                    "for it" if c.min_tickets else "")
         out.append(("Service credits", f"each service level's tier for the month's compliance, added up and {cap}"
                                        f"{minimum}."))
+    return out
+
+
+def terms_diff(before: Contract, after: Contract) -> list[str]:
+    """What an amendment changed, in words (docs/semantics.md §7): 'monthly fee €20,000.00 -> €24,000.00',
+    'Response P2 target 1h30m -> 2h', 'Response objective 90.0% -> 92.0%', 'P1 response added',
+    'Resolution ended'."""
+    from slametrics import words
+
+    out = []
+    if before.monthly_fee != after.monthly_fee:
+        money = [words.money(float(f), after.currency) if f is not None else "none" for f in (before.monthly_fee,
+                                                                                              after.monthly_fee)]
+        out.append(f"monthly fee {money[0]} -> {money[1]}")
+    if before.credit_cap != after.credit_cap:
+        out.append(f"credit cap {words.percent(float(before.credit_cap))} -> {words.percent(float(after.credit_cap))}")
+    if before.min_tickets != after.min_tickets:
+        out.append(f"minimum volume {before.min_tickets} -> {after.min_tickets} assessed tickets")
+    for what, old, new in (("paused while", before.pause_statuses, after.pause_statuses),
+                           ("resolved statuses", before.resolved_statuses, after.resolved_statuses)):
+        if tuple(old) != tuple(new):
+            out.append(f"{what}: {', '.join(old) or 'none'} -> {', '.join(new) or 'none'}")
+    for name, level in after.service_levels.items():
+        title = words.level(name)
+        was = before.service_levels.get(name)
+        if was is None:
+            out.append(f"{title} added ({', '.join(f'{p} {format_duration(s)}' for p, s in level.targets.items())}, "
+                       f"objective {words.percent(float(level.objective))})")
+            continue
+        for priority in dict.fromkeys([*was.targets, *level.targets]):
+            a, b = was.targets.get(priority), level.targets.get(priority)
+            if a != b:
+                out.append(f"{title} {priority} target {format_duration(a) if a is not None else 'none'} -> "
+                           f"{format_duration(b) if b is not None else 'none'}")
+        if was.objective != level.objective:
+            out.append(f"{title} objective {words.percent(float(was.objective))} -> {words.percent(float(level.objective))}")
+        if was.credits != level.credits:
+            tiers = [", ".join(f"below {words.percent(float(t.below))}: {words.percent(float(t.credit))}" for t in x)
+                     or "none" for x in (was.credits, level.credits)]
+            out.append(f"{title} credit tiers {tiers[0]} -> {tiers[1]}")
+        if (was.metric, was.calendar, was.pause_statuses) != (level.metric, level.calendar, level.pause_statuses):
+            out.append(f"{title}: its metric, calendar or pauses changed")
+    out += [f"{words.level(name)} ended" for name in before.service_levels if name not in after.service_levels]
     return out

@@ -63,13 +63,20 @@ def retarget(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
 
 def amend(policy: Policy, contract: str, *, targets: Mapping[str, Mapping[str, int]] | None = None,
           objectives: Mapping[str, Decimal] | None = None, tiers: Mapping[str, tuple[Tier, ...]] | None = None,
-          credit_cap: Decimal | None = None, min_tickets: int | None = None) -> Policy:
+          credit_cap: Decimal | None = None, min_tickets: int | None = None, version: str | None = None) -> Policy:
     """A copy of ``policy`` with one contract's targets, objectives, tiers, cap or minimum volume changed.
 
     ``targets`` maps service level -> priority -> seconds and replaces that level's whole target map;
-    levels not named keep theirs.
+    levels not named keep theirs. ``version`` names the amendment (its first month) whose terms change;
+    None: the contract's own terms (docs/semantics.md §7). The other versions keep theirs.
     """
-    old = policy.contracts[contract]
+    whole = policy.contracts[contract]
+    if version is None:
+        old = dataclasses.replace(whole, amendments=())
+    else:
+        old = next((a.terms for a in whole.amendments if a.start == version), None)
+        if old is None:
+            raise ValueError(f"contract {contract!r} has no amendment from {version!r}")
     levels: dict[str, ServiceLevel] = {}
     for name, level in old.service_levels.items():
         changes: dict[str, Any] = {}
@@ -85,8 +92,13 @@ def amend(policy: Policy, contract: str, *, targets: Mapping[str, Mapping[str, i
         changes["credit_cap"] = Decimal(credit_cap)
     if min_tickets is not None:
         changes["min_tickets"] = int(min_tickets)
+    changed = dataclasses.replace(old, **changes)
     contracts = dict(policy.contracts)
-    contracts[contract] = dataclasses.replace(old, **changes)
+    if version is None:
+        contracts[contract] = dataclasses.replace(changed, amendments=whole.amendments)
+    else:
+        contracts[contract] = dataclasses.replace(whole, amendments=tuple(
+            dataclasses.replace(a, terms=changed) if a.start == version else a for a in whole.amendments))
     return dataclasses.replace(policy, contracts=contracts)
 
 

@@ -199,13 +199,14 @@ def view() -> View:
     return v
 
 
-def how_measured(policy: Policy, contract: str) -> None:
+def how_measured(policy: Policy, contract: str, month: str | None = None) -> None:
     """The "How this is measured" panel: the contract's business hours, clocks, pauses, compliance,
     provisional months and credits in words, written from its policy (slametrics.describe.how_measured)."""
     from slametrics.describe import how_measured as explained
 
     with st.expander("How this is measured", icon=":material/help:"):
-        st.markdown("\n".join(f"- **{fmt.text(topic)}**: {fmt.text(text)}" for topic, text in explained(policy, contract)))
+        st.markdown("\n".join(f"- **{fmt.text(topic)}**: {fmt.text(text)}"
+                               for topic, text in explained(policy, contract, month)))
 
 
 def empty(frame: pl.DataFrame, message: str) -> bool:
@@ -216,6 +217,19 @@ def empty(frame: pl.DataFrame, message: str) -> bool:
     return False
 
 
+def versions_note(v: View) -> None:
+    """Say which versions of the contract's terms the range spans, where it spans more than one."""
+    if len(v.versions) < 2:
+        return
+    whole = v.policy.contracts[v.contract]
+    notes = {a.start: a.note for a in whole.amendments}
+    changes = [f"from {fmt.month(first)}" + (f" ({fmt.text(notes[first])})" if notes.get(first) else "")
+               for first, _, _ in v.versions if first is not None]
+    st.info(f"The contract's terms changed in these months: {', '.join(changes)}. Each month is judged by the terms "
+            f"in force in it; the terms shown here are those of {fmt.month(v.last_period)} (the Policy page lists "
+            "every version).", icon=":material/history_edu:")
+
+
 def subtitle(v: View, what: str) -> None:
     """The caption under a page title: what it shows, contract, months and filters."""
     if len(v.periods) > 1:
@@ -224,7 +238,7 @@ def subtitle(v: View, what: str) -> None:
         months = fmt.month(v.periods[0]) if v.periods else "no months"
     parts = [what, fmt.text(v.terms.name), months] + ([v.filter_note()] if v.filtered else [])
     st.caption(" · ".join(parts))
-    how_measured(v.policy, v.contract)
+    how_measured(v.policy, v.contract, v.last_period)
 
 
 def level_charts(levels: pl.DataFrame, names: list[str], width: int, figure, key: str,

@@ -144,12 +144,18 @@ def compliance_trend(levels: pl.DataFrame, name: str, objective: float, grain: s
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=fmt.STATUSES[status], hoverinfo="skip",
                                  marker=dict(size=9, color=STATUS_COLOURS[status])))
     at_objective = [credit for below, credit in tiers if below == objective]
-    _level_line(fig, x, objective, f"Objective {fmt.percent(objective)}" + (
-        f" (below it: {fmt.percent(max(at_objective))} credit)" if at_objective else ""), MET, "dash")
+    objectives = rows["objective"].to_list() if "objective" in rows.columns else []
+    if len(set(objectives)) > 1:  # an amendment changed it: the line steps where the terms did
+        fig.add_trace(go.Scatter(x=x, y=objectives, mode="lines", line_shape="hv", hoverinfo="skip",
+                                 name="Objective (" + " -> ".join(fmt.percent(o) for o in dict.fromkeys(objectives)) + ")",
+                                 line=dict(color=MET, dash="dash", width=1.5)))
+    else:
+        _level_line(fig, x, objective, f"Objective {fmt.percent(objective)}" + (
+            f" (below it: {fmt.percent(max(at_objective))} credit)" if at_objective else ""), MET, "dash")
     for i, (below, credit) in enumerate(sorted(t for t in tiers if t[0] != objective)[::-1]):
         _level_line(fig, x, below, f"Below {fmt.percent(below)}: {fmt.percent(credit)} credit",
                     ("#ef6c00", MISSED, "#7f0000")[min(i, 2)], "dot", 1.2)
-    low = min([objective, *[b for b, _ in tiers], *rows["compliance"].to_list()] or [0.0])
+    low = min([objective, *objectives, *[b for b, _ in tiers], *rows["compliance"].to_list()] or [0.0])
     fig.update_yaxes(tickformat=".0%", range=[max(0.0, low - 0.05), 1.01])
     _time_axis(fig, grain, ticks)
     what = {"month": "tickets within target", "quarter": "within target, by quarter"}.get(grain, "within target, by week")

@@ -173,9 +173,17 @@ def controls(key: str, terms: Contract) -> None:
                            help=f"Today: {terms.min_tickets}")
 
 
-def scenario(policy: Policy, key: str) -> Policy:
-    """The active policy with contract ``key`` changed as the controls say."""
-    terms = policy.contracts[key]
+def version_of(policy: Policy, key: str, month: str | None) -> str | None:
+    """The version a scenario changes: the amendment in force in ``month`` (its first month), or None for
+    the contract's own terms."""
+    starts = [a.start for a in policy.contracts[key].amendments if month and a.start <= month]
+    return starts[-1] if starts else None
+
+
+def scenario(policy: Policy, key: str, month: str | None = None) -> Policy:
+    """The active policy with contract ``key``'s terms in force in ``month`` changed as the controls say."""
+    version = version_of(policy, key, month)
+    terms = policy.contracts[key].in_force(month) if month else policy.contracts[key]
     _initialise(key, terms)
     state = st.session_state
     targets, objectives, tiers = {}, {}, {}
@@ -184,12 +192,15 @@ def scenario(policy: Policy, key: str) -> Policy:
         objectives[name] = _share(state[_key(key, name, "objective")])
         tiers[name] = _tiers(key, name)
     return amend(policy, key, targets=targets, objectives=objectives, tiers=tiers,
-                 credit_cap=_share(state[_key(key, "cap")]), min_tickets=int(state[_key(key, "min")]))
+                 credit_cap=_share(state[_key(key, "cap")]), min_tickets=int(state[_key(key, "min")]), version=version)
 
 
-def changes(base: Policy, changed: Policy, key: str) -> list[str]:
-    """What the scenario changes, in words (for the page and the scenario file's header)."""
+def changes(base: Policy, changed: Policy, key: str, month: str | None = None) -> list[str]:
+    """What the scenario changes in the terms in force in ``month``, in words (for the page and the
+    scenario file's header)."""
     old, new = base.contracts[key], changed.contracts[key]
+    if month:
+        old, new = old.in_force(month), new.in_force(month)
     out = []
     for name, level in new.service_levels.items():
         was = old.service_levels[name]

@@ -44,7 +44,28 @@ class View:
 
     @property
     def terms(self) -> Contract:
-        return self.policy.contracts[self.contract]
+        """The chosen contract's terms in force in the range's last month (docs/semantics.md §7)."""
+        whole = self.policy.contracts[self.contract]
+        return whole.in_force(self.last_period) if self.last_period else whole
+
+    @property
+    def versions(self) -> list[tuple[str | None, str | None, Contract]]:
+        """The versions of the contract's terms that hold in some month of the range, oldest first."""
+        first, last = (self.periods[0], self.periods[-1]) if self.periods else (None, None)
+        return [(a, b, t) for a, b, t in self.policy.contracts[self.contract].versions()
+                if first is None or ((b is None or b > first) and (a is None or a <= last))]
+
+    @property
+    def level_names(self) -> list[str]:
+        """The service levels of any version in the range: today's order first, ended ones after."""
+        names = list(self.terms.service_levels)
+        for _, _, terms in self.versions:
+            names += [n for n in terms.service_levels if n not in names]
+        return names
+
+    def level(self, name: str):
+        """A service level as the latest version in the range that has it defines it."""
+        return next(t.service_levels[name] for _, _, t in reversed(self.versions) if name in t.service_levels)
 
     @property
     def zone(self) -> str:

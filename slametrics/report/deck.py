@@ -350,8 +350,10 @@ def render_pptx(r: Review) -> bytes:
             widths=[0.21, 0.22, *[share] * len(priorities), 0.19])
     d.text(s, "\n".join(f"{topic}: {text}" for topic, text in r.terms), MARGIN + half + Inches(0.4), BODY_TOP, half,
            Inches(5.4), size=10)
+    changed = "".join(f" The terms changed from {words.month_long(start)}" + (f" ({note})" if note else "") + "."
+                      for start, note in r.amended)
     d.text(s, f"Figures as of {words.moment(r.as_of)}. {r.uncovered} tickets of this contract's clients have a "
-              f"priority no service level targets; {r.rejected} rows were rejected at ingest.",
+              f"priority no service level targets; {r.rejected} rows were rejected at ingest.{changed}",
            MARGIN, BODY_TOP + Inches(0.45) * (len(r.targets) + 1) + Inches(0.6), half, Inches(1.2), size=12,
            colour=MUTED)
 

@@ -96,6 +96,8 @@ class Review:
     statement_levels: pl.DataFrame
     terms: list[tuple[str, str]]
     targets: pl.DataFrame
+    #: the amendments that took effect in the period: (first month, note or None)
+    amended: list[tuple[str, str | None]]
     uncovered: int
     rejected: int
     notes: list[str] = field(default_factory=list)
@@ -159,7 +161,7 @@ def build_review(con: duckdb.DuckDBPyConnection, policy: Policy, contract: str, 
     previous = previous or periods.previous(period)
     if periods.months_of(previous) and len(previous) != len(period):
         raise DataError(f"--previous: {previous!r} is not a period of the same length as {period!r}")
-    terms = policy.contracts[contract]
+    terms = policy.contracts[contract].in_force(months[-1])  # the terms of the period's last month (§7)
     zone = policy.calendars[terms.calendar].timezone
     own = Scope.of(policy, [contract])
     mine = own.policy(policy)
@@ -171,8 +173,15 @@ def build_review(con: duckdb.DuckDBPyConnection, policy: Policy, contract: str, 
     before = pooled.filter(pl.col("period") == previous)
     in_period = clocks.filter(pl.col("period").cast(pl.String).is_in(months))
 
+    whole = policy.contracts[contract]
+    spanned = [t for first, end, t in whole.versions()
+               if (end is None or end > months[0]) and (first is None or first <= months[-1])]
+    defined = {}  # every level of a version in force in the period; the latest definition of each
+    for version in spanned:
+        defined.update(version.service_levels)
+    order = [*terms.service_levels, *(n for n in defined if n not in terms.service_levels)]
     summary = []
-    for name, level in terms.service_levels.items():
+    for name, level in ((n, defined[n]) for n in order):
         row = now.filter(pl.col("service_level") == name)
         was = before.filter(pl.col("service_level") == name)
         missed = (monthly.filter((pl.col("service_level") == name) & pl.col("period").is_in(months)
@@ -265,8 +274,9 @@ def build_review(con: duckdb.DuckDBPyConnection, policy: Policy, contract: str, 
         pareto_team=breaches.pareto(in_period, "team", top=10),
         heatmap=breaches.creation_heatmap(in_period, mine), worst=all_breaches.head(WORST), all_breaches=all_breaches,
         csat=csat, statement_months=statement_months, statement_levels=statement_levels,
-        terms=describe.how_measured(mine, contract), targets=describe.targets_matrix(mine, contract),
+        terms=describe.how_measured(mine, contract, months[-1]), targets=describe.targets_matrix(mine, contract, months[-1]),
         uncovered=_uncovered(held, contract), rejected=held.rejects,
+        amended=[(a.start, a.note) for a in whole.amendments if months[0] <= a.start <= months[-1]],
     )
     review.sentences = sentences(review)
     return review
