@@ -64,7 +64,7 @@ for key, contract in policy.contracts.items():
             continue
         notes = {a.start: a.note for a in contract.amendments}
         st.markdown(f"**{len(versions)} versions of its terms**: each month is judged by the version in force in it.")
-        labels = [(f"Until {fmt.month(end)}" if first is None else f"From {fmt.month(first)}")
+        labels = [(f"Until {fmt.month(periods.previous(end))}" if first is None else f"From {fmt.month(first)}")
                   + (f" ({notes[first]})" if notes.get(first) else "") for first, end, _ in versions]
         for tab, (first, end, terms), before in zip(st.tabs(labels), versions, [None, *[t for _, _, t in versions]]):
             with tab:

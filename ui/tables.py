@@ -165,9 +165,12 @@ def _by_month(rows: pl.DataFrame, index: list[str]) -> None:
 def target_finder(needed: pl.DataFrame) -> None:
     """Needed targets per service level and priority (rows) and month (columns, then all months); red
     where above the target."""
+    # the scenario's target of the latest version (an amendment may have changed it within the months)
+    needed = needed.with_columns(pl.col("target_seconds").sort_by("period").last()
+                                 .over(["service_level", "priority"]).alias("latest_target"))
     rows = needed.with_columns(
         row=pl.concat_str(text_of(needed, "service_level", fmt.level), pl.lit(" · "), pl.col("priority").cast(pl.String)),
-        target=text_of(needed, "target_seconds", fmt.duration),
+        target=text_of(needed, "latest_target", fmt.duration),
         cell=text_of(needed, "needed_seconds", fmt.duration),
         short=(pl.col("needed_seconds") > pl.col("target_seconds")).fill_null(False),
     ).rename({"row": "Service level · priority", "target": "Scenario target"})
