@@ -25,7 +25,7 @@ with st.expander("Load a scenario file", icon=":material/upload_file:"):
                               type=["yaml", "yml"], key="wi_upload")
     if upload is not None and st.session_state.get("wi_loaded") != upload.file_id:
         try:
-            notes = scenario.load(upload.getvalue(), upload.name, v.contract, v.policy)
+            notes = scenario.load(upload.getvalue(), upload.name, v.contract, v.policy, v.last_period)
         except SlaError as exc:  # the controls keep what they had, and stay usable
             st.session_state["wi_load_problems"] = (upload.file_id, exc.problems)
         else:

@@ -17,7 +17,7 @@ from slametrics.policy import Contract, Policy, Tier, parse_policy
 from slametrics.whatif import amend
 from ui import format as fmt
 
-MAX_TIERS = 3
+MAX_TIERS = 3  # tier rows a level shows at least (more where its terms have more)
 MAX_TARGET_HOURS = 2000
 
 
@@ -45,11 +45,19 @@ def _target(key: str, name: str, priority: str, today: int) -> tuple[int, str | 
     return seconds, None
 
 
+def tier_rows(key: str, name: str) -> int:
+    """How many tier rows a level's controls hold (every tier of its terms, at least ``MAX_TIERS``)."""
+    rows = 0
+    while _key(key, name, "tier", rows, "credit") in st.session_state:
+        rows += 1
+    return rows
+
+
 def _tiers(key: str, name: str) -> tuple[Tier, ...]:
     state = st.session_state
     return tuple(Tier(below=_share(state[_key(key, name, "tier", i, "below")]),
                       credit=_share(state[_key(key, name, "tier", i, "credit")]))
-                 for i in range(MAX_TIERS) if state[_key(key, name, "tier", i, "credit")] > 0)
+                 for i in range(tier_rows(key, name)) if state[_key(key, name, "tier", i, "credit")] > 0)
 
 
 def tiers_text(tiers: tuple[Tier, ...]) -> str:
@@ -73,14 +81,15 @@ def tier_warnings(tiers: tuple[Tier, ...]) -> list[str]:
     return out
 
 
-def defaults(key: str, terms: Contract) -> dict[str, object]:
-    """Widget values that reproduce ``terms`` (a contract of the active policy or of a loaded scenario)."""
+def defaults(key: str, terms: Contract, rows: dict[str, int] | None = None) -> dict[str, object]:
+    """Widget values that reproduce ``terms`` (a contract of the active policy or of a loaded scenario):
+    every tier of each level, in at least ``MAX_TIERS`` rows (``rows``: at least that many per level)."""
     out: dict[str, object] = {_key(key, "cap"): _percent(terms.credit_cap), _key(key, "min"): int(terms.min_tickets)}
     for name, level in terms.service_levels.items():
         out[_key(key, name, "objective")] = _percent(level.objective)
         for priority, seconds in level.targets.items():
             out[_key(key, name, "target", priority)] = fmt.duration(seconds)
-        for i in range(MAX_TIERS):
+        for i in range(max(MAX_TIERS, len(level.credits), (rows or {}).get(name, 0))):
             tier = level.credits[i] if i < len(level.credits) else None
             out[_key(key, name, "tier", i, "below")] = _percent(tier.below) if tier else 0.0
             out[_key(key, name, "tier", i, "credit")] = _percent(tier.credit) if tier else 0.0
@@ -98,7 +107,7 @@ def reset(key: str) -> None:
         del st.session_state[name]
 
 
-def load(content: bytes, source: str, key: str, base: Policy) -> list[str]:
+def load(content: bytes, source: str, key: str, base: Policy, month: str | None = None) -> list[str]:
     """Put a scenario file's figures for contract ``key`` into the widgets; returns notes for the user.
 
     Raises ``PolicyError`` where the file is broken (not UTF-8 text, too large, too many aliases,
@@ -113,6 +122,8 @@ def load(content: bytes, source: str, key: str, base: Policy) -> list[str]:
         raise PolicyError(f"{source}: contracts.{key}: missing: the scenario must hold the contract it changes "
                           f"({', '.join(loaded.contracts) or 'it holds none'})")
     terms, current = loaded.contracts[key], base.contracts[key]
+    if month:  # the version the controls show (docs/semantics.md §7)
+        terms, current = terms.in_force(month), current.in_force(month)
     notes = []
     if set(terms.service_levels) != set(current.service_levels):
         notes.append("Only the service levels the contract has today are used: "
@@ -122,8 +133,10 @@ def load(content: bytes, source: str, key: str, base: Policy) -> list[str]:
             notes.append(f"{fmt.level(name)}: only today's priorities can be changed here "
                          f"({', '.join(current.service_levels[name].targets)}).")
     reset(key)
-    merged = dict(defaults(key, current))
-    merged.update({k: v for k, v in defaults(key, terms).items() if k in merged})
+    rows = {name: max(len(level.credits), len(terms.service_levels[name].credits) if name in terms.service_levels else 0)
+            for name, level in current.service_levels.items()}
+    merged = dict(defaults(key, current, rows))
+    merged.update({k: v for k, v in defaults(key, terms, rows).items() if k in merged})
     for name, value in merged.items():
         st.session_state[name] = value
     return notes
@@ -154,7 +167,7 @@ def controls(key: str, terms: Contract) -> None:
                         column.error(problem, icon=":material/error:")
             with right:
                 st.markdown("**Credit tiers**: below this compliance, this share of the fee")
-                for i in range(MAX_TIERS):
+                for i in range(tier_rows(key, name)):
                     a, b = st.columns(2)
                     a.number_input(f"Tier {i + 1}: below (%)", 0.0, 100.0, step=0.5, format="%.1f",
                                    key=_key(key, name, "tier", i, "below"), persist_state="session")

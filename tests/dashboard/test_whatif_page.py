@@ -10,6 +10,7 @@ import pytest
 import slametrics.clock
 from slametrics import whatif
 from slametrics.policy import parse_policy
+from tests.dashboard.fixture import POLICY
 from tests.dashboard.helpers import metric, open_page
 from ui import format as fmt
 
@@ -149,3 +150,24 @@ def test_the_target_finder_answers_per_month_and_for_all_months_per_priority_and
             fmt.duration(row["needed_seconds"])
     # February's response missed (16 of 20 within target): the pooled level needed longer targets
     assert int(factors.loc["Response"]["Feb 2026"].rstrip("%")) > 100
+
+
+@pytest.mark.parametrize("tiers", [1, 3, 4, 6])
+def test_an_unchanged_scenario_is_the_contract_whatever_its_number_of_tiers(monkeypatch, tiers):
+    from decimal import Decimal
+
+    from slametrics.policy import Tier
+    from ui import scenario
+
+    policy = parse_policy(POLICY)
+    many = tuple(Tier(below=Decimal("0.9") - Decimal(i) / 20, credit=Decimal(i + 1) / 100) for i in range(tiers))
+    acme = policy.contracts["acme"]
+    level = dataclasses.replace(acme.service_levels["response"], credits=many)
+    policy = dataclasses.replace(policy, contracts={**policy.contracts, "acme": dataclasses.replace(
+        acme, service_levels={**acme.service_levels, "response": level})})
+    monkeypatch.setattr(scenario.st, "session_state", {})
+    for name, value in scenario.defaults("acme", policy.contracts["acme"]).items():
+        scenario.st.session_state[name] = value
+    assert scenario.tier_rows("acme", "response") == max(3, tiers)
+    assert scenario.scenario(policy, "acme") == policy  # every tier kept: today's terms, exactly
+    assert scenario.changes(policy, scenario.scenario(policy, "acme"), "acme") == []
