@@ -263,11 +263,13 @@ def _credits(args: argparse.Namespace) -> int:
     grain = check_grain(args.period)
     policy, clocks = _computed(args)
     frame = _exact_shares(credits(compliance(clocks, policy), policy), policy)
-    rates = [None if d is None else exact_share(Decimal(d)) for d in frame["credit_rate_exact"]]
-    frame = frame.with_columns(credit_rate=pl.Series(rates, dtype=pl.String))
+    frame = frame.with_columns(**{  # exact shares (docs/semantics.md §6): the rates as the engine holds them
+        rate: pl.Series([None if d is None else exact_share(Fraction(d)) for d in frame[f"{rate}_exact"]],
+                        dtype=pl.String) for rate in ("credit_rate", "bonus_rate")})
     if grain != "month":  # the months' amounts summed; no share describes a longer period's credit
         frame = credits_over(frame, grain).with_columns(compliance=pl.lit(""), objective=pl.lit(""),
-                                                        credit_rate=pl.lit(""))
+                                                        credit_rate=pl.lit(""), bonus_rate=pl.lit(""),
+                                                        claim_by=pl.lit(""))
     write_csv(frame, CREDIT_COLUMNS, args.out)
     return 0
 

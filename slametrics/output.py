@@ -11,8 +11,8 @@ from typing import Iterable
 
 import polars as pl
 
-SHARE_COLUMNS = ("compliance", "objective", "credit_rate")
-MONEY_COLUMNS = ("credit_amount",)
+SHARE_COLUMNS = ("compliance", "objective", "credit_rate", "bonus_rate")
+MONEY_COLUMNS = ("credit_amount", "bonus_amount")
 
 
 def format_share(value: float | None) -> str:

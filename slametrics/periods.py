@@ -84,8 +84,8 @@ def compliance_over(clocks: pl.DataFrame, policy: Policy, grain: str = "month",
 
 
 def credits_over(monthly: pl.DataFrame, grain: str = "month") -> pl.DataFrame:
-    """``credits`` rows of months summed per period of ``grain`` (SLA_SPEC §10): ``credit_amount`` is the
-    sum of the months' rounded amounts (service-level rows over the months that have a row for the
+    """``credits`` rows of months summed per period of ``grain`` (SLA_SPEC §10): ``credit_amount`` and
+    ``bonus_amount`` are the sums of the months' rounded amounts (service-level rows over the months that have a row for the
     level, and ``TOTAL``), ``assessed`` the sum on service-level rows; ``compliance``, ``objective`` and
     ``credit_rate`` are empty; ``provisional`` where any month is."""
     check_grain(grain)
@@ -97,8 +97,8 @@ def credits_over(monthly: pl.DataFrame, grain: str = "month") -> pl.DataFrame:
         .group_by(keys, maintain_order=True)
         .agg(
             assessed=pl.when(pl.col("assessed").is_not_null().any()).then(pl.col("assessed").sum()),
-            credit_amount=pl.when(pl.col("credit_amount").is_not_null().any())
-            .then(pl.col("credit_amount").round(2).sum().round(2)),
+            **{amount: pl.when(pl.col(amount).is_not_null().any()).then(pl.col(amount).round(2).sum().round(2))
+               for amount in ("credit_amount", "bonus_amount") if amount in monthly.columns},
             currency=pl.col("currency").first(),
             provisional=pl.col("provisional").any(),
         )

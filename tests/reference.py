@@ -36,7 +36,7 @@ EVALUATE_COLUMNS = [
 COMPLIANCE_COUNTS = ["met", "breached", "pending", "assessed", "compliance", "objective", "status", "provisional"]
 CREDITS_COLUMNS = [
     "period", "contract", "service_level", "assessed", "compliance", "objective", "credit_rate",
-    "credit_amount", "currency", "provisional",
+    "credit_amount", "bonus_rate", "bonus_amount", "currency", "claim_by", "provisional",
 ]
 
 
@@ -85,6 +85,8 @@ class ServiceLevel:
     objective: Fraction
     credits: tuple[tuple[Fraction, Fraction], ...]  # (below, credit)
     pause_statuses: tuple[str, ...] | None
+    per_breach: Fraction | None = None  # §8
+    bonus: tuple[tuple[Fraction, Fraction], ...] = ()  # (at_least, bonus)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ class Contract:
     credit_cap: Fraction
     min_tickets: int
     service_levels: dict[str, ServiceLevel]
+    bonus_cap: Fraction = Fraction(1)
+    claim_within_days: int | None = None  # from payment (§8); None without payment
     amendments: tuple = ()  # (first month 'YYYY-MM', Contract) per amendment, in order (§7)
 
 
@@ -208,8 +212,10 @@ def terms_of(name: str, con: dict) -> Contract:
             targets={str(k): parse_duration(v) for k, v in sl["targets"].items()},
             calendar=sl.get("calendar"),
             objective=share(sl["objective"]),
-            credits=tuple((share(t["below"]), share(t["credit"])) for t in sl.get("credits", [])),
+            credits=tuple((share(t["below"]), share(t["credit"])) for t in sl.get("credits") or []),
             pause_statuses=None if own_pauses is None else tuple(own_pauses),
+            per_breach=None if sl.get("per_breach") is None else share(sl["per_breach"]),
+            bonus=tuple((share(t["at_least"]), share(t["bonus"])) for t in sl.get("bonus") or []),
         )
     fee = con.get("monthly_fee")
     return Contract(
@@ -223,6 +229,8 @@ def terms_of(name: str, con: dict) -> Contract:
         credit_cap=share(con.get("credit_cap", 1)),
         min_tickets=int(con.get("min_tickets", 0)),
         service_levels=levels,
+        bonus_cap=share(con["bonus_cap"]) if con.get("bonus_cap") is not None else Fraction(1),
+        claim_within_days=int(con["payment"]["claim_within_days"]) if con.get("payment") else None,
     )
 
 
@@ -434,34 +442,47 @@ def compliance(policy: Policy, clocks: list[dict], by: list[str]) -> list[dict]:
 # -------------------------------------------------------------------------------------------- credits
 
 def credits(policy: Policy, compliance_rows: list[dict]) -> list[dict]:
-    """From the compliance rows without breakdown columns."""
+    """From the compliance rows without breakdown columns (§5, §8)."""
     rows = []
     totals: dict[tuple[str, str], list[dict]] = {}
     for row in compliance_rows:
         contract = in_force(policy.contracts[row["contract"]], row["period"])
         level = contract.service_levels[row["service_level"]]
-        if not level.credits:
+        if not (level.credits or level.per_breach is not None or level.bonus):
             continue
-        if row["status"] == "insufficient":
-            rate = Fraction(0)
-        else:
-            rate = max((credit for below, credit in level.credits if below > row["compliance"]), default=Fraction(0))
+        insufficient = row["status"] == "insufficient"
+        rate = Fraction(0) if insufficient else max(
+            (credit for below, credit in level.credits if below > row["compliance"]), default=Fraction(0))
+        bonus = Fraction(0) if insufficient else max(
+            (b for at_least, b in level.bonus if row["compliance"] >= at_least), default=Fraction(0))
+        fee = contract.monthly_fee or Fraction(0)
+        owed = rate * fee + (Fraction(0) if insufficient or level.per_breach is None
+                             else level.per_breach * row["breached"])
         out = {
             "period": row["period"], "contract": row["contract"], "service_level": row["service_level"],
             "assessed": row["assessed"], "compliance": row["compliance"], "objective": row["objective"],
-            "credit_rate": rate, "credit_amount": None, "currency": contract.currency,
-            "provisional": row["provisional"],
+            "credit_rate": rate, "credit_amount": cents(owed), "bonus_rate": bonus, "bonus_amount": cents(bonus * fee),
+            "currency": contract.currency, "claim_by": None, "provisional": row["provisional"],
+            "_owed": owed, "_earned": bonus * fee,
         }
         rows.append(out)
         totals.setdefault((row["period"], row["contract"]), []).append(out)
     for (period, name), members in totals.items():
         contract = in_force(policy.contracts[name], period)
-        rate = min(sum(m["credit_rate"] for m in members), contract.credit_cap)
+        fee = contract.monthly_fee or Fraction(0)
+        credit = min(sum(m["_owed"] for m in members), contract.credit_cap * fee)
+        bonus = min(sum(m["_earned"] for m in members), contract.bonus_cap * fee)
+        claim = None
+        if contract.claim_within_days is not None:
+            year, month = int(period[:4]), int(period[5:7])
+            first_after = dt.date(year + month // 12, month % 12 + 1, 1)
+            claim = (first_after - dt.timedelta(days=1) + dt.timedelta(days=contract.claim_within_days)).isoformat()
         rows.append({
             "period": period, "contract": name, "service_level": "TOTAL",
             "assessed": None, "compliance": None, "objective": None,
-            "credit_rate": rate, "credit_amount": cents(rate * contract.monthly_fee),
-            "currency": contract.currency,
+            "credit_rate": credit / fee if fee else Fraction(0), "credit_amount": cents(credit),
+            "bonus_rate": bonus / fee if fee else Fraction(0), "bonus_amount": cents(bonus),
+            "currency": contract.currency, "claim_by": claim,
             "provisional": any(m["provisional"] for m in members),
         })
     return rows
@@ -510,12 +531,15 @@ def summed_credits(monthly: list[dict], grain: str) -> list[dict]:
         groups.setdefault((longer_period(row["period"], grain), row["contract"], row["service_level"]), []).append(row)
     rows = []
     for (period, contract, level), members in groups.items():
-        amounts = [m["credit_amount"] for m in members if m["credit_amount"] is not None]
+        def summed(column: str) -> Decimal | None:
+            amounts = [m[column] for m in members if m[column] is not None]
+            return sum(amounts, Decimal(0)) if amounts else None
         assessed = [m["assessed"] for m in members if m["assessed"] is not None]
         rows.append({"period": period, "contract": contract, "service_level": level,
                      "assessed": sum(assessed) if assessed else None, "compliance": None, "objective": None,
-                     "credit_rate": None, "credit_amount": sum(amounts, Decimal(0)) if amounts else None,
-                     "currency": members[0]["currency"], "provisional": any(m["provisional"] for m in members)})
+                     "credit_rate": None, "credit_amount": summed("credit_amount"), "bonus_rate": None,
+                     "bonus_amount": summed("bonus_amount"), "currency": members[0]["currency"], "claim_by": None,
+                     "provisional": any(m["provisional"] for m in members)})
     return rows
 
 

@@ -14,13 +14,15 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from slametrics.errors import PolicyError
-from slametrics.policy.model import (DAYS, DEFAULT_RESOLVED_STATUSES, METRICS, Amendment, Calendar, Contract, Policy,
-                                     ServiceLevel, Tier, parse_duration)
+from slametrics.policy.model import (DAYS, DEFAULT_RESOLVED_STATUSES, METRICS, Amendment, BonusTier, Calendar,
+                                     Contract, Payment, Policy, ServiceLevel, Tier, parse_duration)
 
 SHOWN = 120  # characters of a value or key path a message quotes at most
 #: a contract's own keys, which no amendment may change, and its terms, which one may (docs/semantics.md §7)
 IDENTITY = ("name", "clients", "calendar", "currency")
-TERMS = ("pause_statuses", "resolved_statuses", "monthly_fee", "credit_cap", "min_tickets", "service_levels")
+TERMS = ("pause_statuses", "resolved_statuses", "monthly_fee", "credit_cap", "bonus_cap", "min_tickets", "payment",
+         "service_levels")
+PAYMENT_METHODS = ("invoice_credit", "direct_payment")
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
@@ -303,6 +305,8 @@ class Validator:
         if currency is not None and not isinstance(currency, str):
             self.bad(f"{path}.currency", currency, "must be a currency code such as EUR")
         cap = self.share(data["credit_cap"], f"{path}.credit_cap") if "credit_cap" in data else Decimal(1)
+        bonus_cap = self.share(data["bonus_cap"], f"{path}.bonus_cap") if data.get("bonus_cap") is not None else Decimal(1)
+        payment = self.payment(data.get("payment"), f"{path}.payment")
         min_tickets = data.get("min_tickets", 0)
         if isinstance(min_tickets, bool) or not isinstance(min_tickets, int) or min_tickets < 0:
             self.bad(f"{path}.min_tickets", min_tickets, "must be a whole number of tickets, 0 or more")
@@ -319,17 +323,23 @@ class Validator:
                 levels[str(name)] = parsed
         if isinstance(raw_levels, dict) and not raw_levels:
             self.bad(f"{path}.service_levels", raw_levels, "needs at least one service level")
-        if any(level.credits for level in levels.values()):
+        if any(level.settles for level in levels.values()):  # credits, a per-breach amount or bonuses (§8)
             if fee is None:
-                self.bad(f"{path}.monthly_fee", _MISSING, "required where a service level has credits")
+                self.bad(f"{path}.monthly_fee", _MISSING, "required where a service level has credits, a per-breach "
+                                                         "amount or bonuses")
+            elif fee <= 0:
+                self.bad(f"{path}.monthly_fee", fee, "must be a positive amount where a service level has credits, "
+                                                     "a per-breach amount or bonuses")
             if currency is None:
-                self.bad(f"{path}.currency", _MISSING, "required where a service level has credits, e.g. EUR")
+                self.bad(f"{path}.currency", _MISSING, "required where a service level has credits, a per-breach "
+                                                      "amount or bonuses, e.g. EUR")
         if len(self.problems) > before:
             return None
         return Contract(key=key, name=str(data.get("name", key)), clients=clients, calendar=calendar,
                         service_levels=levels, pause_statuses=pause or (), resolved_statuses=resolved or (),
                         monthly_fee=None if fee is None else Decimal(fee), currency=currency,
-                        credit_cap=cap, min_tickets=int(min_tickets))
+                        credit_cap=cap, min_tickets=int(min_tickets), bonus_cap=bonus_cap if bonus_cap is not None
+                        else Decimal(1), payment=payment)
 
     def calendar_ref(self, value: Any, path: str, calendars: set[str], required: bool) -> str | None:
         if value is _MISSING or value is None:
@@ -346,7 +356,8 @@ class Validator:
         data = self.mapping(data, path)
         if not data:
             return None
-        self.unknown_keys(data, path, ("metric", "targets", "calendar", "objective", "credits", "pause_statuses"))
+        self.unknown_keys(data, path, ("metric", "targets", "calendar", "objective", "credits", "per_breach", "bonus",
+                                       "pause_statuses"))
         before = len(self.problems)
         metric = data.get("metric", _MISSING)
         if metric not in METRICS:
@@ -369,12 +380,58 @@ class Validator:
         else:
             objective = self.share(data["objective"], f"{path}.objective")
         tiers = self.tiers(data.get("credits"), f"{path}.credits")
+        bonus = self.bonus_tiers(data.get("bonus"), f"{path}.bonus")
+        per_breach = None
+        if data.get("per_breach") is not None:
+            value = data["per_breach"]
+            if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or value < 0:
+                self.bad(f"{path}.per_breach", value, "must be an amount owed per breached ticket, 0 or more, e.g. 50")
+            else:
+                per_breach = Decimal(value)
         pause = data.get("pause_statuses", None)
         pause = None if "pause_statuses" not in data else self.text_list(pause, f"{path}.pause_statuses")
         if len(self.problems) > before:
             return None
         return ServiceLevel(name=name, metric=metric, targets=targets, objective=objective, calendar=calendar,
-                            credits=tiers, pause_statuses=pause)
+                            credits=tiers, pause_statuses=pause, per_breach=per_breach, bonus=bonus)
+
+    def bonus_tiers(self, data: Any, path: str) -> tuple[BonusTier, ...]:
+        if data is None:
+            return ()
+        if not isinstance(data, list):
+            self.bad(path, data, "must be a list of tiers such as [{at_least: 0.98, bonus: 0.01}]")
+            return ()
+        out = []
+        for i, tier in enumerate(data):
+            where = f"{path}[{i}]"
+            if not isinstance(tier, dict):
+                self.bad(where, tier, "must be a tier such as {at_least: 0.98, bonus: 0.01}")
+                continue
+            self.unknown_keys(tier, where, ("at_least", "bonus"))
+            missing = [k for k in ("at_least", "bonus") if k not in tier]
+            for key in missing:
+                self.bad(f"{where}.{key}", _MISSING, "required: a share from 0 to 1")
+            if missing:
+                continue
+            at_least, bonus = self.share(tier["at_least"], f"{where}.at_least"), self.share(tier["bonus"], f"{where}.bonus")
+            if at_least is not None and bonus is not None:
+                out.append(BonusTier(at_least=at_least, bonus=bonus))
+        return tuple(out)
+
+    def payment(self, data: Any, path: str) -> Payment | None:
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            self.bad(path, data, "must be a mapping such as {method: invoice_credit, claim_within_days: 30}")
+            return None
+        self.unknown_keys(data, path, ("method", "claim_within_days"))
+        method, days = data.get("method", _MISSING), data.get("claim_within_days", _MISSING)
+        if method not in PAYMENT_METHODS:
+            self.bad(f"{path}.method", method, f"must be one of {', '.join(PAYMENT_METHODS)}")
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            self.bad(f"{path}.claim_within_days", days, "must be a whole number of days, 0 or more")
+            return None
+        return Payment(method=str(method), claim_within_days=int(days)) if method in PAYMENT_METHODS else None
 
     def tiers(self, data: Any, path: str) -> tuple[Tier, ...]:
         if data is None:

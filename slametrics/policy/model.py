@@ -50,6 +50,22 @@ class Tier:
 
 
 @dataclass(frozen=True)
+class BonusTier:
+    """At or above ``at_least`` compliance, the provider earns ``bonus`` of the monthly fee (§8)."""
+
+    at_least: Decimal
+    bonus: Decimal
+
+
+@dataclass(frozen=True)
+class Payment:
+    """How a credit is settled and until when it can be claimed (§8)."""
+
+    method: str  # invoice_credit | direct_payment
+    claim_within_days: int
+
+
+@dataclass(frozen=True)
 class ServiceLevel:
     name: str
     metric: str
@@ -58,6 +74,13 @@ class ServiceLevel:
     calendar: str | None = None
     credits: tuple[Tier, ...] = ()
     pause_statuses: tuple[str, ...] | None = None
+    per_breach: Decimal | None = None  # an amount owed per breached clock (§8); None: not set
+    bonus: tuple[BonusTier, ...] = ()
+
+    @property
+    def settles(self) -> bool:
+        """Whether the level gets a row in credits: it has tiers, a per-breach amount (even 0) or bonuses."""
+        return bool(self.credits) or self.per_breach is not None or bool(self.bonus)
 
 
 @dataclass(frozen=True)
@@ -73,6 +96,8 @@ class Contract:
     currency: str | None = None
     credit_cap: Decimal = Decimal(1)
     min_tickets: int = 0
+    bonus_cap: Decimal = Decimal(1)
+    payment: Payment | None = None
     #: the versions of its terms from later months on (docs/semantics.md §7), oldest first; the fields
     #: above are the contract's own terms, in force before the first amendment
     amendments: tuple["Amendment", ...] = ()
