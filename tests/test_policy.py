@@ -235,3 +235,48 @@ def test_amendments_must_come_in_month_order():
 def test_a_service_level_named_total_is_refused():
     problems = problems_of(GOOD.replace("      resolution: {", "      TOTAL: {"))
     assert any("contracts.acme.service_levels.TOTAL" in p and "reserved" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("change, expected", [
+    ("per_breach: -5", "service_levels.resolution.per_breach: -5: must be an amount owed per breached ticket, 0 or more"),
+    ("bonus: [{at_least: 1.2, bonus: 0.01}]", "service_levels.resolution.bonus[0].at_least: 1.2: must be a share from 0 to 1"),
+    ("bonus: [{at_least: 0.98, bonus: 2}]", "service_levels.resolution.bonus[0].bonus: 2: must be a share from 0 to 1"),
+    ("bonus: [{at_least: 0.98}]", "service_levels.resolution.bonus[0].bonus: missing: required: a share from 0 to 1"),
+    ("bonus: [{at_least: 0.98, bonus: 0.01, extra: 1}]", "service_levels.resolution.bonus[0].extra: 1: unknown key"),
+    ("bonus: 0.01", "service_levels.resolution.bonus: 0.01: must be a list of tiers such as [{at_least: 0.98, bonus: 0.01}]"),
+])
+def test_each_kind_of_per_breach_or_bonus_mistake_is_named(change, expected):
+    text = GOOD.replace("      resolution: {metric: resolution, targets: {1: 4h, P2: 1h30m}, objective: 0.85}",
+                        "      resolution: {metric: resolution, targets: {1: 4h, P2: 1h30m}, objective: 0.85, "
+                        + change.replace(": ", ": ", 1) + "}")
+    problems = problems_of(text)
+    assert any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize("contract_keys, expected", [
+    ("bonus_cap: 3", "contracts.acme.bonus_cap: 3: must be a share from 0 to 1"),
+    ("payment: {method: cheque, claim_within_days: 30}", "contracts.acme.payment.method: 'cheque': must be one of "
+                                                         "invoice_credit, direct_payment"),
+    ("payment: {method: invoice_credit, claim_within_days: -1}", "contracts.acme.payment.claim_within_days: -1: must "
+                                                                 "be a whole number of days"),
+    ("payment: {method: invoice_credit}", "contracts.acme.payment.claim_within_days: missing: must be a whole number"),
+    ("monthly_fee: 0", "contracts.acme.monthly_fee: 0: must be a positive amount where a service level has credits"),
+])
+def test_each_kind_of_bonus_cap_payment_or_fee_mistake_is_named(contract_keys, expected):
+    key = contract_keys.split(":")[0]
+    text = GOOD.replace("    monthly_fee: 20000\n", "" if key == "monthly_fee" else "    monthly_fee: 20000\n")
+    problems = problems_of(text.replace("    min_tickets: 10\n", f"    min_tickets: 10\n    {contract_keys}\n"))
+    assert any(expected in p for p in problems), problems
+
+
+def test_per_breach_bonus_and_payment_read_exactly():
+    text = GOOD.replace("      resolution: {metric: resolution, targets: {1: 4h, P2: 1h30m}, objective: 0.85}",
+                        "      resolution: {metric: resolution, targets: {1: 4h, P2: 1h30m}, objective: 0.85, "
+                        "per_breach: 0, bonus: [{at_least: 0.98, bonus: 0.01}]}").replace(
+        "    min_tickets: 10\n", "    min_tickets: 10\n    bonus_cap: 0.02\n    payment: {method: direct_payment, "
+                                "claim_within_days: 45}\n")
+    acme = parse_policy(text, source="p.yaml").contracts["acme"]
+    level = acme.service_levels["resolution"]
+    assert (level.per_breach, level.bonus[0].at_least, level.bonus[0].bonus) == (0, Decimal("0.98"), Decimal("0.01"))
+    assert level.settles  # a per-breach amount of 0 still gives it a row in credits
+    assert (acme.bonus_cap, acme.payment.method, acme.payment.claim_within_days) == (Decimal("0.02"), "direct_payment", 45)

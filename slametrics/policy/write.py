@@ -61,7 +61,10 @@ def _contract(c: Contract) -> dict[str, Any]:
     if c.currency is not None:
         out["currency"] = c.currency
     out["credit_cap"] = c.credit_cap
+    out["bonus_cap"] = c.bonus_cap
     out["min_tickets"] = c.min_tickets
+    out["payment"] = ({"method": c.payment.method, "claim_within_days": c.payment.claim_within_days}
+                      if c.payment else None)
     levels = {}
     for name, sl in c.service_levels.items():
         level: dict[str, Any] = {"metric": sl.metric,
@@ -71,6 +74,10 @@ def _contract(c: Contract) -> dict[str, Any]:
         level["objective"] = sl.objective
         if sl.credits:
             level["credits"] = [{"below": t.below, "credit": t.credit} for t in sl.credits]
+        if sl.per_breach is not None:
+            level["per_breach"] = sl.per_breach
+        if sl.bonus:
+            level["bonus"] = [{"at_least": t.at_least, "bonus": t.bonus} for t in sl.bonus]
         if sl.pause_statuses is not None:
             level["pause_statuses"] = _Flow(sl.pause_statuses)
         levels[name] = level
