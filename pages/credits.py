@@ -105,7 +105,9 @@ def tier_chart(rows: pl.DataFrame, name: str):
 app.level_charts(levels, [n for n in v.level_names if v.level(n).credits], 2, tier_chart, "tiers")
 
 st.subheader("Month by month")
-st.dataframe(tables.credit_statement(month_rows, level_rows), hide_index=True, width="stretch",
+mine_totals = owed.filter((pl.col("contract") == v.contract) & (pl.col("service_level") == "TOTAL"))
+st.dataframe(tables.credit_statement(month_rows, level_rows, mine_totals, f"{v.as_of:%Y-%m-%d}"), hide_index=True,
+             width="stretch",
              height=38 + 35 * month_rows.height, column_config={
                  "Credit rate": st.column_config.NumberColumn(format="%.1f%%",
                                                               help="Share of the monthly fee, after the cap")})

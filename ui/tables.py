@@ -199,13 +199,14 @@ def factor_finder(factors: pl.DataFrame, terms) -> None:
     _by_month(rows, ["Service level", "Targets at the factor of all months"])
 
 
-def credit_statement(months: pl.DataFrame, levels: pl.DataFrame) -> pl.DataFrame:
+def credit_statement(months: pl.DataFrame, levels: pl.DataFrame, totals: pl.DataFrame | None = None,
+                     today: str | None = None) -> pl.DataFrame:
     """One contract's months, newest first: which service levels owe what, the credit, and what bit (cap, volume)."""
     said = settlement.explained(months, levels)
     owing = {p: o for p, (o, _) in said.items() if o}
     notes = {p: n for p, (_, n) in said.items() if n}
     months = months.sort("period", descending=True)
-    return months.select(
+    table = months.select(
         text_of(months, "period", fmt.month).alias("Month"),
         pl.col("period").replace_strict({p: ", ".join(v) for p, v in owing.items()}, default="–",
                                         return_dtype=pl.String).alias("Service levels owing"),
@@ -216,3 +217,18 @@ def credit_statement(months: pl.DataFrame, levels: pl.DataFrame) -> pl.DataFrame
         pl.col("period").replace_strict({p: "; ".join(v) for p, v in notes.items()}, default="",
                                         return_dtype=pl.String).alias("Notes"),
     )
+    if totals is None or totals.is_empty():
+        return table
+    # bonuses earned and the claim deadline (docs/semantics.md §8), where the contract has them
+    by_month = {r["period"]: r for r in totals.iter_rows(named=True)}
+    extra = []
+    if any((r["bonus_amount"] or 0) > 0 for r in by_month.values()):
+        extra.append(pl.Series("Bonus earned", [fmt.money(by_month[p]["bonus_amount"], by_month[p]["currency"])
+                                                if p in by_month and by_month[p]["bonus_amount"] else "–"
+                                                for p in months["period"].to_list()], dtype=pl.String))
+    if any(r["claim_by"] for r in by_month.values()):
+        extra.append(pl.Series("Claim by", [
+            "–" if p not in by_month or not by_month[p]["claim_by"] else
+            by_month[p]["claim_by"] + (" (passed)" if today and by_month[p]["claim_by"] < today else "")
+            for p in months["period"].to_list()], dtype=pl.String))
+    return table.with_columns(extra) if extra else table
