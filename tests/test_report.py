@@ -348,3 +348,14 @@ def test_a_long_breach_list_is_cut_in_the_appendix_and_attached_whole_to_the_pdf
     assert sorted((r["ticket_id"], r["service_level"]) for r in rows) == sorted(
         review.all_breaches.select("ticket_id", "service_level").rows())
     assert len(rows) == 12
+
+
+def test_a_contract_with_bonuses_shows_what_it_earned_beside_what_it_owes(demo):
+    folder, _, _, owed, _ = demo
+    earned = float(quarter(owed, "wattle", "TOTAL", "2026-Q3")["bonus_amount"])
+    assert earned == 150.0  # July 2026: resolution 93.5%, at least 93%: 1% of AUD 15,000 (the command line's)
+    page = (folder / "wattle.html").read_text(encoding="utf-8")
+    assert re.search(r'<div class="name">Bonuses earned</div>\s*<div class="value">A\$150\.00</div>', page)
+    deck = pptx.Presentation(str(folder / "wattle.pptx"))
+    summary = " ".join(s.text_frame.text for s in list(deck.slides)[1].shapes if s.has_text_frame)
+    assert "bonuses earned: A$150.00" in summary and "earned a bonus of A$150.00" in summary

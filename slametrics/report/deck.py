@@ -222,6 +222,8 @@ def render_pptx(r: Review) -> bytes:
     owed = f"Service credits owed: {words.money(r.credit_total, r.currency)}"
     if r.previous_credit_total is not None:
         owed += f" ({words.month(r.previous)}: {words.money(r.previous_credit_total, r.currency)})"
+    if r.bonus_total is not None:
+        owed += f" · bonuses earned: {words.money(r.bonus_total, r.currency)}"
     d.text(s, owed + (" · provisional" if r.provisional else ""), MARGIN, top, full, Inches(0.5), size=18, bold=True)
     d.text(s, "\n".join(f"• {line}" for line in r.sentences), MARGIN, top + Inches(0.6), full, Inches(2.5), size=15)
 

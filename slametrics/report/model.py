@@ -69,6 +69,8 @@ class Review:
     sentences: list[str]
     credit_total: float
     previous_credit_total: float | None
+    #: bonuses earned in the period (docs/semantics.md §8); None where no level of the period has bonus tiers
+    bonus_total: float | None
     currency: str | None
     #: per level and priority: each month and the period pooled (period, service_level, priority, met,
     #: breached, pending, assessed, compliance, objective, status, provisional)
@@ -259,6 +261,7 @@ def build_review(con: duckdb.DuckDBPyConnection, policy: Policy, contract: str, 
     statement_levels, statement_months = credit_statement(monthly.filter(pl.col("period").is_in(months)), mine)
     owed = credits(monthly, mine).filter(pl.col("service_level") == "TOTAL")
     total = float(owed.filter(pl.col("period").is_in(months))["credit_amount"].sum())
+    bonus_total = float(owed.filter(pl.col("period").is_in(months))["bonus_amount"].sum())
     prev_months = periods.months_of(previous)
     prev_rows = owed.filter(pl.col("period").is_in(prev_months))
     prev_total = float(prev_rows["credit_amount"].sum()) if not prev_rows.is_empty() else None
@@ -268,6 +271,7 @@ def build_review(con: duckdb.DuckDBPyConnection, policy: Policy, contract: str, 
         contract_key=contract, contract=terms, period=period, months=months, previous=previous, as_of=as_of,
         zone=zone, settings=settings, provisional=bool(now["provisional"].any()) if not now.is_empty() else False,
         summary=summary, sentences=[], credit_total=total, previous_credit_total=prev_total, currency=terms.currency,
+        bonus_total=bonus_total if any(sl.bonus for sl in defined.values()) else None,
         level_rows=level_rows, trend=trend, volume=volume, backlog=backlog, by_channel=counts("channel"),
         by_category=counts("category"), breach_counts=breach_counts, overrun=breaches.overrun_bands(in_period),
         pareto_category=breaches.pareto(in_period, "category", top=10),
@@ -321,6 +325,8 @@ def sentences(review: Review) -> list[str]:
         out.append(f"Service credits for {words.month(review.period)} come to {money} ({_and(owing)}).")
     elif not review.statement_months.is_empty():
         out.append(f"No service credit is owed for {words.month(review.period)}.")
+    if review.bonus_total:
+        out.append(f"Service this good earned a bonus of {words.money(review.bonus_total, review.currency)}.")
     if review.provisional:
         out.append(f"Some tickets of {words.month(review.period)} are still open: its figures are provisional "
                    "and can change.")
