@@ -145,6 +145,12 @@ def terms_diff(before: Contract, after: Contract) -> list[str]:
         out.append(f"monthly fee {money[0]} -> {money[1]}")
     if before.credit_cap != after.credit_cap:
         out.append(f"credit cap {words.percent(float(before.credit_cap))} -> {words.percent(float(after.credit_cap))}")
+    if before.bonus_cap != after.bonus_cap:
+        out.append(f"bonus cap {words.percent(float(before.bonus_cap))} -> {words.percent(float(after.bonus_cap))}")
+    if before.payment != after.payment:
+        said = [f"{p.method.replace('_', ' ')}, claims within {p.claim_within_days} days" if p else "none"
+                for p in (before.payment, after.payment)]
+        out.append(f"payment {said[0]} -> {said[1]}")
     if before.min_tickets != after.min_tickets:
         out.append(f"minimum volume {before.min_tickets} -> {after.min_tickets} assessed tickets")
     for what, old, new in (("paused while", before.pause_statuses, after.pause_statuses),
@@ -169,6 +175,14 @@ def terms_diff(before: Contract, after: Contract) -> list[str]:
             tiers = [", ".join(f"below {words.percent(float(t.below))}: {words.percent(float(t.credit))}" for t in x)
                      or "none" for x in (was.credits, level.credits)]
             out.append(f"{title} credit tiers {tiers[0]} -> {tiers[1]}")
+        if was.per_breach != level.per_breach:
+            amounts = [words.money(float(x), after.currency) if x is not None else "none"
+                       for x in (was.per_breach, level.per_breach)]
+            out.append(f"{title} per breach {amounts[0]} -> {amounts[1]}")
+        if was.bonus != level.bonus:
+            tiers = [", ".join(f"at least {words.percent(float(t.at_least))}: {words.percent(float(t.bonus))}"
+                               for t in x) or "none" for x in (was.bonus, level.bonus)]
+            out.append(f"{title} bonus tiers {tiers[0]} -> {tiers[1]}")
         if (was.metric, was.calendar, was.pause_statuses) != (level.metric, level.calendar, level.pause_statuses):
             out.append(f"{title}: its metric, calendar or pauses changed")
     out += [f"{words.level(name)} ended" for name in before.service_levels if name not in after.service_levels]

@@ -218,3 +218,39 @@ def test_weekly_date_labels_are_no_wider_than_monthly_ones():
     longest = max(len(part) for part in dt.date(2026, 9, 28).strftime(axis.tickformat.replace("%-d", "%d"))
                   .split("<br>"))
     assert longest <= len("Sep 2026") and axis.dtick == 7 * 86_400_000 * 13  # 4 labels over a year of weeks
+
+
+def test_an_amendments_changes_read_in_words_every_kind_of_term():
+    from decimal import Decimal
+
+    from slametrics.policy import parse_policy
+
+    text = """
+calendars: {utc: {timezone: UTC, hours: always}}
+contracts:
+  acme:
+    clients: [Acme]
+    calendar: utc
+    monthly_fee: 1000
+    currency: EUR
+    service_levels:
+      response: {metric: first_response, targets: {P1: 1h}, objective: 0.9, credits: [{below: 0.9, credit: 0.05}]}
+      old: {metric: resolution, targets: {P1: 8h}, objective: 0.8}
+    amendments:
+      - from: 2026-07
+        monthly_fee: 1200
+        bonus_cap: 0.02
+        payment: {method: invoice_credit, claim_within_days: 30}
+        service_levels:
+          response: {metric: first_response, targets: {P1: 2h}, objective: 0.95, per_breach: 50,
+                     bonus: [{at_least: 0.99, bonus: 0.01}]}
+          old: null
+"""
+    acme = parse_policy(text).contracts["acme"]
+    said = describe.terms_diff(acme.versions()[0][2], acme.versions()[1][2])
+    assert said == ["monthly fee €1,000.00 -> €1,200.00", "bonus cap 100.0% -> 2.0%",
+                    "payment none -> invoice credit, claims within 30 days", "Response P1 target 1h -> 2h",
+                    "Response objective 90.0% -> 95.0%", "Response credit tiers below 90.0%: 5.0% -> none",
+                    "Response per breach none -> €50.00", "Response bonus tiers none -> at least 99.0%: 1.0%",
+                    "Old ended"]
+    assert acme.in_force("2026-07").monthly_fee == Decimal(1200)

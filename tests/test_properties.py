@@ -139,3 +139,83 @@ def test_raising_a_target_never_lowers_compliance(history, low, high):
         assert row["met_high"] >= row["met"] and row["breached_high"] <= row["breached"]
         if row["compliance"] is not None and row["compliance_high"] is not None:
             assert row["compliance_high"] >= row["compliance"]
+
+
+MONEY = """
+calendars:
+  utc: {timezone: UTC, hours: always}
+contracts:
+  acme:
+    clients: [Acme]
+    calendar: utc
+    monthly_fee: 1000
+    currency: EUR
+    credit_cap: CAP
+    bonus_cap: 0.05
+    min_tickets: MIN
+    service_levels:
+      response: {metric: first_response, targets: {P1: 1h}, objective: 0.9, per_breach: PER_BREACH,
+                 credits: [{below: 0.9, credit: 0.05}], bonus: [{at_least: AT_LEAST, bonus: 0.02}]}
+"""
+
+
+def month_of(met: int, breached: int, pending: int = 0) -> pl.DataFrame:
+    """A compliance row of one month, as compliance() makes it (the credit evaluators' input)."""
+    assessed = met + breached
+    return pl.DataFrame({"period": ["2026-03"], "contract": ["acme"], "service_level": ["response"], "met": [met],
+                         "breached": [breached], "pending": [pending], "assessed": [assessed],
+                         "compliance": [met / assessed if assessed else None], "objective": [0.9],
+                         "status": ["insufficient" if assessed < 3 else "meets" if met * 10 >= 9 * assessed
+                                    else "misses"], "provisional": [pending > 0]})
+
+
+def money_policy(per_breach: str = "10", at_least: str = "0.95", cap: str = "1", minimum: int = 3):
+    return parse_policy(MONEY.replace("PER_BREACH", per_breach).replace("AT_LEAST", at_least).replace("CAP", cap)
+                        .replace("MIN", str(minimum)))
+
+
+@given(st.integers(0, 40), st.integers(0, 40), st.integers(0, 500), st.integers(0, 500),
+       st.sampled_from(["0.01", "0.1", "1"]))
+@settings(max_examples=150, deadline=None)
+def test_raising_per_breach_never_lowers_a_credit(met, breached, low, high, cap):
+    from slametrics.credits import credits
+
+    low, high = sorted((low, high))
+    row = month_of(met, breached)
+    amounts = [credits(row, money_policy(str(p), cap=cap)).filter(pl.col("service_level") == level)["credit_amount"][0]
+               for p in (low, high) for level in ("response", "TOTAL")]
+    assert amounts[2] >= amounts[0] and amounts[3] >= amounts[1]
+
+
+@given(st.integers(0, 40), st.integers(0, 40), st.sampled_from(["0.5", "0.8", "0.9", "0.95", "1"]),
+       st.sampled_from(["0.5", "0.8", "0.9", "0.95", "1"]))
+@settings(max_examples=150, deadline=None)
+def test_raising_a_bonus_tiers_at_least_never_raises_the_bonus(met, breached, low, high):
+    from slametrics.credits import credits
+
+    low, high = sorted((low, high), key=float)
+    row = month_of(met, breached)
+    bonus = [credits(row, money_policy(at_least=a)).filter(pl.col("service_level") == "TOTAL")["bonus_amount"][0]
+             for a in (low, high)]
+    assert bonus[1] <= bonus[0]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories())
+def test_a_single_amendment_that_changes_nothing_gives_every_figure_of_the_contract_without_it(history):
+    from slametrics.credits import credits
+
+    tickets, events, as_of = history
+    plain = policy("2h")
+    text = POLICY.replace("TARGET", "2h")
+    same = parse_policy(text.replace("      wall:", "      wall:", 1).replace(
+        "  au:\n", "    amendments: [{from: 2026-04, pause_statuses: [waiting]}]\n  au:\n", 1))
+    assert same.amended and not plain.amended
+    figures = []
+    for pol in (plain, same):
+        clocks = clocks_of(tickets, events, as_of, pol)
+        levels = compliance(clocks, pol)
+        figures.append((clocks.drop("service_level").sort("ticket_id", "metric", "priority").rows(),
+                        levels.sort("period", "contract", "service_level").rows(),
+                        credits(levels, pol).rows()))
+    assert figures[0] == figures[1]
