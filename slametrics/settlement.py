@@ -10,13 +10,14 @@ from decimal import Decimal
 import polars as pl
 
 from slametrics import words
-from slametrics.credits import credits, level_rate, level_rates
+from slametrics.credits import bonus_rate, credits, level_rate, level_rates, per_breach
 from slametrics.policy import Policy
 
 LEVEL_SCHEMA = {"period": pl.String, "contract": pl.String, "service_level": pl.String, "assessed": pl.Int64,
                 "compliance": pl.Float64, "objective": pl.Float64, "status": pl.String,
                 "credit_rate": pl.Float64, "waived_rate": pl.Float64, "below_minimum": pl.Boolean,
-                "provisional": pl.Boolean}
+                "provisional": pl.Boolean, "breached": pl.Int64, "per_breach": pl.Float64,
+                "per_breach_amount": pl.Float64, "bonus_rate": pl.Float64, "currency": pl.String}
 MONTH_SCHEMA = {"period": pl.String, "contract": pl.String, "levels_rate": pl.Float64, "credit_cap": pl.Float64,
                 "capped": pl.Boolean, "credit_rate": pl.Float64, "credit_amount": pl.Float64,
                 "waived_rate": pl.Float64, "min_tickets": pl.Int64, "monthly_fee": pl.Float64,
@@ -38,8 +39,11 @@ def credit_statement(compliance_frame: pl.DataFrame, policy: Policy) -> tuple[pl
     for r, contract, level, rate in level_rates(compliance_frame, policy):
         below = 0 < r["assessed"] < contract.min_tickets
         waived = level_rate(level, r["met"], r["assessed"], "misses") if below else Decimal(0)
+        owed = per_breach(level, r["breached"], r["status"])
         level_rows.append((r["period"], r["contract"], r["service_level"], r["assessed"], r["compliance"],
-                           r["objective"], r["status"], float(rate), float(waived), below, r["provisional"]))
+                           r["objective"], r["status"], float(rate), float(waived), below, r["provisional"],
+                           r["breached"], None if level.per_breach is None else float(level.per_breach), float(owed),
+                           float(bonus_rate(level, r["met"], r["assessed"], r["status"])), contract.currency))
         month = months.setdefault((r["period"], r["contract"]), [Decimal(0), Decimal(0), False])
         month[0] += rate
         month[1] += waived
@@ -69,6 +73,12 @@ def explained(months: pl.DataFrame, levels: pl.DataFrame) -> dict[str, tuple[lis
         owing, notes = out.setdefault(r["period"], ([], []))
         if r["credit_rate"] > 0:
             owing.append(f"{words.level(r['service_level'])} {words.percent(r['credit_rate'])}")
+        if r["per_breach_amount"]:
+            currency = r["currency"]
+            owing.append(f"{words.level(r['service_level'])} {r['breached']} breach{'es' if r['breached'] != 1 else ''}"
+                         f" x {words.money(r['per_breach'], currency)}")
+        if r["bonus_rate"]:
+            notes.append(f"{words.level(r['service_level'])} earned a {words.percent(r['bonus_rate'])} bonus")
         if r["below_minimum"] and r["waived_rate"] > 0:
             notes.append(f"{words.level(r['service_level'])}: {r['assessed']} tickets, below the minimum volume: "
                          f"{words.percent(r['waived_rate'])} waived")

@@ -254,3 +254,30 @@ contracts:
                     "Response per breach none -> €50.00", "Response bonus tiers none -> at least 99.0%: 1.0%",
                     "Old ended"]
     assert acme.in_force("2026-07").monthly_fee == Decimal(1200)
+
+
+def test_the_statement_says_per_breach_amounts_with_their_count_and_bonuses_earned():
+    from slametrics.policy import parse_policy
+    from slametrics.settlement import credit_statement, explained
+
+    policy = parse_policy("""
+calendars: {utc: {timezone: UTC, hours: always}}
+contracts:
+  acme:
+    clients: [Acme]
+    calendar: utc
+    monthly_fee: 1000
+    currency: EUR
+    service_levels:
+      response: {metric: first_response, targets: {P1: 1h}, objective: 0.5, per_breach: 60}
+      resolution: {metric: resolution, targets: {P1: 8h}, objective: 0.5, bonus: [{at_least: 0.75, bonus: 0.01}]}
+""")
+    levels = pl.DataFrame({"period": ["2026-03"] * 2, "contract": ["acme"] * 2, "service_level": ["resolution", "response"],
+                           "met": [3, 1], "breached": [1, 3], "pending": [0, 0], "assessed": [4, 4],
+                           "compliance": [0.75, 0.25], "objective": [0.5, 0.5], "status": ["meets", "misses"],
+                           "provisional": [False, False]})
+    level_rows, months = credit_statement(levels, policy)
+    owing, notes = explained(months, level_rows)["2026-03"]
+    assert owing == ["Response 3 breaches x €60.00"]  # 180.00, no tier
+    assert notes == ["Resolution earned a 1.0% bonus"]
+    assert months["credit_amount"].to_list() == [180.0]
