@@ -396,27 +396,7 @@ class Validator:
                             credits=tiers, pause_statuses=pause, per_breach=per_breach, bonus=bonus)
 
     def bonus_tiers(self, data: Any, path: str) -> tuple[BonusTier, ...]:
-        if data is None:
-            return ()
-        if not isinstance(data, list):
-            self.bad(path, data, "must be a list of tiers such as [{at_least: 0.98, bonus: 0.01}]")
-            return ()
-        out = []
-        for i, tier in enumerate(data):
-            where = f"{path}[{i}]"
-            if not isinstance(tier, dict):
-                self.bad(where, tier, "must be a tier such as {at_least: 0.98, bonus: 0.01}")
-                continue
-            self.unknown_keys(tier, where, ("at_least", "bonus"))
-            missing = [k for k in ("at_least", "bonus") if k not in tier]
-            for key in missing:
-                self.bad(f"{where}.{key}", _MISSING, "required: a share from 0 to 1")
-            if missing:
-                continue
-            at_least, bonus = self.share(tier["at_least"], f"{where}.at_least"), self.share(tier["bonus"], f"{where}.bonus")
-            if at_least is not None and bonus is not None:
-                out.append(BonusTier(at_least=at_least, bonus=bonus))
-        return tuple(out)
+        return self.share_pairs(data, path, ("at_least", "bonus"), BonusTier, "{at_least: 0.98, bonus: 0.01}")
 
     def payment(self, data: Any, path: str) -> Payment | None:
         if data is None:
@@ -434,27 +414,31 @@ class Validator:
         return Payment(method=str(method), claim_within_days=int(days)) if method in PAYMENT_METHODS else None
 
     def tiers(self, data: Any, path: str) -> tuple[Tier, ...]:
+        return self.share_pairs(data, path, ("below", "credit"), Tier, "{below: 0.95, credit: 0.05}")
+
+    def share_pairs(self, data: Any, path: str, keys: tuple[str, str], make, example: str) -> tuple:
+        """A list of tiers, each a mapping of two shares (credit tiers, bonus tiers): ``make(**shares)`` each."""
         if data is None:
             return ()
         if not isinstance(data, list):
-            self.bad(path, data, "must be a list of tiers such as [{below: 0.95, credit: 0.05}]")
+            self.bad(path, data, f"must be a list of tiers such as [{example}]")
             return ()
-        tiers = []
+        out = []
         for i, tier in enumerate(data):
-            tier_path = f"{path}[{i}]"
+            where = f"{path}[{i}]"
             if not isinstance(tier, dict):
-                self.bad(tier_path, tier, "must be a tier such as {below: 0.95, credit: 0.05}")
+                self.bad(where, tier, f"must be a tier such as {example}")
                 continue
-            self.unknown_keys(tier, tier_path, ("below", "credit"))
-            missing = [k for k in ("below", "credit") if k not in tier]
+            self.unknown_keys(tier, where, keys)
+            missing = [k for k in keys if k not in tier]
             for key in missing:
-                self.bad(f"{tier_path}.{key}", _MISSING, "required: a share from 0 to 1")
+                self.bad(f"{where}.{key}", _MISSING, "required: a share from 0 to 1")
             if missing:
                 continue
-            below, credit = self.share(tier["below"], f"{tier_path}.below"), self.share(tier["credit"], f"{tier_path}.credit")
-            if below is not None and credit is not None:
-                tiers.append(Tier(below=below, credit=credit))
-        return tuple(tiers)
+            shares = {k: self.share(tier[k], f"{where}.{k}") for k in keys}
+            if all(v is not None for v in shares.values()):
+                out.append(make(**shares))
+        return tuple(out)
 
 
 class _Missing:
