@@ -63,8 +63,11 @@ def retarget(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
 
 def amend(policy: Policy, contract: str, *, targets: Mapping[str, Mapping[str, int]] | None = None,
           objectives: Mapping[str, Decimal] | None = None, tiers: Mapping[str, tuple[Tier, ...]] | None = None,
-          credit_cap: Decimal | None = None, min_tickets: int | None = None, version: str | None = None) -> Policy:
-    """A copy of ``policy`` with one contract's targets, objectives, tiers, cap or minimum volume changed.
+          credit_cap: Decimal | None = None, min_tickets: int | None = None, version: str | None = None,
+          per_breach: Mapping[str, Decimal | None] | None = None, bonus: Mapping[str, tuple] | None = None,
+          bonus_cap: Decimal | None = None) -> Policy:
+    """A copy of ``policy`` with one contract's targets, objectives, tiers, per-breach amounts, bonus tiers,
+    caps or minimum volume changed.
 
     ``targets`` maps service level -> priority -> seconds and replaces that level's whole target map;
     levels not named keep theirs. ``version`` names the amendment (its first month) whose terms change;
@@ -86,12 +89,18 @@ def amend(policy: Policy, contract: str, *, targets: Mapping[str, Mapping[str, i
             changes["objective"] = Decimal(objectives[name])
         if tiers is not None and name in tiers:
             changes["credits"] = tuple(tiers[name])
+        if per_breach is not None and name in per_breach:
+            changes["per_breach"] = None if per_breach[name] is None else Decimal(per_breach[name])
+        if bonus is not None and name in bonus:
+            changes["bonus"] = tuple(bonus[name])
         levels[name] = dataclasses.replace(level, **changes) if changes else level
     changes = {"service_levels": levels}
     if credit_cap is not None:
         changes["credit_cap"] = Decimal(credit_cap)
     if min_tickets is not None:
         changes["min_tickets"] = int(min_tickets)
+    if bonus_cap is not None:
+        changes["bonus_cap"] = Decimal(bonus_cap)
     changed = dataclasses.replace(old, **changes)
     contracts = dict(policy.contracts)
     if version is None:

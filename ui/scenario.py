@@ -13,7 +13,7 @@ from decimal import Decimal
 import streamlit as st
 
 from slametrics.errors import PolicyError
-from slametrics.policy import Contract, Policy, Tier, parse_policy
+from slametrics.policy import BonusTier, Contract, Policy, Tier, parse_policy
 from slametrics.whatif import amend
 from ui import format as fmt
 
@@ -93,7 +93,24 @@ def defaults(key: str, terms: Contract, rows: dict[str, int] | None = None) -> d
             tier = level.credits[i] if i < len(level.credits) else None
             out[_key(key, name, "tier", i, "below")] = _percent(tier.below) if tier else 0.0
             out[_key(key, name, "tier", i, "credit")] = _percent(tier.credit) if tier else 0.0
+        if level.per_breach is not None:  # the ways §8 adds, where the level has them
+            out[_key(key, name, "per_breach")] = float(level.per_breach)
+        for i, tier in enumerate(level.bonus):
+            out[_key(key, name, "bonus", i, "at_least")] = _percent(tier.at_least)
+            out[_key(key, name, "bonus", i, "bonus")] = _percent(tier.bonus)
+    if any(level.bonus for level in terms.service_levels.values()):
+        out[_key(key, "bonus_cap")] = _percent(terms.bonus_cap)
     return out
+
+
+def _bonus(key: str, name: str) -> tuple[BonusTier, ...]:
+    state, out, i = st.session_state, [], 0
+    while _key(key, name, "bonus", i, "bonus") in state:
+        if state[_key(key, name, "bonus", i, "bonus")] > 0:
+            out.append(BonusTier(at_least=_share(state[_key(key, name, "bonus", i, "at_least")]),
+                                 bonus=_share(state[_key(key, name, "bonus", i, "bonus")])))
+        i += 1
+    return tuple(out)
 
 
 def _initialise(key: str, terms: Contract) -> None:
@@ -176,11 +193,31 @@ def controls(key: str, terms: Contract) -> None:
                 st.caption("A tier with a credit of 0% is not used. The largest tier that applies is paid.")
                 for warning in tier_warnings(_tiers(key, name)):
                     st.warning(warning, icon=":material/warning:")
+                if _key(key, name, "per_breach") in st.session_state:
+                    st.number_input(f"Per breach ({terms.currency or 'amount'}): owed for each late ticket", 0.0,
+                                    1_000_000.0, step=10.0, format="%.2f", key=_key(key, name, "per_breach"),
+                                    persist_state="session",
+                                    help=f"Today: {fmt.money(float(level.per_breach or 0), terms.currency)}")
+                bonuses = 0
+                while _key(key, name, "bonus", bonuses, "bonus") in st.session_state:
+                    bonuses += 1
+                if bonuses:
+                    st.markdown("**Bonus tiers**: at or above this compliance, this share of the fee is earned")
+                for i in range(bonuses):
+                    a, b = st.columns(2)
+                    a.number_input(f"Bonus {i + 1}: at least (%)", 0.0, 100.0, step=0.5, format="%.1f",
+                                   key=_key(key, name, "bonus", i, "at_least"), persist_state="session")
+                    b.number_input(f"Bonus {i + 1}: bonus (%)", 0.0, 100.0, step=0.5, format="%.1f",
+                                   key=_key(key, name, "bonus", i, "bonus"), persist_state="session")
     with tabs[-1]:
         left, right = st.columns(2, gap="large")
         left.slider("Cap: the most a month can cost, as a share of the fee", 0.0, 100.0, step=0.5, format="%.1f%%",
                     key=_key(key, "cap"), persist_state="session",
                     help=f"Today: {fmt.percent(float(terms.credit_cap))}")
+        if _key(key, "bonus_cap") in st.session_state:
+            left.slider("Bonus cap: the most a month's bonuses can earn, as a share of the fee", 0.0, 100.0, step=0.5,
+                        format="%.1f%%", key=_key(key, "bonus_cap"), persist_state="session",
+                        help=f"Today: {fmt.percent(float(terms.bonus_cap))}")
         right.number_input("Minimum volume: assessed tickets a service level needs in a month to earn a credit",
                            0, 100_000, step=1, key=_key(key, "min"), persist_state="session",
                            help=f"Today: {terms.min_tickets}")
@@ -199,13 +236,19 @@ def scenario(policy: Policy, key: str, month: str | None = None) -> Policy:
     terms = policy.contracts[key].in_force(month) if month else policy.contracts[key]
     _initialise(key, terms)
     state = st.session_state
-    targets, objectives, tiers = {}, {}, {}
+    targets, objectives, tiers, per_breach, bonus = {}, {}, {}, {}, {}
     for name, level in terms.service_levels.items():
         targets[name] = {p: _target(key, name, p, seconds)[0] for p, seconds in level.targets.items()}
         objectives[name] = _share(state[_key(key, name, "objective")])
         tiers[name] = _tiers(key, name)
+        if _key(key, name, "per_breach") in state:
+            per_breach[name] = Decimal(str(round(state[_key(key, name, "per_breach")], 2)))
+        if level.bonus:
+            bonus[name] = _bonus(key, name)
+    cap = state.get(_key(key, "bonus_cap"))
     return amend(policy, key, targets=targets, objectives=objectives, tiers=tiers,
-                 credit_cap=_share(state[_key(key, "cap")]), min_tickets=int(state[_key(key, "min")]), version=version)
+                 credit_cap=_share(state[_key(key, "cap")]), min_tickets=int(state[_key(key, "min")]), version=version,
+                 per_breach=per_breach, bonus=bonus, bonus_cap=None if cap is None else _share(cap))
 
 
 def changes(base: Policy, changed: Policy, key: str, month: str | None = None) -> list[str]:
@@ -226,8 +269,17 @@ def changes(base: Policy, changed: Policy, key: str, month: str | None = None) -
                        f"{fmt.percent(float(level.objective))}")
         if level.credits != was.credits:
             out.append(f"{fmt.level(name)} credit tiers {tiers_text(was.credits)} -> {tiers_text(level.credits)}")
+        if level.per_breach != was.per_breach:
+            out.append(f"{fmt.level(name)} per breach {fmt.money(float(was.per_breach or 0), new.currency)} -> "
+                       f"{fmt.money(float(level.per_breach or 0), new.currency)}")
+        if level.bonus != was.bonus:
+            said = [", ".join(f"at least {fmt.percent(float(t.at_least))}: {fmt.percent(float(t.bonus))}" for t in x)
+                    or "none" for x in (was.bonus, level.bonus)]
+            out.append(f"{fmt.level(name)} bonus tiers {said[0]} -> {said[1]}")
     if new.credit_cap != old.credit_cap:
         out.append(f"cap {fmt.percent(float(old.credit_cap))} -> {fmt.percent(float(new.credit_cap))}")
+    if new.bonus_cap != old.bonus_cap:
+        out.append(f"bonus cap {fmt.percent(float(old.bonus_cap))} -> {fmt.percent(float(new.bonus_cap))}")
     if new.min_tickets != old.min_tickets:
         out.append(f"minimum volume {old.min_tickets} -> {new.min_tickets}")
     return out

@@ -171,3 +171,58 @@ def test_an_unchanged_scenario_is_the_contract_whatever_its_number_of_tiers(monk
     assert scenario.tier_rows("acme", "response") == max(3, tiers)
     assert scenario.scenario(policy, "acme") == policy  # every tier kept: today's terms, exactly
     assert scenario.changes(policy, scenario.scenario(policy, "acme"), "acme") == []
+
+
+def _with_per_breach_and_bonus(policy):
+    from decimal import Decimal
+
+    from slametrics.policy import BonusTier
+
+    acme = policy.contracts["acme"]
+    response = dataclasses.replace(acme.service_levels["response"], per_breach=Decimal(25),
+                                   bonus=(BonusTier(Decimal("0.95"), Decimal("0.01")),
+                                          BonusTier(Decimal("1"), Decimal("0.02"))))
+    return dataclasses.replace(policy, contracts={**policy.contracts, "acme": dataclasses.replace(
+        acme, bonus_cap=Decimal("0.015"), service_levels={**acme.service_levels, "response": response})})
+
+
+def test_an_unchanged_scenario_keeps_per_breach_amounts_bonus_tiers_and_the_bonus_cap(monkeypatch):
+    from decimal import Decimal
+
+    from ui import scenario
+
+    policy = _with_per_breach_and_bonus(parse_policy(POLICY))
+    monkeypatch.setattr(scenario.st, "session_state", {})
+    for name, value in scenario.defaults("acme", policy.contracts["acme"]).items():
+        scenario.st.session_state[name] = value
+    assert scenario.scenario(policy, "acme") == policy
+    scenario.st.session_state["wi.acme.response.per_breach"] = 40.0
+    scenario.st.session_state["wi.acme.response.bonus.0.at_least"] = 90.0
+    scenario.st.session_state["wi.acme.bonus_cap"] = 2.0
+    changed = scenario.scenario(policy, "acme")
+    response = changed.contracts["acme"].service_levels["response"]
+    assert (response.per_breach, response.bonus[0].at_least, changed.contracts["acme"].bonus_cap) == (
+        40, Decimal("0.9"), Decimal("0.02"))
+    assert scenario.changes(policy, changed, "acme") == [
+        "Response per breach €25.00 -> €40.00",
+        "Response bonus tiers at least 95.0%: 1.0%, at least 100.0%: 2.0% -> at least 90.0%: 1.0%, at least 100.0%: 2.0%",
+        "bonus cap 1.5% -> 2.0%"]
+
+
+def test_a_per_breach_amount_moved_on_the_page_moves_the_credit_the_engines_way(app_env, engine, tmp_path, monkeypatch):
+    from slametrics.policy import policy_to_yaml
+
+    policy, clocks, _, _ = engine
+    amended = _with_per_breach_and_bonus(policy)
+    path = tmp_path / "money.yaml"
+    path.write_text(policy_to_yaml(amended), encoding="utf-8")
+    monkeypatch.setenv("SLA_POLICY", str(path))
+    at = open_page("whatif")
+    today = scenario_credit(amended, clocks)
+    assert metric(at, "Credit over these months, scenario").value == fmt.money(today, "EUR")
+    at.number_input(key="wi.acme.response.per_breach").set_value(100.0).run()
+    from decimal import Decimal
+
+    expected = scenario_credit(amended, clocks, per_breach={"response": Decimal(100)})
+    assert expected != today
+    assert metric(at, "Credit over these months, scenario").value == fmt.money(expected, "EUR")
