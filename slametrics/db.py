@@ -163,11 +163,17 @@ def writing(path: str | Path = DEFAULT_DB, *, replace: bool = False,
             finally:
                 con.close()
             _sync(work)
+            aside = work.with_name(f"{work.name}.old-wal")
             if wal.exists():  # set aside first: the new file, which holds it, must never meet it
-                os.replace(wal, work.with_name(f"{work.name}.old-wal"))
-            os.replace(work, path)
+                os.replace(wal, aside)
+            try:
+                os.replace(work, path)
+            except BaseException:  # no swap: the old file keeps its log
+                if aside.exists() and not wal.exists():
+                    os.replace(aside, wal)
+                raise
             _sync(path.parent)
-            work.with_name(f"{work.name}.old-wal").unlink(missing_ok=True)
+            aside.unlink(missing_ok=True)
         except (OSError, duckdb.IOException) as exc:
             if _disk_full(exc):
                 raise DataError(f"{path}: the disk is full ({_first_line(exc)}); nothing was written, the "
@@ -185,6 +191,14 @@ def writing(path: str | Path = DEFAULT_DB, *, replace: bool = False,
 def _sweep(path: Path) -> None:
     """Remove what killed writes and reads left beside the database (ours is the turn: no write is live)."""
     name = glob.escape(path.name)
+    for aside in path.parent.glob(f".{name}.writing-*.old-wal"):
+        # a write killed between setting the old file's log aside and its swap: its copy is still there, so
+        # the old file never met the new one, and gets its log back; after the swap the log is in the copy
+        work, wal = aside.with_name(aside.name[:-len(".old-wal")]), Path(f"{path}.wal")
+        if work.exists() and not wal.exists():
+            os.replace(aside, wal)
+        else:
+            aside.unlink(missing_ok=True)
     for leftover in path.parent.glob(f".{name}.writing-*"):
         leftover.unlink(missing_ok=True)
     for link in path.parent.glob(f".{name}.read-*"):  # a reader's link lives while DuckDB opens the file

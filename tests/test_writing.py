@@ -249,3 +249,23 @@ def test_an_in_memory_database_on_the_command_line_is_refused(tmp_path):
         done = run_cli(*command, "--db", ":memory:", cwd=tmp_path)
         assert (done.returncode, done.stderr) == (2, "error: --db :memory: keeps nothing from one command to the "
                                                      "next: name a database file (e.g. data/sla.duckdb)\n")
+
+
+@pytest.mark.parametrize("swapped", [False, True])
+def test_a_write_killed_between_setting_the_old_log_aside_and_its_swap_gives_the_log_back(db, swapped):
+    from slametrics.db import _sweep
+
+    # as a write killed at that moment leaves it: the old file's log set aside beside the copy
+    work = db.with_name(f".{db.name}.writing-999999")
+    aside = work.with_name(f"{work.name}.old-wal")
+    aside.write_bytes(b"the old file's log")
+    if not swapped:
+        work.write_bytes(b"the copy, never swapped in")
+    _sweep(db)
+    wal = Path(f"{db}.wal")
+    if swapped:  # the copy was swapped in and holds the log: the old log must never meet it
+        assert not wal.exists()
+    else:
+        assert wal.read_bytes() == b"the old file's log"
+        wal.unlink()
+    assert not [p for p in db.parent.iterdir() if ".writing-" in p.name]
