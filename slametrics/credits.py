@@ -28,7 +28,7 @@ CREDIT_SCHEMA = {"period": pl.String, "contract": pl.String, "service_level": pl
                  "credit_amount": pl.Float64, "bonus_rate": pl.Float64, "bonus_amount": pl.Float64,
                  "currency": pl.String, "claim_by": pl.String, "provisional": pl.Boolean,
                  "met": pl.Int64, "breached": pl.Int64, "credit_rate_exact": pl.String, "bonus_rate_exact": pl.String,
-                 "capped": pl.Boolean, "bonus_capped": pl.Boolean}
+                 "capped": pl.Boolean}
 #: the columns of ``python -m slametrics credits`` (docs/semantics.md §6)
 CREDIT_COLUMNS = ["period", "contract", "service_level", "assessed", "compliance", "objective", "credit_rate",
                   "credit_amount", "bonus_rate", "bonus_amount", "currency", "claim_by", "provisional"]
@@ -89,7 +89,7 @@ def credits(compliance_frame: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     """Credit rows per period, contract and service level that owes or earns, then a TOTAL row per
     period and contract. ``compliance_frame`` is ``compliance(clocks, policy)`` without a breakdown.
 
-    ``capped`` / ``bonus_capped`` say, on TOTAL rows, where the cap cut the month's sum.
+    ``capped`` says, on TOTAL rows, where the credit cap cut the month's sum.
     """
     rows: list[tuple] = []
     totals: dict[tuple[str, str], list] = {}
@@ -100,7 +100,7 @@ def credits(compliance_frame: pl.DataFrame, policy: Policy) -> pl.DataFrame:
         earned = bonus * fee
         rows.append((r["period"], r["contract"], r["service_level"], r["assessed"], r["compliance"], r["objective"],
                      float(rate), float(_cents(owed)), float(bonus), float(_cents(earned)), contract.currency, None,
-                     r["provisional"], r["met"], r["breached"], str(rate), str(bonus), None, None))
+                     r["provisional"], r["met"], r["breached"], str(rate), str(bonus), None))
         total = totals.setdefault((r["period"], r["contract"]), [Decimal(0), Decimal(0), False])
         total[0] += owed
         total[1] += earned
@@ -114,7 +114,7 @@ def credits(compliance_frame: pl.DataFrame, policy: Policy) -> pl.DataFrame:
         bonus_rate_ = bonus / fee if fee else Decimal(0)
         rows.append((period, key, "TOTAL", None, None, None, float(credit_rate), float(_cents(credit)),
                      float(bonus_rate_), float(_cents(bonus)), contract.currency, claim_by(period, contract),
-                     provisional, None, None, _exact(credit, fee), _exact(bonus, fee), owed > credit, earned > bonus))
+                     provisional, None, None, _exact(credit, fee), _exact(bonus, fee), owed > credit))
     return pl.DataFrame(rows, schema=CREDIT_SCHEMA, orient="row").sort(
         ["period", "contract", pl.col("service_level") == "TOTAL", "service_level"])
 

@@ -132,6 +132,22 @@ def how_measured(policy: Policy, contract: str, month: str | None = None) -> lis
     return out
 
 
+def tier_words(tiers) -> str:
+    """Credit tiers in words, mildest first: 'below 95.0%: 5.0%, below 90.0%: 10.0%'; 'none' where none."""
+    from slametrics import words
+
+    ordered = sorted(tiers, key=lambda t: t.below, reverse=True)
+    return ", ".join(f"below {words.percent(float(t.below))}: {words.percent(float(t.credit))}" for t in ordered) or "none"
+
+
+def bonus_words(tiers) -> str:
+    """Bonus tiers in words, as written: 'at least 98.0%: 1.0%'; 'none' where none."""
+    from slametrics import words
+
+    return ", ".join(f"at least {words.percent(float(t.at_least))}: {words.percent(float(t.bonus))}"
+                     for t in tiers) or "none"
+
+
 def terms_diff(before: Contract, after: Contract) -> list[str]:
     """What an amendment changed, in words (docs/semantics.md §7): 'monthly fee €20,000.00 -> €24,000.00',
     'Response P2 target 1h30m -> 2h', 'Response objective 90.0% -> 92.0%', 'P1 response added',
@@ -172,17 +188,13 @@ def terms_diff(before: Contract, after: Contract) -> list[str]:
         if was.objective != level.objective:
             out.append(f"{title} objective {words.percent(float(was.objective))} -> {words.percent(float(level.objective))}")
         if was.credits != level.credits:
-            tiers = [", ".join(f"below {words.percent(float(t.below))}: {words.percent(float(t.credit))}" for t in x)
-                     or "none" for x in (was.credits, level.credits)]
-            out.append(f"{title} credit tiers {tiers[0]} -> {tiers[1]}")
+            out.append(f"{title} credit tiers {tier_words(was.credits)} -> {tier_words(level.credits)}")
         if was.per_breach != level.per_breach:
             amounts = [words.money(float(x), after.currency) if x is not None else "none"
                        for x in (was.per_breach, level.per_breach)]
             out.append(f"{title} per breach {amounts[0]} -> {amounts[1]}")
         if was.bonus != level.bonus:
-            tiers = [", ".join(f"at least {words.percent(float(t.at_least))}: {words.percent(float(t.bonus))}"
-                               for t in x) or "none" for x in (was.bonus, level.bonus)]
-            out.append(f"{title} bonus tiers {tiers[0]} -> {tiers[1]}")
+            out.append(f"{title} bonus tiers {bonus_words(was.bonus)} -> {bonus_words(level.bonus)}")
         if (was.metric, was.calendar, was.pause_statuses) != (level.metric, level.calendar, level.pause_statuses):
             out.append(f"{title}: its metric, calendar or pauses changed")
     out += [f"{words.level(name)} ended" for name in before.service_levels if name not in after.service_levels]

@@ -51,15 +51,15 @@ def credit_statement(compliance_frame: pl.DataFrame, policy: Policy) -> tuple[pl
     month_rows = []
     for (period, key), (rate_sum, waived, provisional) in months.items():
         contract = policy.contracts[key].in_force(period)
-        month_rows.append((period, key, float(rate_sum), float(contract.credit_cap), rate_sum > contract.credit_cap,
+        month_rows.append((period, key, float(rate_sum), float(contract.credit_cap),
                            float(waived), contract.min_tickets, float(contract.monthly_fee or 0), provisional))
-    month_schema = {k: v for k, v in MONTH_SCHEMA.items() if k not in ("credit_rate", "credit_amount", "currency")}
+    from_credits = ("capped", "credit_rate", "credit_amount", "currency")
+    month_schema = {k: v for k, v in MONTH_SCHEMA.items() if k not in from_credits}
     # the month's credit, and whether the cap cut it, are the engine's own (tiers and per-breach amounts)
     totals = credits(compliance_frame, policy).filter(pl.col("service_level") == "TOTAL").select(
-        "period", "contract", "credit_rate", "credit_amount", "currency", pl.col("capped").alias("_capped"))
+        "period", "contract", *from_credits)
     month_frame = (pl.DataFrame(month_rows, schema=month_schema, orient="row")
                    .join(totals, on=["period", "contract"], how="left")
-                   .with_columns(capped=pl.col("_capped").fill_null(pl.col("capped")))
                    .select(list(MONTH_SCHEMA)).sort("period", "contract"))
     return pl.DataFrame(level_rows, schema=LEVEL_SCHEMA, orient="row"), month_frame
 

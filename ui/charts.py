@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from slametrics.periods import months_of
 from ui import format as fmt
 
 MET = "#2e7d32"
@@ -89,9 +90,7 @@ def _months(periods: Sequence[str]) -> list[dt.date]:
     """Periods as dates on a time axis: a month ('2026-10') is its first day, a week its Monday, a
     quarter ('2026-Q3') its first day."""
     def day(p: str) -> dt.date:
-        if len(p) == 7 and p[5] == "Q":
-            return dt.date(int(p[:4]), 3 * int(p[6]) - 2, 1)
-        return dt.date.fromisoformat(p if len(p) == 10 else f"{p}-01")
+        return dt.date.fromisoformat(p if len(p) == 10 else f"{months_of(p)[0]}-01")
     return [day(p) for p in periods]
 
 

@@ -291,13 +291,18 @@ def ticket(ticket_id: str):
     return _ticket(str(db_path()), db_version(), ticket_id, session.scope())
 
 
-def report_settings():
-    """The report's branding (``$SLA_REPORT_SETTINGS`` or ``config/report.yaml``; defaults where absent)."""
-    import os
-
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _report_settings(path: str, version: tuple[int, int, int]):
     from slametrics.report import load_settings
 
-    return load_settings(Path(os.environ.get("SLA_REPORT_SETTINGS") or ROOT / "config" / "report.yaml"))
+    return load_settings(Path(path))
+
+
+def report_settings():
+    """The report's branding (``$SLA_REPORT_SETTINGS`` or ``config/report.yaml``; defaults where absent),
+    read again only when the file changes, as the policy is."""
+    path = Path(os.environ.get("SLA_REPORT_SETTINGS") or ROOT / "config" / "report.yaml")
+    return _report_settings(str(path), file_version(path))
 
 
 @st.cache_resource(show_spinner="Gathering the review's figures ...", max_entries=16)

@@ -15,6 +15,7 @@ import streamlit as st
 from slametrics.errors import PolicyError
 from slametrics.policy import BonusTier, Contract, Policy, Tier, parse_policy
 from slametrics.whatif import amend
+from slametrics.describe import bonus_words, tier_words
 from ui import format as fmt
 
 MAX_TIERS = 3  # tier rows a level shows at least (more where its terms have more)
@@ -45,12 +46,17 @@ def _target(key: str, name: str, priority: str, today: int) -> tuple[int, str | 
     return seconds, None
 
 
-def tier_rows(key: str, name: str) -> int:
-    """How many tier rows a level's controls hold (every tier of its terms, at least ``MAX_TIERS``)."""
+def _rows(key: str, name: str, kind: str, field: str) -> int:
+    """How many rows of ``kind`` ('tier', 'bonus') a level's controls hold."""
     rows = 0
-    while _key(key, name, "tier", rows, "credit") in st.session_state:
+    while _key(key, name, kind, rows, field) in st.session_state:
         rows += 1
     return rows
+
+
+def tier_rows(key: str, name: str) -> int:
+    """How many tier rows a level's controls hold (every tier of its terms, at least ``MAX_TIERS``)."""
+    return _rows(key, name, "tier", "credit")
 
 
 def _tiers(key: str, name: str) -> tuple[Tier, ...]:
@@ -58,12 +64,6 @@ def _tiers(key: str, name: str) -> tuple[Tier, ...]:
     return tuple(Tier(below=_share(state[_key(key, name, "tier", i, "below")]),
                       credit=_share(state[_key(key, name, "tier", i, "credit")]))
                  for i in range(tier_rows(key, name)) if state[_key(key, name, "tier", i, "credit")] > 0)
-
-
-def tiers_text(tiers: tuple[Tier, ...]) -> str:
-    """'below 95%: 5%, below 90%: 10%' (mildest first); 'none' where there are none."""
-    ordered = sorted(tiers, key=lambda t: t.below, reverse=True)
-    return ", ".join(f"below {fmt.percent(float(t.below))}: {fmt.percent(float(t.credit))}" for t in ordered) or "none"
 
 
 def tier_warnings(tiers: tuple[Tier, ...]) -> list[str]:
@@ -104,13 +104,10 @@ def defaults(key: str, terms: Contract, rows: dict[str, int] | None = None) -> d
 
 
 def _bonus(key: str, name: str) -> tuple[BonusTier, ...]:
-    state, out, i = st.session_state, [], 0
-    while _key(key, name, "bonus", i, "bonus") in state:
-        if state[_key(key, name, "bonus", i, "bonus")] > 0:
-            out.append(BonusTier(at_least=_share(state[_key(key, name, "bonus", i, "at_least")]),
-                                 bonus=_share(state[_key(key, name, "bonus", i, "bonus")])))
-        i += 1
-    return tuple(out)
+    state = st.session_state
+    return tuple(BonusTier(at_least=_share(state[_key(key, name, "bonus", i, "at_least")]),
+                           bonus=_share(state[_key(key, name, "bonus", i, "bonus")]))
+                 for i in range(_rows(key, name, "bonus", "bonus")) if state[_key(key, name, "bonus", i, "bonus")] > 0)
 
 
 def _initialise(key: str, terms: Contract) -> None:
@@ -198,9 +195,7 @@ def controls(key: str, terms: Contract) -> None:
                                     1_000_000.0, step=10.0, format="%.2f", key=_key(key, name, "per_breach"),
                                     persist_state="session",
                                     help=f"Today: {fmt.money(float(level.per_breach or 0), terms.currency)}")
-                bonuses = 0
-                while _key(key, name, "bonus", bonuses, "bonus") in st.session_state:
-                    bonuses += 1
+                bonuses = _rows(key, name, "bonus", "bonus")
                 if bonuses:
                     st.markdown("**Bonus tiers**: at or above this compliance, this share of the fee is earned")
                 for i in range(bonuses):
@@ -268,14 +263,12 @@ def changes(base: Policy, changed: Policy, key: str, month: str | None = None) -
             out.append(f"{fmt.level(name)} objective {fmt.percent(float(was.objective))} -> "
                        f"{fmt.percent(float(level.objective))}")
         if level.credits != was.credits:
-            out.append(f"{fmt.level(name)} credit tiers {tiers_text(was.credits)} -> {tiers_text(level.credits)}")
+            out.append(f"{fmt.level(name)} credit tiers {tier_words(was.credits)} -> {tier_words(level.credits)}")
         if level.per_breach != was.per_breach:
             out.append(f"{fmt.level(name)} per breach {fmt.money(float(was.per_breach or 0), new.currency)} -> "
                        f"{fmt.money(float(level.per_breach or 0), new.currency)}")
         if level.bonus != was.bonus:
-            said = [", ".join(f"at least {fmt.percent(float(t.at_least))}: {fmt.percent(float(t.bonus))}" for t in x)
-                    or "none" for x in (was.bonus, level.bonus)]
-            out.append(f"{fmt.level(name)} bonus tiers {said[0]} -> {said[1]}")
+            out.append(f"{fmt.level(name)} bonus tiers {bonus_words(was.bonus)} -> {bonus_words(level.bonus)}")
     if new.credit_cap != old.credit_cap:
         out.append(f"cap {fmt.percent(float(old.credit_cap))} -> {fmt.percent(float(new.credit_cap))}")
     if new.bonus_cap != old.bonus_cap:

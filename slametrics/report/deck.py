@@ -19,7 +19,6 @@ from pptx.util import Emu, Inches, Pt
 
 from slametrics import breaches, words
 from slametrics.report import figures
-from slametrics.report.document import METRIC_WORDS
 from slametrics.report.model import RAG_WORDS, Review
 from slametrics.settlement import explained
 
@@ -346,7 +345,7 @@ def render_pptx(r: Review) -> bytes:
     priorities = [c for c in r.targets.columns if c != "service_level"]
     share = 0.38 / max(len(priorities), 1)
     d.table(s, ["Service level", "Measures", *priorities, "Objective"],
-            [[words.level(t["service_level"]), METRIC_WORDS.get(r.contract.service_levels[t["service_level"]].metric, "—"),
+            [[words.level(t["service_level"]), words.METRICS[r.contract.service_levels[t["service_level"]].metric].lower(),
               *[t[p] or "–" for p in priorities], words.percent(float(r.contract.service_levels[t["service_level"]].objective))]
              for t in r.targets.iter_rows(named=True)], MARGIN, BODY_TOP, half, size=11,
             widths=[0.21, 0.22, *[share] * len(priorities), 0.19])

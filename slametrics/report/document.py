@@ -16,7 +16,6 @@ from slametrics.report.model import RAG_WORDS, Review
 from slametrics.settlement import explained
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-METRIC_WORDS = {"first_response": "first response", "resolution": "resolution"}
 #: breaches the PDF's appendix lists; every breach is in the CSV attached to the PDF (and to the HTML)
 APPENDIX_ROWS = 400
 
@@ -76,7 +75,7 @@ def context(r: Review, *, pdf: bool) -> dict:
                  for m in r.statement_months.iter_rows(named=True)]
     target_priorities = [c for c in r.targets.columns if c != "service_level"]
     target_rows = [{"title": words.level(row["service_level"]),
-                    "metric": METRIC_WORDS.get(r.contract.service_levels[row["service_level"]].metric, "—"),
+                    "metric": words.METRICS[r.contract.service_levels[row["service_level"]].metric].lower(),
                     "targets": [row[p] or "–" for p in target_priorities],
                     "objective": float(r.contract.service_levels[row["service_level"]].objective)}
                    for row in r.targets.iter_rows(named=True)]

@@ -161,7 +161,7 @@ def build_review(con: duckdb.DuckDBPyConnection, policy: Policy, contract: str, 
     months = periods.months_of(period)
     grain = "month" if len(period) == 7 and period[5] != "Q" else "quarter" if "Q" in period else "year"
     previous = previous or periods.previous(period)
-    if periods.months_of(previous) and len(previous) != len(period):
+    if len(periods.months_of(previous)) != len(months):
         raise DataError(f"--previous: {previous!r} is not a period of the same length as {period!r}")
     terms = policy.contracts[contract].in_force(months[-1])  # the terms of the period's last month (§7)
     zone = policy.calendars[terms.calendar].timezone

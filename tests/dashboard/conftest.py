@@ -25,7 +25,11 @@ def fixture_files(tmp_path_factory) -> tuple[Path, Path]:
 def engine(fixture_files) -> tuple:
     """(policy, clocks, compliance, credits) of the fixture, as of the moment the app evaluates at."""
     db, policy_path = fixture_files
-    policy = load_policy(policy_path)
+    return figures_of(db, load_policy(policy_path))
+
+
+def figures_of(db: Path, policy) -> tuple:
+    """(policy, clocks, compliance, credits) of ``db`` under ``policy``, as of the moment the app evaluates at."""
     con = connect(db, read_only=True)
     try:
         clocks = evaluate_clocks(con, policy, AS_OF, scope=EVERYTHING)

@@ -7,13 +7,8 @@ import polars as pl
 import pytest
 import yaml
 
-from slametrics.clock import evaluate_clocks
-from slametrics.compliance import compliance
-from slametrics.credits import credits
-from slametrics.db import connect
 from slametrics.policy import load_policy
-from slametrics.scope import EVERYTHING
-from tests.dashboard.fixture import AS_OF
+from tests.dashboard.conftest import figures_of
 from tests.dashboard.helpers import metric, open_page, plain
 from ui import format as fmt
 
@@ -29,14 +24,7 @@ def amended(app_env, tmp_path, monkeypatch):
     path = tmp_path / "amended.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     monkeypatch.setenv("SLA_POLICY", str(path))
-    policy = load_policy(path)
-    con = connect(db, read_only=True)
-    try:
-        clocks = evaluate_clocks(con, policy, AS_OF, scope=EVERYTHING)
-    finally:
-        con.close()
-    levels = compliance(clocks, policy)
-    return policy, clocks, levels, credits(levels, policy)
+    return figures_of(db, load_policy(path))
 
 
 def test_the_policy_page_shows_each_version_and_what_the_amendment_changed(amended):
