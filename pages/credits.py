@@ -22,13 +22,12 @@ if v.filtered:
 with app.guard():
     months = list(v.periods)
     every = v.clocks.filter(pl.col("period").is_in(months))
-    owed = credits(compliance(every, v.policy), v.policy)
+    totals = credits(compliance(every, v.policy), v.policy).months  # per contract and month
     mine = v.contract_clocks()
     levels = compliance(mine, v.policy)
     level_rows, month_rows = credit_statement(levels, v.policy)
     ahead = projection(mine, v.policy)
 
-totals = owed.filter(pl.col("service_level") == "TOTAL")
 names = {k: c.name for k, c in v.policy.contracts.items()}
 if app.empty(totals, "No contract carries service credits, or there are no tickets in these months."):
     st.stop()
@@ -67,7 +66,7 @@ st.markdown(f"Monthly fee **{fee}** · the month's credit is the sum of the serv
             f"**{fmt.percent(float(v.terms.credit_cap), 1)}** of the fee · a service level with fewer than "
             f"**{v.terms.min_tickets}** assessed tickets in a month earns no credit.")
 
-open_months = ahead.filter((pl.col("service_level") == "TOTAL") & pl.col("provisional"))
+open_months = ahead.months.filter(pl.col("provisional"))
 for r in open_months.iter_rows(named=True):
     pending = levels.filter(pl.col("period") == r["period"])["pending"].sum()
     with st.container(border=True):
@@ -105,7 +104,7 @@ def tier_chart(rows: pl.DataFrame, name: str):
 app.level_charts(levels, [n for n in v.level_names if v.level(n).credits], 2, tier_chart, "tiers")
 
 st.subheader("Month by month")
-mine_totals = owed.filter((pl.col("contract") == v.contract) & (pl.col("service_level") == "TOTAL"))
+mine_totals = totals.filter(pl.col("contract") == v.contract)
 st.dataframe(tables.credit_statement(month_rows, level_rows, mine_totals, f"{v.as_of:%Y-%m-%d}"), hide_index=True,
              width="stretch",
              height=38 + 35 * month_rows.height, column_config={

@@ -31,9 +31,10 @@ app.versions_note(v)
 
 with app.guard():
     history = periods.compliance_over(v.contract_clocks(all_months=True, filtered=True), v.policy, grain)
-    owed = periods.credits_over(credits(compliance(v.contract_clocks(all_months=True), v.policy), v.policy), grain)
+    owed = periods.credits_over(credits(compliance(v.contract_clocks(all_months=True), v.policy), v.policy),
+                                grain).months
     ahead = projection(v.contract_clocks(all_months=True).filter(pl.col("period").is_in(months_in)), v.policy)
-    ahead = ahead.filter(pl.col("service_level") == "TOTAL").select(
+    ahead = ahead.months.select(
         pl.col("all_met_credit_amount").sum(), pl.col("all_breached_credit_amount").sum(), pl.col("currency").first())
     volume = volume_over(data.volume(v.contract, v.as_of, "month", v.filters), grain)
 
@@ -79,7 +80,7 @@ for start in range(0, len(levels), per_row):
                        + (" (provisional)" if row["provisional"] else ""))
 
 st.subheader("Credit and volume")
-total = next(owed.filter((pl.col("period") == month) & (pl.col("service_level") == "TOTAL"))
+total = next(owed.filter(pl.col("period") == month)
              .iter_rows(named=True), None)
 made = next(volume.filter(pl.col("period") == month).iter_rows(named=True), None)
 made_before = next(volume.filter(pl.col("period") == (previous or "")).iter_rows(named=True), None)

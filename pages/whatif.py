@@ -56,8 +56,7 @@ with app.guard():
     base_levels, base_credits = whatif.evaluate(clocks, v.policy)
     new_levels, new_credits = whatif.evaluate(clocks, changed)
     levels = whatif.compare(base_levels, new_levels, values=["compliance", "status", "met", "breached", "pending"])
-    money = whatif.compare(base_credits.filter(pl.col("service_level") == "TOTAL"),
-                           new_credits.filter(pl.col("service_level") == "TOTAL"),
+    money = whatif.compare(base_credits.months, new_credits.months,
                            keys=["period", "contract"], values=["credit_rate", "credit_amount", "provisional"])
     needed = whatif.target_finder(clocks, changed)
     needed_all = whatif.target_finder(clocks, changed, whole_range=True)

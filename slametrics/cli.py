@@ -262,14 +262,15 @@ def _credits(args: argparse.Namespace) -> int:
 
     grain = check_grain(args.period)
     policy, clocks = _computed(args)
-    frame = _exact_shares(credits(compliance(clocks, policy), policy), policy)
-    frame = frame.with_columns(**{  # exact shares (docs/semantics.md §6): the rates as the engine holds them
-        rate: pl.Series([None if d is None else exact_share(Fraction(d)) for d in frame[f"{rate}_exact"]],
-                        dtype=pl.String) for rate in ("credit_rate", "bonus_rate")})
+    owed = credits(compliance(clocks, policy), policy)
     if grain != "month":  # the months' amounts summed; no share describes a longer period's credit
-        frame = credits_over(frame, grain).with_columns(compliance=pl.lit(""), objective=pl.lit(""),
-                                                        credit_rate=pl.lit(""), bonus_rate=pl.lit(""),
-                                                        claim_by=pl.lit(""))
+        frame = credits_over(owed, grain).table().with_columns(
+            **{c: pl.lit("") for c in ("compliance", "objective", "credit_rate", "bonus_rate", "claim_by")})
+    else:
+        frame = _exact_shares(owed.table(), policy)
+        frame = frame.with_columns(**{  # exact shares (docs/semantics.md §6): the rates as the engine holds them
+            rate: pl.Series([None if d is None else exact_share(Fraction(d)) for d in frame[f"{rate}_exact"]],
+                            dtype=pl.String) for rate in ("credit_rate", "bonus_rate")})
     write_csv(frame, CREDIT_COLUMNS, args.out)
     return 0
 

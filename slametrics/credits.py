@@ -8,7 +8,7 @@ force in that month): ``tier_rate`` (the largest credit tier whose ``below`` exc
 below_den``); amounts stay ``Decimal`` until they are written: a level's credit is ``rate * fee +
 per_breach * breached`` rounded half up to cents, the contract's month (``TOTAL``) the sum of its
 levels' unrounded amounts capped at ``credit_cap * fee``, then rounded (bonuses likewise under
-``bonus_cap``). The work is over one row per period, contract and service level, so plain Python with
+``bonus_cap``); levels and months are two frames of ``Credits``. The work is over one row per period, contract and service level, so plain Python with
 ``Decimal`` is the clearest tool.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar as calendar_lib
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
@@ -23,15 +24,45 @@ import polars as pl
 from slametrics.policy import Contract, Policy, ServiceLevel
 
 CENT = Decimal("0.01")
-CREDIT_SCHEMA = {"period": pl.String, "contract": pl.String, "service_level": pl.String, "assessed": pl.Int64,
-                 "compliance": pl.Float64, "objective": pl.Float64, "credit_rate": pl.Float64,
-                 "credit_amount": pl.Float64, "bonus_rate": pl.Float64, "bonus_amount": pl.Float64,
-                 "currency": pl.String, "claim_by": pl.String, "provisional": pl.Boolean,
-                 "met": pl.Int64, "breached": pl.Int64, "credit_rate_exact": pl.String, "bonus_rate_exact": pl.String,
-                 "capped": pl.Boolean}
+LEVEL_SCHEMA = {"period": pl.String, "contract": pl.String, "service_level": pl.String, "assessed": pl.Int64,
+                "compliance": pl.Float64, "objective": pl.Float64, "credit_rate": pl.Float64,
+                "credit_amount": pl.Float64, "bonus_rate": pl.Float64, "bonus_amount": pl.Float64,
+                "currency": pl.String, "provisional": pl.Boolean, "met": pl.Int64, "breached": pl.Int64,
+                "credit_rate_exact": pl.String, "bonus_rate_exact": pl.String}
+MONTH_SCHEMA = {"period": pl.String, "contract": pl.String, "credit_rate": pl.Float64, "credit_amount": pl.Float64,
+                "bonus_rate": pl.Float64, "bonus_amount": pl.Float64, "currency": pl.String, "claim_by": pl.String,
+                "provisional": pl.Boolean, "credit_rate_exact": pl.String, "bonus_rate_exact": pl.String,
+                "capped": pl.Boolean, "bonus_capped": pl.Boolean}
 #: the columns of ``python -m slametrics credits`` (docs/semantics.md §6)
 CREDIT_COLUMNS = ["period", "contract", "service_level", "assessed", "compliance", "objective", "credit_rate",
                   "credit_amount", "bonus_rate", "bonus_amount", "currency", "claim_by", "provisional"]
+#: the service level of a contract's month in ``Credits.table`` (docs/semantics.md §6); no level may be named so
+TOTAL = "TOTAL"
+
+
+@dataclass(frozen=True, eq=False)
+class Credits:
+    """What each month owes and earns. ``levels``: one row per period, contract and service level that
+    owes or earns (``LEVEL_SCHEMA``); ``months``: one row per period and contract with such a level, the
+    levels' sums under the caps (``MONTH_SCHEMA``: ``capped`` and ``bonus_capped`` where a cap cut them,
+    ``claim_by`` the claim deadline). The two never share a frame inside the engine, so no service level
+    can be mistaken for a month; ``table`` lays them out as the command line writes them."""
+
+    levels: pl.DataFrame
+    months: pl.DataFrame
+
+    def table(self) -> pl.DataFrame:
+        """The rows of ``python -m slametrics credits`` (docs/semantics.md §6): each period and contract's
+        service levels, then its ``TOTAL`` row; the columns of ``CREDIT_COLUMNS`` and the exact shares."""
+        extra = ["met", "breached", "credit_rate_exact", "bonus_rate_exact"]
+        levels = self.levels.with_columns(claim_by=pl.lit(None, pl.String)).select(*CREDIT_COLUMNS, *extra)
+        months = self.months.with_columns(
+            service_level=pl.lit(TOTAL), assessed=pl.lit(None, pl.Int64), compliance=pl.lit(None, pl.Float64),
+            objective=pl.lit(None, pl.Float64), met=pl.lit(None, pl.Int64), breached=pl.lit(None, pl.Int64),
+        ).select(*CREDIT_COLUMNS, *extra)
+        return pl.concat([levels, months]).with_columns(total=pl.Series([False] * self.levels.height
+                                                                         + [True] * self.months.height)).sort(
+            ["period", "contract", "total", "service_level"]).drop("total")
 
 
 def _below(share: Decimal, met: int, assessed: int) -> bool:
@@ -85,12 +116,9 @@ def _cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def credits(compliance_frame: pl.DataFrame, policy: Policy) -> pl.DataFrame:
-    """Credit rows per period, contract and service level that owes or earns, then a TOTAL row per
-    period and contract. ``compliance_frame`` is ``compliance(clocks, policy)`` without a breakdown.
-
-    ``capped`` says, on TOTAL rows, where the credit cap cut the month's sum.
-    """
+def credits(compliance_frame: pl.DataFrame, policy: Policy) -> Credits:
+    """What each month owes and earns under ``policy`` (docs/semantics.md §5, §8), from
+    ``compliance(clocks, policy)`` without a breakdown: its levels' rows, and its contracts' months."""
     rows: list[tuple] = []
     totals: dict[tuple[str, str], list] = {}
     for r, contract, level, rate in level_rates(compliance_frame, policy):
@@ -99,12 +127,13 @@ def credits(compliance_frame: pl.DataFrame, policy: Policy) -> pl.DataFrame:
         bonus = bonus_rate(level, r["met"], r["assessed"], r["status"])
         earned = bonus * fee
         rows.append((r["period"], r["contract"], r["service_level"], r["assessed"], r["compliance"], r["objective"],
-                     float(rate), float(_cents(owed)), float(bonus), float(_cents(earned)), contract.currency, None,
-                     r["provisional"], r["met"], r["breached"], str(rate), str(bonus), None))
+                     float(rate), float(_cents(owed)), float(bonus), float(_cents(earned)), contract.currency,
+                     r["provisional"], r["met"], r["breached"], str(rate), str(bonus)))
         total = totals.setdefault((r["period"], r["contract"]), [Decimal(0), Decimal(0), False])
         total[0] += owed
         total[1] += earned
         total[2] = total[2] or r["provisional"]
+    months = []
     for (period, key), (owed, earned, provisional) in totals.items():
         contract = policy.contracts[key].in_force(period)
         fee = contract.monthly_fee or Decimal(0)
@@ -112,11 +141,11 @@ def credits(compliance_frame: pl.DataFrame, policy: Policy) -> pl.DataFrame:
         bonus = min(earned, contract.bonus_cap * fee)
         credit_rate = credit / fee if fee else Decimal(0)
         bonus_rate_ = bonus / fee if fee else Decimal(0)
-        rows.append((period, key, "TOTAL", None, None, None, float(credit_rate), float(_cents(credit)),
-                     float(bonus_rate_), float(_cents(bonus)), contract.currency, claim_by(period, contract),
-                     provisional, None, None, _exact(credit, fee), _exact(bonus, fee), owed > credit))
-    return pl.DataFrame(rows, schema=CREDIT_SCHEMA, orient="row").sort(
-        ["period", "contract", pl.col("service_level") == "TOTAL", "service_level"])
+        months.append((period, key, float(credit_rate), float(_cents(credit)), float(bonus_rate_), float(_cents(bonus)),
+                       contract.currency, claim_by(period, contract), provisional, _exact(credit, fee),
+                       _exact(bonus, fee), owed > credit, earned > bonus))
+    return Credits(pl.DataFrame(rows, schema=LEVEL_SCHEMA, orient="row").sort("period", "contract", "service_level"),
+                   pl.DataFrame(months, schema=MONTH_SCHEMA, orient="row").sort("period", "contract"))
 
 
 def _exact(amount: Decimal, fee: Decimal) -> str:

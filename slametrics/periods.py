@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from slametrics.compliance import compliance
+from slametrics.credits import Credits
 from slametrics.errors import DataError
 from slametrics.policy import Policy
 
@@ -83,26 +84,23 @@ def compliance_over(clocks: pl.DataFrame, policy: Policy, grain: str = "month",
     return compliance(clocks.with_columns(period=longer), policy, by, judged_in=last)
 
 
-def credits_over(monthly: pl.DataFrame, grain: str = "month") -> pl.DataFrame:
-    """``credits`` rows of months summed per period of ``grain`` (SLA_SPEC §10): ``credit_amount`` and
-    ``bonus_amount`` are the sums of the months' rounded amounts (service-level rows over the months that have a row for the
-    level, and ``TOTAL``), ``assessed`` the sum on service-level rows; ``compliance``, ``objective`` and
-    ``credit_rate`` are empty; ``provisional`` where any month is."""
+def credits_over(monthly: Credits, grain: str = "month") -> Credits:
+    """``credits`` of months summed per period of ``grain`` (SLA_SPEC §10): ``credit_amount`` and
+    ``bonus_amount`` are the sums of the months' rounded amounts (a level's over the months that have a
+    row for it; a contract's over its months), ``assessed`` the sum on level rows; rates, shares and
+    ``claim_by`` are empty; ``provisional`` where any month is, ``capped`` where any month's cap bit."""
     check_grain(grain)
     if grain == "month":
         return monthly
-    keys = ["period", "contract", "service_level"]
-    summed = (
-        monthly.with_columns(period=of_month(pl.col("period"), grain))
-        .group_by(keys, maintain_order=True)
-        .agg(
-            assessed=pl.when(pl.col("assessed").is_not_null().any()).then(pl.col("assessed").sum()),
-            **{amount: pl.when(pl.col(amount).is_not_null().any()).then(pl.col(amount).round(2).sum().round(2))
-               for amount in ("credit_amount", "bonus_amount") if amount in monthly.columns},
-            currency=pl.col("currency").first(),
-            provisional=pl.col("provisional").any(),
-        )
-    )
-    blank = {c: pl.lit(None, dtype) for c, dtype in monthly.schema.items() if c not in summed.columns}
-    return (summed.with_columns(**blank).select(monthly.columns)
-            .sort(["period", "contract", pl.col("service_level") == "TOTAL", "service_level"]))
+
+    def summed(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+        flags = [c for c in ("provisional", "capped", "bonus_capped") if c in frame.columns]
+        out = (frame.with_columns(period=of_month(pl.col("period"), grain)).group_by(keys, maintain_order=True)
+               .agg(*[pl.col(c).sum() for c in ("assessed", "met", "breached") if c in frame.columns],
+                    *[pl.col(c).round(2).sum().round(2) for c in ("credit_amount", "bonus_amount")],
+                    pl.col("currency").first(), *[pl.col(c).any() for c in flags]))
+        blank = {c: pl.lit(None, dtype) for c, dtype in frame.schema.items() if c not in out.columns}
+        return out.with_columns(**blank).select(frame.columns).sort(keys)
+
+    return Credits(summed(monthly.levels, ["period", "contract", "service_level"]),
+                   summed(monthly.months, ["period", "contract"]))

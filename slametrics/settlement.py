@@ -56,8 +56,7 @@ def credit_statement(compliance_frame: pl.DataFrame, policy: Policy) -> tuple[pl
     from_credits = ("capped", "credit_rate", "credit_amount", "currency")
     month_schema = {k: v for k, v in MONTH_SCHEMA.items() if k not in from_credits}
     # the month's credit, and whether the cap cut it, are the engine's own (tiers and per-breach amounts)
-    totals = credits(compliance_frame, policy).filter(pl.col("service_level") == "TOTAL").select(
-        "period", "contract", *from_credits)
+    totals = credits(compliance_frame, policy).months.select("period", "contract", *from_credits)
     month_frame = (pl.DataFrame(month_rows, schema=month_schema, orient="row")
                    .join(totals, on=["period", "contract"], how="left")
                    .select(list(MONTH_SCHEMA)).sort("period", "contract"))

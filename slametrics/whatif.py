@@ -21,7 +21,7 @@ import polars as pl
 
 from slametrics.clock import as_text, keyed_like
 from slametrics.compliance import KEYS, compliance, finish
-from slametrics.credits import credits
+from slametrics.credits import Credits, credits
 from slametrics.policy import Policy, ServiceLevel, Tier, tables
 
 TARGET_KEYS = ["contract", "service_level", "priority"]
@@ -111,7 +111,7 @@ def amend(policy: Policy, contract: str, *, targets: Mapping[str, Mapping[str, i
     return dataclasses.replace(policy, contracts=contracts)
 
 
-def evaluate(clocks: pl.DataFrame, policy: Policy) -> tuple[pl.DataFrame, pl.DataFrame]:
+def evaluate(clocks: pl.DataFrame, policy: Policy) -> tuple[pl.DataFrame, Credits]:
     """(compliance, credits) of the stored clocks under ``policy``: retarget, then the engine's aggregates."""
     levels = compliance(retarget(clocks, policy), policy)
     return levels, credits(levels, policy)
@@ -263,26 +263,30 @@ def factor_finder(clocks: pl.DataFrame, policy: Policy, whole_range: bool = Fals
     )
 
 
-def projection(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+def projection(clocks: pl.DataFrame, policy: Policy) -> Credits:
     """Credits now, and if every pending clock ends met or every one ends breached (SLA_SPEC §5).
 
-    One row per ``credits`` row: period, contract, service_level ('TOTAL' rows too), currency,
+    ``levels``: one row per level row of ``credits``: period, contract, service_level, currency,
     provisional, compliance, credit_rate, credit_amount, and the same three with ``all_met_`` and
-    ``all_breached_`` in front. Where nothing is pending the three agree.
+    ``all_breached_`` in front; ``months`` likewise per period and contract, without compliance. Where
+    nothing is pending the three agree.
     """
     now = credits(compliance(clocks, policy), policy)
-    cases = {}
+    cases = []
     for name, outcome in (("all_met", "met"), ("all_breached", "breached")):
         settled = clocks.with_columns(outcome=pl.when(pl.col("outcome") == "pending").then(pl.lit(outcome))
                                       .otherwise(pl.col("outcome")))
-        cases[name] = credits(compliance(settled, policy), policy).select(
-            "period", "contract", "service_level",
-            *[pl.col(c).alias(f"{name}_{c}") for c in ("compliance", "credit_rate", "credit_amount")])
-    keys = ["period", "contract", "service_level"]
-    out = now.select(*keys, "currency", "provisional", "compliance", "credit_rate", "credit_amount")
-    for frame in cases.values():
-        out = out.join(frame, on=keys, how="left", maintain_order="left")
-    return out
+        cases.append((name, credits(compliance(settled, policy), policy)))
+
+    def joined(part: str, keys: list[str], values: list[str]) -> pl.DataFrame:
+        out = getattr(now, part).select(*keys, "currency", "provisional", *values)
+        for name, case in cases:
+            out = out.join(getattr(case, part).select(*keys, *[pl.col(c).alias(f"{name}_{c}") for c in values]),
+                           on=keys, how="left", maintain_order="left")
+        return out
+
+    return Credits(joined("levels", ["period", "contract", "service_level"], ["compliance", "credit_rate", "credit_amount"]),
+                   joined("months", ["period", "contract"], ["credit_rate", "credit_amount"]))
 
 
 # --- scenario files -------------------------------------------------------------------------------
@@ -333,7 +337,7 @@ def prepare(clocks: pl.DataFrame) -> ElapsedIndex:
     return ElapsedIndex(as_text(groups.drop("stopped", "running")), stopped, running, stopped_start, running_start)
 
 
-def evaluate_prepared(index: ElapsedIndex, policy: Policy) -> tuple[pl.DataFrame, pl.DataFrame]:
+def evaluate_prepared(index: ElapsedIndex, policy: Policy) -> tuple[pl.DataFrame, Credits]:
     """``evaluate(clocks, policy)`` from an index of the clocks: the same two frames, in milliseconds.
 
     >>> # stopped elapsed 10m, 20m, 40m under a 30m target -> met 2, breached 1 (two binary searches)

@@ -96,12 +96,12 @@ def test_pauses_are_read_only_for_the_scopes_tickets(con, policy):
 def test_figures_of_a_scope_are_those_of_its_contract(con, policy, globex):
     mine = globex.policy(policy)
     clocks = evaluate_clocks(con, policy, AS_OF, scope=globex)
-    owed = credits(compliance(clocks, mine), mine)
+    owed = credits(compliance(clocks, mine), mine).table()
     assert set(owed["contract"]) == {"globex"}
     total = owed.filter((pl.col("period") == "2026-03") & (pl.col("service_level") == "TOTAL"))
     assert total["credit_amount"].to_list() == [150.0]  # 3 % of USD 5,000 (fixture.py)
     levels, money = whatif_evaluate(clocks, mine)
-    assert set(levels["contract"]) == set(money["contract"]) == {"globex"}
+    assert set(levels["contract"]) == set(money.table()["contract"]) == {"globex"}
 
 
 def test_volume_of_a_scope_counts_its_contract_and_refuses_another(con, policy, globex):

@@ -80,12 +80,12 @@ def test_a_longer_target_raises_compliance_and_removes_the_credit(policy):
     frame = clocks([(f"t{i}", "P1", i * 10 * MIN, False) for i in range(1, 11)])
     levels, owed = whatif.evaluate(frame, policy)
     assert levels.row(0, named=True)["met"] == 6 and levels["compliance"][0] == pytest.approx(0.6)
-    assert owed.filter(pl.col("service_level") == "TOTAL")["credit_amount"][0] == 50.00  # 5 % of 1000
+    assert owed.months["credit_amount"][0] == 50.00  # 5 % of 1000
 
     longer = whatif.amend(policy, "acme", targets={"response": {"P1": 90 * MIN, "P2": 4 * 3600}})
     levels, owed = whatif.evaluate(frame, longer)
     assert levels["met"][0] == 9 and levels["status"][0] == "meets"  # 9 of 10 is 0.90, not below it
-    assert owed.filter(pl.col("service_level") == "TOTAL")["credit_amount"][0] == 0.0
+    assert owed.months["credit_amount"][0] == 0.0
 
 
 def test_amend_changes_objective_tiers_cap_and_minimum_volume(policy):
@@ -94,10 +94,10 @@ def test_amend_changes_objective_tiers_cap_and_minimum_volume(policy):
                            tiers={"response": (Tier(Decimal("0.7"), Decimal("0.10")),)}, credit_cap=Decimal("0.04"))
     levels, owed = whatif.evaluate(frame, changed)
     assert levels["status"][0] == "meets"  # 0.6 >= 0.5 ...
-    total = owed.filter(pl.col("service_level") == "TOTAL").row(0, named=True)
+    total = owed.months.row(0, named=True)
     assert total["credit_rate"] == 0.04 and total["credit_amount"] == 40.0  # ... yet the tier below 0.7 pays, capped
     quiet = whatif.amend(policy, "acme", min_tickets=11)
-    assert whatif.evaluate(frame, quiet)[1].filter(pl.col("service_level") == "TOTAL")["credit_amount"][0] == 0.0
+    assert whatif.evaluate(frame, quiet)[1].months["credit_amount"][0] == 0.0
     assert policy.contracts["acme"].credit_cap == Decimal("0.08")  # the original is untouched
 
 
@@ -221,10 +221,10 @@ def test_projection_brackets_a_provisional_month(policy):
     rows = [(f"m{i}", "P1", 10 * MIN, False) for i in range(8)]
     rows += [("b", "P1", 90 * MIN, False), ("p", "P1", 10 * MIN, True)]
     frame = whatif.retarget(clocks(rows), policy)
-    out = whatif.projection(frame, policy).filter(pl.col("service_level") == "TOTAL").row(0, named=True)
+    out = whatif.projection(frame, policy).months.row(0, named=True)
     assert out["provisional"] is True
     assert (out["credit_amount"], out["all_met_credit_amount"], out["all_breached_credit_amount"]) == (50.0, 0.0, 50.0)
-    level = whatif.projection(frame, policy).filter(pl.col("service_level") == "response").row(0, named=True)
+    level = whatif.projection(frame, policy).levels.filter(pl.col("service_level") == "response").row(0, named=True)
     assert level["all_met_compliance"] == 0.9 and level["all_breached_compliance"] == 0.8
 
 
@@ -232,9 +232,11 @@ def test_projection_of_a_settled_month_is_the_credit_itself(policy):
     frame = whatif.retarget(clocks([("a", "P1", 90 * MIN, False)]), policy)
     out = whatif.projection(frame, policy)
     expected = credits(compliance(frame, policy), policy)
-    assert out["credit_amount"].to_list() == expected["credit_amount"].to_list()
-    amounts = expected["credit_amount"].to_list()
-    assert out["all_met_credit_amount"].to_list() == out["all_breached_credit_amount"].to_list() == amounts
+    for part in ("levels", "months"):
+        amounts = getattr(expected, part)["credit_amount"].to_list()
+        assert amounts and getattr(out, part)["credit_amount"].to_list() == amounts
+        assert (getattr(out, part)["all_met_credit_amount"].to_list()
+                == getattr(out, part)["all_breached_credit_amount"].to_list() == amounts)
 
 
 POLICY_FILES = [ROOT / "config" / "policy.yaml", *sorted((ROOT / "tests" / "golden").glob("*/policy.yaml"))]

@@ -259,7 +259,7 @@ def build_review(con: duckdb.DuckDBPyConnection, policy: Policy, contract: str, 
         pl.col(c).cast(pl.String) for c in ("service_level", "priority", "period", "team", "category") if c in late.columns)
 
     statement_levels, statement_months = credit_statement(monthly.filter(pl.col("period").is_in(months)), mine)
-    owed = credits(monthly, mine).filter(pl.col("service_level") == "TOTAL")
+    owed = credits(monthly, mine).months
     total = float(owed.filter(pl.col("period").is_in(months))["credit_amount"].sum())
     bonus_total = float(owed.filter(pl.col("period").is_in(months))["bonus_amount"].sum())
     prev_months = periods.months_of(previous)

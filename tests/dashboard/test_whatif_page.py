@@ -20,7 +20,7 @@ P2_RESPONSE = "wi.acme.response.target.P2"
 def scenario_credit(policy, clocks, **changes) -> float:
     changed = whatif.amend(policy, "acme", **changes)
     _, owed = whatif.evaluate(clocks.filter(pl.col("contract") == "acme"), changed)
-    return owed.filter(pl.col("service_level") == "TOTAL")["credit_amount"].sum()
+    return owed.months["credit_amount"].sum()
 
 
 @pytest.fixture
