@@ -32,6 +32,7 @@ import pyarrow as pa
 
 from slametrics.calendar import business_time, local_months, month_label
 from slametrics.errors import DataError
+from slametrics.outcomes import OUTCOME, enum_of, of_clock
 from slametrics.policy import Contract, Policy, ServiceLevel, tables
 from slametrics.scope import Scope
 from slametrics.sql import statement
@@ -45,12 +46,10 @@ UTC_TIME = pl.Datetime("us", "Etc/UTC")
 #: text; an aggregate's keys are text again (``as_text``)
 ENUM_COLUMNS = ("contract", "service_level", "metric", "priority", "period", "outcome", "client", "team",
                 "category", "agent", "channel")
-OUTCOMES = ["breached", "met", "pending"]  # sorted: an outcome's code is its place here
-BREACHED, MET, PENDING = range(3)
 CLOCK_SCHEMA = {
     "ticket_id": pl.String, "contract": pl.Enum([]), "service_level": pl.Enum([]), "metric": pl.Enum([]),
     "priority": pl.Enum([]), "period": pl.Enum([]), "target_seconds": pl.Int64, "elapsed_seconds": pl.Int64,
-    "paused_seconds": pl.Int64, "outcome": pl.Enum(OUTCOMES), "overrun_seconds": pl.Int64, "client": pl.Enum([]),
+    "paused_seconds": pl.Int64, "outcome": OUTCOME, "overrun_seconds": pl.Int64, "client": pl.Enum([]),
     "team": pl.Enum([]), "category": pl.Enum([]), "agent": pl.Enum([]), "channel": pl.Enum([]),
     "csat": pl.Float64, "created_at": UTC_TIME, "stop_at": UTC_TIME, "running": pl.Boolean,
 }
@@ -71,13 +70,6 @@ def keyed_like(table: pl.DataFrame, clocks: pl.DataFrame) -> pl.DataFrame:
     it, so the two join; a value no clock has becomes null (and so matches no clock)."""
     shared = [name for name in table.columns if isinstance(clocks.schema.get(name), pl.Enum)]
     return table.with_columns(pl.col(name).cast(clocks.schema[name], strict=False) for name in shared)
-
-
-def _enum(codes: pl.Series | np.ndarray, values: list[str]) -> pl.Series:
-    """The Enum column of ``values`` (sorted, distinct) whose rows are the 0-based ``codes`` (null stays null)."""
-    dtype = pl.Enum(values)
-    physical = pl.Series(codes).cast(pl.Series([], dtype=dtype).cat.physical().dtype)
-    return physical.cat.to(dtype)
 
 
 @dataclass(frozen=True)
@@ -305,7 +297,7 @@ def _frame(tickets: dict[str, pl.Series], lists: dict[str, list[str]], levels: l
 
     def per_level(values: list[str]) -> pl.Series:
         categories = sorted(set(values))
-        return _enum(np.repeat(np.array([categories.index(v) for v in values], dtype=np.uint32), counts), categories)
+        return enum_of(np.repeat(np.array([categories.index(v) for v in values], dtype=np.uint32), counts), categories)
 
     low = int(c["month"].min())
     periods = [month_label(m) for m in range(low, int(c["month"].max()) + 1)]
@@ -315,9 +307,7 @@ def _frame(tickets: dict[str, pl.Series], lists: dict[str, list[str]], levels: l
     coded_names = {"priority": "priorities", "client": "clients", **FREE_TEXT}
     codes = {name: tickets.pop(name) for name in coded_names}
 
-    def outcome() -> pl.Series:
-        over = elapsed > target
-        return _enum(np.where(over, BREACHED, np.where(stop == _NONE, PENDING, MET)).astype(np.uint8), OUTCOMES)
+    outcome, overrun = of_clock(elapsed, target, stop == _NONE)  # the rule (docs/semantics.md §3)
 
     # each column on its own (they run side by side), in the order of the frame
     make: dict[str, Callable[[], pl.Series]] = {
@@ -325,14 +315,14 @@ def _frame(tickets: dict[str, pl.Series], lists: dict[str, list[str]], levels: l
         "contract": lambda: per_level([lv.contract.key for lv in levels]),
         "service_level": lambda: per_level([lv.level.name for lv in levels]),
         "metric": lambda: per_level([lv.level.metric for lv in levels]),
-        "priority": lambda: _enum(codes["priority"] - 1, lists["priorities"]).gather(row),
-        "period": lambda: _enum(month - low, periods),
+        "priority": lambda: enum_of(codes["priority"] - 1, lists["priorities"]).gather(row),
+        "period": lambda: enum_of(month - low, periods),
         "target_seconds": lambda: pl.Series(target),
         "elapsed_seconds": lambda: pl.Series(elapsed),
         "paused_seconds": lambda: pl.Series(paused),
-        "outcome": outcome,
-        "overrun_seconds": lambda: pl.Series(np.maximum(elapsed - target, 0)),
-        **{name: (lambda name=name: _enum(codes[name] - 1, lists[coded_names[name]]).gather(row))
+        "outcome": lambda: outcome,
+        "overrun_seconds": lambda: pl.Series(overrun),
+        **{name: (lambda name=name: enum_of(codes[name] - 1, lists[coded_names[name]]).gather(row))
            for name in ("client", *FREE_TEXT)},
         "csat": lambda: csat.gather(row),
         "created_at": lambda: _times(created).gather(row),

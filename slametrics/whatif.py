@@ -22,6 +22,7 @@ import polars as pl
 from slametrics.clock import as_text, keyed_like
 from slametrics.compliance import KEYS, compliance, finish
 from slametrics.credits import Credits, credits
+from slametrics.outcomes import of_clock
 from slametrics.policy import Policy, ServiceLevel, Tier, tables
 
 TARGET_KEYS = ["contract", "service_level", "priority"]
@@ -49,16 +50,10 @@ def retarget(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     >>> # elapsed 1200 s, stopped: target 900 -> breached, overrun 300; target 1800 -> met, overrun 0
     >>> # elapsed 1200 s, still running: target 1800 -> pending
     """
-    over = pl.col("elapsed_seconds") > pl.col("target_seconds")
-    return (
-        _targeted(clocks.drop("target_seconds"), policy)
-        .with_columns(
-            outcome=pl.when(over).then(pl.lit("breached")).when(pl.col("running")).then(pl.lit("pending"))
-            .otherwise(pl.lit("met")).cast(clocks.schema["outcome"]),  # the clocks' own type (Enum)
-            overrun_seconds=pl.when(over).then(pl.col("elapsed_seconds") - pl.col("target_seconds")).otherwise(0),
-        )
-        .select(clocks.columns)
-    )
+    out = _targeted(clocks.drop("target_seconds"), policy)
+    outcome, overrun = of_clock(out["elapsed_seconds"].to_numpy(), out["target_seconds"].to_numpy(),
+                                out["running"].to_numpy())  # the engine's rule (docs/semantics.md §3)
+    return out.with_columns(outcome=outcome, overrun_seconds=pl.Series(overrun, dtype=pl.Int64)).select(clocks.columns)
 
 
 def amend(policy: Policy, contract: str, *, targets: Mapping[str, Mapping[str, int]] | None = None,
