@@ -105,6 +105,10 @@ app.level_charts(levels, [n for n in v.level_names if v.level(n).credits], 2, ti
 
 st.subheader("Month by month")
 mine_totals = totals.filter(pl.col("contract") == v.contract)
+if any(sl.bonus for _, _, terms in v.versions for sl in terms.service_levels.values()) and mine_totals.height:
+    st.plotly_chart(charts.owed_and_earned_chart(mine_totals, v.terms.currency or ""), key="owed_earned")
+    st.caption("Credits and bonuses are counted apart: a month can owe on one service level and earn on another, "
+               "and neither offsets the other.")
 st.dataframe(tables.credit_statement(month_rows, level_rows, mine_totals, f"{v.as_of:%Y-%m-%d}"), hide_index=True,
              width="stretch",
              height=38 + 35 * month_rows.height, column_config={

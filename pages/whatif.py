@@ -57,7 +57,8 @@ with app.guard():
     new_levels, new_credits = whatif.evaluate(clocks, changed)
     levels = whatif.compare(base_levels, new_levels, values=["compliance", "status", "met", "breached", "pending"])
     money = whatif.compare(base_credits.months, new_credits.months,
-                           keys=["period", "contract"], values=["credit_rate", "credit_amount", "provisional"])
+                           keys=["period", "contract"],
+                           values=["credit_rate", "credit_amount", "bonus_amount", "provisional"])
     needed = whatif.target_finder(clocks, changed)
     needed_all = whatif.target_finder(clocks, changed, whole_range=True)
     factors = pl.concat([whatif.factor_finder(clocks, changed), whatif.factor_finder(clocks, changed, whole_range=True)])
@@ -82,6 +83,12 @@ k2.metric("Objectives missed in these months", f"{missed_new}", border=True,
           delta_description=f"vs {missed_base} today")
 k3.metric("Months with a credit", f"{(money['credit_amount_scenario'].fill_null(0) > 0).sum()}", border=True,
           delta_description=f"vs {(money['credit_amount_base'].fill_null(0) > 0).sum()} today")
+bonus_base = money["bonus_amount_base"].fill_null(0).sum() if money.height else 0
+bonus_new = money["bonus_amount_scenario"].fill_null(0).sum() if money.height else 0
+if bonus_base or bonus_new:  # earned apart from the credit: neither offsets the other (docs/semantics.md §8)
+    st.metric("Bonus earned over these months, scenario", fmt.money(bonus_new, currency), border=True,
+              delta=fmt.money(bonus_new - bonus_base, currency) if bonus_new != bonus_base else None,
+              delta_description=f"vs {fmt.money(bonus_base, currency)} today")
 
 if not app.empty(money, "No credit rows in these months: the contract carries no credits, or no tickets."):
     st.plotly_chart(charts.credit_compare_chart(money, currency), key="wi_credits")

@@ -275,6 +275,25 @@ def credit_rate_chart(totals: pl.DataFrame, names: dict[str, str]) -> go.Figure:
                   "Credit (share of fee)")
 
 
+def owed_and_earned_chart(months: pl.DataFrame, currency: str) -> go.Figure:
+    """One contract's months: the credit it owed (red) beside the bonus it earned (green), in money; the
+    two are counted apart and neither offsets the other (docs/semantics.md §8). Hatched where provisional."""
+    rows = months.sort("period")
+    x = _months(rows["period"].to_list())
+    hatch = ["/" if p else "" for p in rows["provisional"].to_list()]
+    fig = go.Figure()
+    for column, name, colour in (("credit_amount", "Credit owed", MISSED), ("bonus_amount", "Bonus earned", MET)):
+        values = rows[column].to_list()
+        fig.add_trace(go.Bar(x=x, y=values, name=name, marker=dict(color=colour, pattern=dict(shape=hatch)),
+                             customdata=[fmt.money(v, currency) for v in values],
+                             hovertemplate=f"{name}<br>%{{x}}: %{{customdata}}<extra></extra>"))
+    fig.update_layout(barmode="group")
+    symbol = fmt.CURRENCY_SIGNS.get(currency, f"{currency} ") if currency else ""
+    fig.update_yaxes(tickprefix=symbol, separatethousands=True, rangemode="tozero")
+    _time_axis(fig, ticks=12)
+    return _style(fig, "Credit owed and bonus earned per month", None, f"Amount ({currency})" if currency else "Amount")
+
+
 def baseline_vs_scenario(compare: pl.DataFrame, name: str, objective_base: float,
                          objective_scenario: float) -> go.Figure:
     """One service level's compliance per month: baseline (grey, dashed) against the scenario (blue)."""

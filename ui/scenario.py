@@ -8,6 +8,7 @@ no duration is shown as an error under its box and keeps today's target until it
 """
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import streamlit as st
@@ -19,6 +20,7 @@ from slametrics.describe import bonus_words, tier_words
 from ui import format as fmt
 
 MAX_TIERS = 3  # tier rows a level shows at least (more where its terms have more)
+MIN_BONUS_ROWS = 2  # bonus rows likewise, so a bonus can be tried on a level that has none
 MAX_TARGET_HOURS = 2000
 
 
@@ -93,13 +95,13 @@ def defaults(key: str, terms: Contract, rows: dict[str, int] | None = None) -> d
             tier = level.credits[i] if i < len(level.credits) else None
             out[_key(key, name, "tier", i, "below")] = _percent(tier.below) if tier else 0.0
             out[_key(key, name, "tier", i, "credit")] = _percent(tier.credit) if tier else 0.0
-        if level.per_breach is not None:  # the ways §8 adds, where the level has them
-            out[_key(key, name, "per_breach")] = float(level.per_breach)
-        for i, tier in enumerate(level.bonus):
-            out[_key(key, name, "bonus", i, "at_least")] = _percent(tier.at_least)
-            out[_key(key, name, "bonus", i, "bonus")] = _percent(tier.bonus)
-    if any(level.bonus for level in terms.service_levels.values()):
-        out[_key(key, "bonus_cap")] = _percent(terms.bonus_cap)
+        # the ways docs/semantics.md §8 adds, on every level: 0 where it has none (and then none is set)
+        out[_key(key, name, "per_breach")] = float(level.per_breach or 0)
+        for i in range(max(MIN_BONUS_ROWS, len(level.bonus), (rows or {}).get(f"{name}.bonus", 0))):
+            tier = level.bonus[i] if i < len(level.bonus) else None
+            out[_key(key, name, "bonus", i, "at_least")] = _percent(tier.at_least) if tier else 100.0
+            out[_key(key, name, "bonus", i, "bonus")] = _percent(tier.bonus) if tier else 0.0
+    out[_key(key, "bonus_cap")] = _percent(terms.bonus_cap)
     return out
 
 
@@ -136,9 +138,19 @@ def load(content: bytes, source: str, key: str, base: Policy, month: str | None 
         raise PolicyError(f"{source}: contracts.{key}: missing: the scenario must hold the contract it changes "
                           f"({', '.join(loaded.contracts) or 'it holds none'})")
     terms, current = loaded.contracts[key], base.contracts[key]
+    notes = []
+    if (terms.clients, terms.calendar) != (current.clients, current.calendar):
+        notes.append("The file's clients and calendar are not used: the clocks stay those of the contract's "
+                     "own tickets and calendar.")
+    if terms.amendments or current.amendments:
+        notes.append(f"The file's {len(terms.amendments) + 1} version{'s' if terms.amendments else ''} of the terms "
+                     "replace the contract's for every month they hold; the controls show the one in force in "
+                     f"{fmt.month(month)}." if month else "")
+    # every version of the file is the scenario's (the controls then change the one in force in ``month``)
+    whole = dataclasses.replace(terms, key=current.key, name=current.name, clients=current.clients,
+                                calendar=current.calendar)
     if month:  # the version the controls show (docs/semantics.md §7)
         terms, current = terms.in_force(month), current.in_force(month)
-    notes = []
     if set(terms.service_levels) != set(current.service_levels):
         notes.append("Only the service levels the contract has today are used: "
                      + ", ".join(sorted(set(current.service_levels))) + ".")
@@ -147,13 +159,17 @@ def load(content: bytes, source: str, key: str, base: Policy, month: str | None 
             notes.append(f"{fmt.level(name)}: only today's priorities can be changed here "
                          f"({', '.join(current.service_levels[name].targets)}).")
     reset(key)
-    rows = {name: max(len(level.credits), len(terms.service_levels[name].credits) if name in terms.service_levels else 0)
-            for name, level in current.service_levels.items()}
+    rows = {}
+    for name, level in current.service_levels.items():
+        mine = terms.service_levels.get(name)
+        rows[name] = max(len(level.credits), len(mine.credits) if mine else 0)
+        rows[f"{name}.bonus"] = max(len(level.bonus), len(mine.bonus) if mine else 0)
     merged = dict(defaults(key, current, rows))
     merged.update({k: v for k, v in defaults(key, terms, rows).items() if k in merged})
     for name, value in merged.items():
         st.session_state[name] = value
-    return notes
+    st.session_state[_key(key, "file")] = whole
+    return [n for n in notes if n]
 
 
 def controls(key: str, terms: Contract) -> None:
@@ -190,26 +206,28 @@ def controls(key: str, terms: Contract) -> None:
                 st.caption("A tier with a credit of 0% is not used. The largest tier that applies is paid.")
                 for warning in tier_warnings(_tiers(key, name)):
                     st.warning(warning, icon=":material/warning:")
-                if _key(key, name, "per_breach") in st.session_state:
-                    st.number_input(f"Per breach ({terms.currency or 'amount'}): owed for each late ticket", 0.0,
-                                    1_000_000.0, step=10.0, format="%.2f", key=_key(key, name, "per_breach"),
-                                    persist_state="session",
-                                    help=f"Today: {fmt.money(float(level.per_breach or 0), terms.currency)}")
-                bonuses = _rows(key, name, "bonus", "bonus")
-                if bonuses:
-                    st.markdown("**Bonus tiers**: at or above this compliance, this share of the fee is earned")
-                for i in range(bonuses):
+                if not terms.monthly_fee:
+                    st.caption("The contract sets no monthly fee: per-breach amounts and bonuses need one.")
+                    continue
+                st.number_input(f"Per breach ({terms.currency or 'amount'}): owed for each late ticket", 0.0,
+                                1_000_000.0, step=10.0, format="%.2f", key=_key(key, name, "per_breach"),
+                                persist_state="session",
+                                help="Today: " + (fmt.money(float(level.per_breach), terms.currency)
+                                                  if level.per_breach is not None else "none") + ". 0: none.")
+                st.markdown("**Bonus tiers**: at or above this compliance, this share of the fee is earned")
+                for i in range(_rows(key, name, "bonus", "bonus")):
                     a, b = st.columns(2)
                     a.number_input(f"Bonus {i + 1}: at least (%)", 0.0, 100.0, step=0.5, format="%.1f",
                                    key=_key(key, name, "bonus", i, "at_least"), persist_state="session")
                     b.number_input(f"Bonus {i + 1}: bonus (%)", 0.0, 100.0, step=0.5, format="%.1f",
                                    key=_key(key, name, "bonus", i, "bonus"), persist_state="session")
+                st.caption("A bonus of 0% is not used. The largest bonus that applies is earned.")
     with tabs[-1]:
         left, right = st.columns(2, gap="large")
         left.slider("Cap: the most a month can cost, as a share of the fee", 0.0, 100.0, step=0.5, format="%.1f%%",
                     key=_key(key, "cap"), persist_state="session",
                     help=f"Today: {fmt.percent(float(terms.credit_cap))}")
-        if _key(key, "bonus_cap") in st.session_state:
+        if terms.monthly_fee:
             left.slider("Bonus cap: the most a month's bonuses can earn, as a share of the fee", 0.0, 100.0, step=0.5,
                         format="%.1f%%", key=_key(key, "bonus_cap"), persist_state="session",
                         help=f"Today: {fmt.percent(float(terms.bonus_cap))}")
@@ -225,21 +243,33 @@ def version_of(policy: Policy, key: str, month: str | None) -> str | None:
     return starts[-1] if starts else None
 
 
+def _from_file(policy: Policy, key: str) -> Policy:
+    """``policy`` with contract ``key``'s versions those of the scenario file loaded for it, if any."""
+    loaded = st.session_state.get(_key(key, "file"))
+    if not isinstance(loaded, Contract):
+        return policy
+    return dataclasses.replace(policy, contracts={**policy.contracts, key: loaded})
+
+
 def scenario(policy: Policy, key: str, month: str | None = None) -> Policy:
-    """The active policy with contract ``key``'s terms in force in ``month`` changed as the controls say."""
+    """The active policy with contract ``key``'s terms in force in ``month`` changed as the controls say
+    (after a scenario file, its versions of the terms in place of the contract's)."""
+    own = policy.contracts[key].in_force(month) if month else policy.contracts[key]
+    _initialise(key, own)
+    policy = _from_file(policy, key)
     version = version_of(policy, key, month)
     terms = policy.contracts[key].in_force(month) if month else policy.contracts[key]
-    _initialise(key, terms)
+    terms = dataclasses.replace(terms, service_levels={n: terms.service_levels[n] for n in own.service_levels
+                                                       if n in terms.service_levels})
     state = st.session_state
     targets, objectives, tiers, per_breach, bonus = {}, {}, {}, {}, {}
     for name, level in terms.service_levels.items():
         targets[name] = {p: _target(key, name, p, seconds)[0] for p, seconds in level.targets.items()}
         objectives[name] = _share(state[_key(key, name, "objective")])
         tiers[name] = _tiers(key, name)
-        if _key(key, name, "per_breach") in state:
-            per_breach[name] = Decimal(str(round(state[_key(key, name, "per_breach")], 2)))
-        if level.bonus:
-            bonus[name] = _bonus(key, name)
+        amount = Decimal(str(round(state[_key(key, name, "per_breach")], 2)))
+        per_breach[name] = amount if amount or level.per_breach is not None else None  # 0: none set, as before
+        bonus[name] = _bonus(key, name)
     cap = state.get(_key(key, "bonus_cap"))
     return amend(policy, key, targets=targets, objectives=objectives, tiers=tiers,
                  credit_cap=_share(state[_key(key, "cap")]), min_tickets=int(state[_key(key, "min")]), version=version,
@@ -250,10 +280,17 @@ def changes(base: Policy, changed: Policy, key: str, month: str | None = None) -
     """What the scenario changes in the terms in force in ``month``, in words (for the page and the
     scenario file's header)."""
     old, new = base.contracts[key], changed.contracts[key]
-    if month:
-        old, new = old.in_force(month), new.in_force(month)
     out = []
+    if month:
+        others = [(start, terms) for start, _, terms in new.versions() if start != version_of(changed, key, month)]
+        if others != [(start, terms) for start, _, terms in old.versions() if start != version_of(base, key, month)]:
+            out.append("the other versions of the terms as the scenario file has them ("
+                       + ", ".join("the contract's own" if start is None else f"from {fmt.month(start)}"
+                                   for start, _ in others) + ")")
+        old, new = old.in_force(month), new.in_force(month)
     for name, level in new.service_levels.items():
+        if name not in old.service_levels:
+            continue
         was = old.service_levels[name]
         for priority, seconds in level.targets.items():
             if seconds != was.targets.get(priority):

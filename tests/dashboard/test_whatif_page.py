@@ -226,3 +226,107 @@ def test_a_per_breach_amount_moved_on_the_page_moves_the_credit_the_engines_way(
     expected = scenario_credit(amended, clocks, per_breach={"response": Decimal(100)})
     assert expected != today
     assert metric(at, "Credit over these months, scenario").value == fmt.money(expected, "EUR")
+
+
+def _amended_with_everything(policy):
+    """acme with 4 credit tiers, a per-breach amount, bonus tiers and a bonus cap, and an amendment from
+    2026-03 with 6 tiers, other bonuses and no per-breach amount."""
+    from decimal import Decimal
+
+    from slametrics.policy import Amendment, BonusTier, Tier
+
+    policy = _with_per_breach_and_bonus(policy)
+    acme = policy.contracts["acme"]
+
+    def tiers(n):
+        return tuple(Tier(below=Decimal("0.95") - Decimal(i) / 20, credit=Decimal(i + 1) / 100) for i in range(n))
+
+    own = dataclasses.replace(acme, service_levels={**acme.service_levels, "response": dataclasses.replace(
+        acme.service_levels["response"], credits=tiers(4))})
+    later = dataclasses.replace(own, bonus_cap=Decimal("0.03"), service_levels={
+        **own.service_levels,
+        "response": dataclasses.replace(own.service_levels["response"], credits=tiers(6), per_breach=None,
+                                        bonus=(BonusTier(Decimal("0.9"), Decimal("0.005")),)),
+        "resolution": dataclasses.replace(own.service_levels["resolution"], per_breach=Decimal(0))})
+    whole = dataclasses.replace(own, amendments=(Amendment(start="2026-03", note="more tiers", terms=later),))
+    return dataclasses.replace(policy, contracts={**policy.contracts, "acme": whole})
+
+
+@pytest.mark.parametrize("month", ["2026-02", "2026-03"])
+def test_an_unchanged_scenario_across_an_amendment_keeps_every_tier_bonus_and_per_breach_amount(monkeypatch, month):
+    from ui import scenario
+
+    policy = _amended_with_everything(parse_policy(POLICY))
+    shown = policy.contracts["acme"].in_force(month)
+    assert len(shown.service_levels["response"].credits) == (4 if month == "2026-02" else 6)
+    monkeypatch.setattr(scenario.st, "session_state", {})
+    for name, value in scenario.defaults("acme", shown).items():
+        scenario.st.session_state[name] = value
+    assert scenario.scenario(policy, "acme", month) == policy  # both versions, exactly as they are
+    assert scenario.changes(policy, scenario.scenario(policy, "acme", month), "acme", month) == []
+
+
+def test_a_per_breach_amount_and_a_bonus_can_be_tried_on_a_level_that_has_neither(app_env, engine):
+    from decimal import Decimal
+
+    from slametrics.policy import BonusTier
+
+    policy, clocks, _, _ = engine
+    level = policy.contracts["acme"].service_levels["resolution"]
+    assert level.per_breach is None and not level.bonus
+    at = open_page("whatif")
+    at.slider(key="wi.acme.cap").set_value(100.0).run()  # so that the cap does not hide the amounts
+    at.number_input(key="wi.acme.resolution.per_breach").set_value(50.0).run()
+    at.number_input(key="wi.acme.resolution.bonus.0.at_least").set_value(50.0).run()
+    at.number_input(key="wi.acme.resolution.bonus.0.bonus").set_value(1.0).run()
+    assert not at.exception
+    changed = whatif.amend(policy, "acme", per_breach={"resolution": Decimal(50)}, credit_cap=Decimal(1),
+                           bonus={"resolution": (BonusTier(Decimal("0.5"), Decimal("0.01")),)})
+    _, owed = whatif.evaluate(clocks.filter(pl.col("contract") == "acme"), changed)
+    expected = owed.months["credit_amount"].sum()
+    breached = owed.levels.filter(pl.col("service_level") == "resolution")["breached"].sum()
+    assert breached > 0 and expected == scenario_credit(policy, clocks, credit_cap=Decimal(1)) + 50 * breached
+    assert metric(at, "Credit over these months, scenario").value == fmt.money(expected, "EUR")
+    earned = owed.months["bonus_amount"].sum()
+    assert earned > 0 and metric(at, "Bonus earned over these months, scenario").value == fmt.money(earned, "EUR")
+    header = next(m.value for m in at.markdown if m.value.startswith("**This scenario:**"))
+    assert "Resolution per breach €0.00 -> €50.00" in header and "Resolution bonus tiers" in header
+
+
+def test_a_scenario_file_with_amendments_gives_every_version_its_terms(monkeypatch):
+    from ui import scenario
+    from slametrics.policy import policy_to_yaml
+
+    base = parse_policy(POLICY)
+    file = _amended_with_everything(base)
+    monkeypatch.setattr(scenario.st, "session_state", {})
+    notes = scenario.load(policy_to_yaml(file).encode(), "file.yaml", "acme", base, "2026-03")
+    assert any("2 versions of the terms replace the contract's" in n for n in notes)
+    changed = scenario.scenario(base, "acme", "2026-03")
+    for month in ("2026-02", "2026-03"):  # the month the controls show, and the one before the amendment
+        assert changed.contracts["acme"].in_force(month) == file.contracts["acme"].in_force(month)
+    said = scenario.changes(base, changed, "acme", "2026-03")
+    assert said[0] == "the other versions of the terms as the scenario file has them (the contract's own)"
+
+
+def test_service_credits_shows_credits_owed_and_bonuses_earned_apart(app_env, engine, tmp_path, monkeypatch):
+    from slametrics.compliance import compliance
+    from slametrics.credits import credits
+    from slametrics.policy import policy_to_yaml
+    from tests.dashboard.helpers import figures
+
+    policy, clocks, _, _ = engine
+    earning = _with_per_breach_and_bonus(policy)
+    path = tmp_path / "money.yaml"
+    path.write_text(policy_to_yaml(earning), encoding="utf-8")
+    monkeypatch.setenv("SLA_POLICY", str(path))
+    at = open_page("credits")
+    assert not at.exception
+    (chart,) = [f for f in figures(at) if f["layout"]["title"]["text"].startswith("Credit owed and bonus earned")]
+    shown = {trace["name"]: trace["y"] for trace in chart["data"]}
+    months = [x[:7] for x in chart["data"][0]["x"]]  # the range's months, as dates
+    assert months == ["2026-01", "2026-02", "2026-03"]
+    owed = credits(compliance(clocks.filter(pl.col("contract") == "acme"), earning), earning).months.sort("period")
+    assert shown["Credit owed"] == owed["credit_amount"].to_list()
+    assert shown["Bonus earned"] == owed["bonus_amount"].to_list()
+    assert sum(shown["Bonus earned"]) > 0 and sum(shown["Credit owed"]) > 0  # both, in these months
