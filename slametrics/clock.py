@@ -32,8 +32,8 @@ import pyarrow as pa
 
 from slametrics.calendar import business_time, local_months, month_label
 from slametrics.errors import DataError
-from slametrics.outcomes import OUTCOME, enum_of, of_clock
-from slametrics.policy import Contract, Policy, ServiceLevel, tables
+from slametrics.outcomes import MEASURE, OUTCOME, OUTCOMES, clock_codes, enum_of, ticket_codes
+from slametrics.policy import MEASURES, Contract, Policy, ServiceLevel, tables
 from slametrics.scope import Scope
 from slametrics.sql import statement
 from slametrics.timeparse import parse_as_of
@@ -44,14 +44,14 @@ UTC_TIME = pl.Datetime("us", "Etc/UTC")
 #: the text columns a clock row takes from its ticket or its service level: ``pl.Enum`` columns whose
 #: categories are the values that occur, sorted, so that sorting, comparing and grouping behave as on
 #: text; an aggregate's keys are text again (``as_text``)
-ENUM_COLUMNS = ("contract", "service_level", "metric", "priority", "period", "outcome", "client", "team",
+ENUM_COLUMNS = ("contract", "service_level", "metric", "measure", "priority", "period", "outcome", "client", "team",
                 "category", "agent", "channel")
 CLOCK_SCHEMA = {
     "ticket_id": pl.String, "contract": pl.Enum([]), "service_level": pl.Enum([]), "metric": pl.Enum([]),
-    "priority": pl.Enum([]), "period": pl.Enum([]), "target_seconds": pl.Int64, "elapsed_seconds": pl.Int64,
+    "measure": MEASURE, "priority": pl.Enum([]), "period": pl.Enum([]), "target_seconds": pl.Int64, "elapsed_seconds": pl.Int64,
     "paused_seconds": pl.Int64, "outcome": OUTCOME, "overrun_seconds": pl.Int64, "client": pl.Enum([]),
     "team": pl.Enum([]), "category": pl.Enum([]), "agent": pl.Enum([]), "channel": pl.Enum([]),
-    "csat": pl.Float64, "created_at": UTC_TIME, "stop_at": UTC_TIME, "running": pl.Boolean,
+    "csat": pl.Float64, "reopened": pl.Int64, "created_at": UTC_TIME, "stop_at": UTC_TIME, "running": pl.Boolean,
 }
 #: the free text columns whose values are read from the data (``sql/clock_text_values.sql``)
 FREE_TEXT = {"team": "teams", "category": "categories", "agent": "agents", "channel": "channels"}
@@ -94,11 +94,12 @@ def _levels(policy: Policy) -> list[_Level]:
                    _month_number(end)) for terms, sl, first, end in tables.levels(policy)]
 
 
-def _read(con: duckdb.DuckDBPyConnection, as_of: int, clients: list[str], priorities: list[str], statuses: list[str]
-          ) -> tuple[dict[str, pl.Series], dict[str, list[str]], pl.DataFrame]:
+def _read(con: duckdb.DuckDBPyConnection, as_of: int, clients: list[str], priorities: list[str], statuses: list[str],
+          every_priority: bool = False) -> tuple[dict[str, pl.Series], dict[str, list[str]], pl.DataFrame]:
     """(ticket columns, value lists, pausing spans) as of ``as_of``, in one snapshot.
 
-    The value lists are ``clients``, ``priorities`` and the free text columns' values found (sorted),
+    The value lists are ``clients``, ``priorities`` (with ``every_priority``, also every priority the
+    tickets hold) and the free text columns' values found (sorted),
     keyed as ``FREE_TEXT`` names them: the ticket columns of those names are 1-based codes into them.
 
     Text comes as codes computed by DuckDB (a few milliseconds per column, against tens to make them
@@ -113,7 +114,8 @@ def _read(con: duckdb.DuckDBPyConnection, as_of: int, clients: list[str], priori
         try:
             where = {"as_of": as_of, "clients": clients}  # the scope: its clients' tickets only
             found = cur.sql(statement("clock_text_values"), params=where).fetchall()[0]
-            lists = {"clients": clients, "priorities": priorities,
+            lists = {"clients": clients,
+                     "priorities": sorted({*priorities, *(found[len(FREE_TEXT)] or [])} if every_priority else priorities),
                      **{column: sorted(values or []) for column, values in zip(FREE_TEXT.values(), found)}}
             numbers = cur.sql(statement("evaluate_clocks"), params={"as_of": as_of, **lists}).pl().rechunk()
             ids = cur.sql(statement("clock_ticket_ids"), params=where).pl().rechunk()
@@ -175,14 +177,19 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
     levels = _levels(policy)
     statuses = sorted({s for lv in levels for s in lv.pausing})
     clients = sorted(policy.client_contract)
-    priorities = sorted({p for lv in levels for p in lv.level.targets})
-    tickets, lists, spans = _read(con, as_of_s, clients, priorities, statuses)
+    # every priority a level covers: its targets' (a clock), its own list or, without one, all (§9)
+    named = {p for lv in levels for p in (lv.level.targets if lv.level.measure == "clock" else lv.level.priorities or ())}
+    every = any(lv.level.measure == "ticket" and lv.level.priorities is None for lv in levels)
+    tickets, lists, spans = _read(con, as_of_s, clients, sorted(named), statuses, every)
+    priorities = lists["priorities"]
     if len(tickets["tkey"]) == 0 or not levels:
         return pl.DataFrame(schema=CLOCK_SCHEMA)
 
     created = tickets.pop("created_s").to_numpy()
     responded = tickets.pop("first_response_s").fill_null(_NONE).to_numpy()
     resolved = tickets.pop("resolved_s").fill_null(_NONE).to_numpy()
+    reopened = tickets["reopened"].fill_null(0).to_numpy()
+    rated = tickets["csat"].to_numpy(allow_copy=True)  # NaN where unrated
     first = dt.datetime.fromtimestamp(int(created.min()), dt.timezone.utc).date() - dt.timedelta(days=1)
     last = dt.datetime.fromtimestamp(as_of_s, dt.timezone.utc).date() + dt.timedelta(days=1)
     kind = (tickets["client"].fill_null(0).to_numpy().astype(np.int64) * (len(priorities) + 1)
@@ -200,14 +207,18 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
     chosen = []
     months: dict[str, np.ndarray] = {}  # each zone's local month of every ticket's creation, where versions need it
     for lv in levels:
-        # which (client, priority) kinds of ticket this level has a clock for, and their targets
+        # which (client, priority) kinds of ticket this level measures, and their targets (clocks only)
         targets = np.zeros((len(clients) + 1) * (len(priorities) + 1), dtype=np.int64)
         clocked = np.zeros(len(targets), dtype=bool)
+        covered = (lv.level.targets if lv.level.measure == "clock"
+                   else dict.fromkeys(lv.level.priorities if lv.level.priorities is not None else priorities, 0))
         for client in lv.contract.clients:
-            for p, seconds in lv.level.targets.items():
+            for p, seconds in covered.items():
                 at = (clients.index(client) + 1) * (len(priorities) + 1) + priorities.index(p) + 1
                 targets[at], clocked[at] = seconds, True
         mine = np.take(clocked, kind)
+        if lv.level.metric == "satisfaction":  # a row only once resolved and rated (docs/semantics.md §9)
+            mine &= (resolved != _NONE) & ~np.isnan(rated)
         if lv.first is not None or lv.end is not None:  # a version: only the tickets created in its months
             zone = policy.calendars[lv.contract.calendar].timezone
             if zone not in months:
@@ -222,12 +233,23 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
     if total == 0:
         return pl.DataFrame(schema=CLOCK_SCHEMA)
     c = {"row": np.empty(total, dtype=np.uint32), "month": np.empty(total, dtype=np.int64),
-         "target": np.empty(total, dtype=np.int64), "elapsed": np.empty(total, dtype=np.int64),
-         "paused": np.zeros(total, dtype=np.int64), "stop": np.empty(total, dtype=np.int64)}
+         "target": np.zeros(total, dtype=np.int64), "elapsed": np.zeros(total, dtype=np.int64),
+         "paused": np.zeros(total, dtype=np.int64), "stop": np.empty(total, dtype=np.int64),
+         "outcome": np.empty(total, dtype=np.uint8), "clock": np.zeros(total, dtype=bool)}
 
     def fill(job: tuple[_Level, np.ndarray, np.ndarray, np.ndarray, slice]) -> None:
-        """One level's clocks, written to its own slice of ``c`` (levels run side by side)."""
+        """One level's rows, written to its own slice of ``c`` (levels run side by side): by the
+        producer of its measure, a clock or the ticket's outcome."""
         lv, targets, mine, rows, here = job
+        zone = policy.calendars[lv.contract.calendar].timezone
+        c["row"][here] = rows
+        c["month"][here] = local_months(zone, first, last).of(np.take(created, rows))
+        if lv.level.measure == "ticket":
+            stop = np.take(resolved, rows)
+            c["stop"][here] = stop
+            c["outcome"][here] = ticket_codes(lv.level, stop != _NONE, np.take(responded, rows) < stop,
+                                              np.take(reopened, rows), np.take(rated, rows))
+            return
         if lv.level.metric == "first_response":
             stop = np.take(responded, rows)
             stop = np.where(stop != _NONE, stop, np.take(resolved, rows))
@@ -250,16 +272,16 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
             paused = np.bincount(owner, weights=part, minlength=len(rows)).round().astype(np.int64)
             elapsed -= paused
             c["paused"][here] = paused
-        zone = policy.calendars[lv.contract.calendar].timezone
-        c["row"][here] = rows
-        c["month"][here] = local_months(zone, first, last).of(start)
-        c["target"][here] = np.take(targets, np.take(kind, rows))
+        target = np.take(targets, np.take(kind, rows))
+        c["target"][here] = target
         c["elapsed"][here] = elapsed
         c["stop"][here] = stop
+        c["outcome"][here] = clock_codes(elapsed, target, running)  # the rule (docs/semantics.md §3)
+        c["clock"][here] = True
 
     ends = np.cumsum(counts)
     _side_by_side(fill, [(*job, slice(int(e) - len(job[3]), int(e))) for job, e in zip(chosen, ends) if len(job[3])])
-    del chosen, responded, resolved, kind, span_row, span_status, span_start, span_end
+    del chosen, responded, resolved, reopened, rated, kind, span_row, span_status, span_start, span_end
     c["created"] = created
     return _frame(tickets, lists, levels, counts, c)
 
@@ -303,11 +325,14 @@ def _frame(tickets: dict[str, pl.Series], lists: dict[str, list[str]], levels: l
     periods = [month_label(m) for m in range(low, int(c["month"].max()) + 1)]
     target, elapsed, stop = c.pop("target"), c.pop("elapsed"), c.pop("stop")
     month, paused, created = c.pop("month"), c.pop("paused"), c.pop("created")
-    ticket_id, csat = tickets.pop("ticket_id"), tickets.pop("csat")
+    codes_, clock = c.pop("outcome"), c.pop("clock")
+    ticket_id, csat, reopened = tickets.pop("ticket_id"), tickets.pop("csat"), tickets.pop("reopened")
     coded_names = {"priority": "priorities", "client": "clients", **FREE_TEXT}
     codes = {name: tickets.pop(name) for name in coded_names}
 
-    outcome, overrun = of_clock(elapsed, target, stop == _NONE)  # the rule (docs/semantics.md §3)
+    def figure(values: np.ndarray) -> pl.Series:
+        """A clock's figure in seconds: null on ticket-outcome rows, which have none (docs/semantics.md §9)."""
+        return pl.from_arrow(pa.array(values, mask=~clock)).cast(pl.Int64)
 
     # each column on its own (they run side by side), in the order of the frame
     make: dict[str, Callable[[], pl.Series]] = {
@@ -315,16 +340,19 @@ def _frame(tickets: dict[str, pl.Series], lists: dict[str, list[str]], levels: l
         "contract": lambda: per_level([lv.contract.key for lv in levels]),
         "service_level": lambda: per_level([lv.level.name for lv in levels]),
         "metric": lambda: per_level([lv.level.metric for lv in levels]),
+        "measure": lambda: enum_of(np.repeat(np.array([MEASURES.index(lv.level.measure) for lv in levels],
+                                                      dtype=np.uint32), counts), list(MEASURES)),
         "priority": lambda: enum_of(codes["priority"] - 1, lists["priorities"]).gather(row),
         "period": lambda: enum_of(month - low, periods),
-        "target_seconds": lambda: pl.Series(target),
-        "elapsed_seconds": lambda: pl.Series(elapsed),
-        "paused_seconds": lambda: pl.Series(paused),
-        "outcome": lambda: outcome,
-        "overrun_seconds": lambda: pl.Series(overrun),
+        "target_seconds": lambda: figure(target),
+        "elapsed_seconds": lambda: figure(elapsed),
+        "paused_seconds": lambda: figure(paused),
+        "outcome": lambda: enum_of(codes_, OUTCOMES),
+        "overrun_seconds": lambda: figure(np.maximum(elapsed - target, 0)),
         **{name: (lambda name=name: enum_of(codes[name] - 1, lists[coded_names[name]]).gather(row))
            for name in ("client", *FREE_TEXT)},
         "csat": lambda: csat.gather(row),
+        "reopened": lambda: reopened.gather(row),
         "created_at": lambda: _times(created).gather(row),
         "stop_at": lambda: _times(stop),
         "running": lambda: pl.Series(stop == _NONE),

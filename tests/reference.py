@@ -87,6 +87,8 @@ class ServiceLevel:
     pause_statuses: tuple[str, ...] | None
     per_breach: Fraction | None = None  # §8
     bonus: tuple[tuple[Fraction, Fraction], ...] = ()  # (at_least, bonus)
+    priorities: tuple[str, ...] | None = None  # §9: the priorities a ticket-outcome level covers (None: all)
+    satisfied_at_least: Fraction = Fraction(4)  # §9, satisfaction only
 
 
 @dataclass(frozen=True)
@@ -209,13 +211,15 @@ def terms_of(name: str, con: dict) -> Contract:
         levels[sl_name] = ServiceLevel(
             name=sl_name,
             metric=sl["metric"],
-            targets={str(k): parse_duration(v) for k, v in sl["targets"].items()},
+            targets={str(k): parse_duration(v) for k, v in (sl.get("targets") or {}).items()},
             calendar=sl.get("calendar"),
             objective=share(sl["objective"]),
             credits=tuple((share(t["below"]), share(t["credit"])) for t in sl.get("credits") or []),
             pause_statuses=None if own_pauses is None else tuple(own_pauses),
             per_breach=None if sl.get("per_breach") is None else share(sl["per_breach"]),
             bonus=tuple((share(t["at_least"]), share(t["bonus"])) for t in sl.get("bonus") or []),
+            priorities=None if sl.get("priorities") is None else tuple(str(p) for p in sl["priorities"]),
+            satisfied_at_least=share(sl.get("satisfied_at_least", 4)),
         )
     fee = con.get("monthly_fee")
     return Contract(
@@ -367,6 +371,14 @@ def evaluate(policy: Policy, tickets: list[Ticket], events: list[Event], as_of: 
         period = ticket.created_at.astimezone(policy.calendars[contract.calendar].timezone).strftime("%Y-%m")
         contract = in_force(contract, period)  # §7: judged by the terms of the month it was created in
         for level in contract.service_levels.values():
+            if level.metric in OUTCOME_METRICS:  # §9: no clock, the ticket's outcome
+                row = ticket_outcome(level, ticket, first_response, resolved)
+                if row is not None:
+                    clocks.append({"ticket_id": ticket.ticket_id, "contract": contract.name, "service_level": level.name,
+                                   "metric": level.metric, "priority": ticket.priority, "period": period,
+                                   "target_seconds": None, "elapsed_seconds": None, "paused_seconds": None,
+                                   "outcome": row, "overrun_seconds": None, "client": ticket.client, **ticket.extra})
+                continue
             if ticket.priority not in level.targets:
                 continue
             calendar = policy.calendars[level.calendar or contract.calendar]
@@ -407,6 +419,30 @@ def evaluate(policy: Policy, tickets: list[Ticket], events: list[Event], as_of: 
                 **ticket.extra,
             })
     return clocks
+
+
+OUTCOME_METRICS = ("first_contact_resolution", "not_reopened", "satisfaction")
+
+
+def ticket_outcome(level: ServiceLevel, ticket: Ticket, first_response: dt.datetime | None,
+                   resolved: dt.datetime | None) -> str | None:
+    """§9, read ticket by ticket: the outcome of a ticket-outcome level, None where the ticket has no row."""
+    if level.priorities is not None and ticket.priority not in level.priorities:
+        return None
+    reopened = ticket.extra.get("reopened", "").strip()
+    never_reopened = reopened == "" or int(reopened) == 0
+    if level.metric == "satisfaction":
+        rating = ticket.extra.get("csat", "").strip()
+        if resolved is None or rating == "":
+            return None  # no row until resolved and rated
+        return "met" if Fraction(rating) >= level.satisfied_at_least else "breached"
+    if resolved is None:
+        return "pending"
+    if level.metric == "not_reopened":
+        return "met" if never_reopened else "breached"
+    # first_contact_resolution: the resolution was the first answer (a response at or after it does not count)
+    answered_first = first_response is not None and first_response < resolved
+    return "met" if not answered_first and never_reopened else "breached"
 
 
 # ----------------------------------------------------------------------------------------- compliance

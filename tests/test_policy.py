@@ -78,7 +78,7 @@ def test_durations_print_back_in_policy_notation():
     (("calendar: always", "calendar: allways"),
      "p.yaml: contracts.acme.service_levels.p1_response.calendar: 'allways': unknown calendar; defined calendars: always, berlin"),
     (("metric: resolution", "metric: resolve"),
-     "p.yaml: contracts.acme.service_levels.resolution.metric: 'resolve': must be one of {first_response, resolution}"),
+     "p.yaml: contracts.acme.service_levels.resolution.metric: 'resolve': must be one of {first_response, resolution, first_contact_resolution, not_reopened, satisfaction}"),
     (("    currency: EUR\n", "    currency: EUR\n    colour: red\n"),
      "p.yaml: contracts.acme.colour: 'red': unknown key; allowed:"),
     (('sat: ["09:00-12:00", "13:00-15:00"]', 'sat: ["09:00-12:00", "11:00-15:00"]'),

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from slametrics.errors import PolicyError
-from slametrics.policy.model import (DAYS, DEFAULT_RESOLVED_STATUSES, METRICS, Amendment, BonusTier, Calendar,
+from slametrics.policy.model import (DAYS, DEFAULT_RESOLVED_STATUSES, DEFAULT_SATISFIED_AT_LEAST, METRICS, TICKET_METRICS, Amendment, BonusTier, Calendar,
                                      Contract, Payment, Policy, ServiceLevel, Tier, parse_duration)
 
 SHOWN = 120  # characters of a value or key path a message quotes at most
@@ -357,11 +357,18 @@ class Validator:
         if not data:
             return None
         self.unknown_keys(data, path, ("metric", "targets", "calendar", "objective", "credits", "per_breach", "bonus",
-                                       "pause_statuses"))
+                                       "pause_statuses", "priorities", "satisfied_at_least"))
         before = len(self.problems)
         metric = data.get("metric", _MISSING)
         if metric not in METRICS:
             self.bad(f"{path}.metric", metric, f"must be one of {{{', '.join(METRICS)}}}")
+        if metric in TICKET_METRICS:
+            return self.outcome_level(name, metric, data, path, before)
+        for key in ("priorities", "satisfied_at_least"):
+            if key in data:
+                self.bad(f"{path}.{key}", data[key], "only on a level measured on ticket outcomes "
+                         f"({', '.join(TICKET_METRICS)}); a {metric} level names its priorities in targets"
+                         if key == "priorities" else "only on a satisfaction level")
         targets = {}
         raw_targets = self.mapping(data.get("targets", _MISSING), f"{path}.targets")
         for priority, value in raw_targets.items():
@@ -374,6 +381,17 @@ class Validator:
         if isinstance(data.get("targets"), dict) and not raw_targets:
             self.bad(f"{path}.targets", raw_targets, "needs at least one priority, e.g. {P1: 4h}")
         calendar = self.calendar_ref(data.get("calendar"), f"{path}.calendar", calendars, required=False)
+        objective, tiers, bonus, per_breach = self.money_terms(data, path)
+        pause = data.get("pause_statuses", None)
+        pause = None if "pause_statuses" not in data else self.text_list(pause, f"{path}.pause_statuses")
+        if len(self.problems) > before:
+            return None
+        return ServiceLevel(name=name, metric=metric, targets=targets, objective=objective, calendar=calendar,
+                            credits=tiers, pause_statuses=pause, per_breach=per_breach, bonus=bonus)
+
+    def money_terms(self, data: dict, path: str) -> tuple[Decimal | None, tuple[Tier, ...], tuple[BonusTier, ...],
+                                                          Decimal | None]:
+        """(objective, credit tiers, bonus tiers, per-breach amount) of a service level."""
         objective = None
         if "objective" not in data:
             self.bad(f"{path}.objective", _MISSING, "required: a share from 0 to 1 (e.g. 0.95)")
@@ -388,12 +406,39 @@ class Validator:
                 self.bad(f"{path}.per_breach", value, "must be an amount owed per breached ticket, 0 or more, e.g. 50")
             else:
                 per_breach = Decimal(value)
-        pause = data.get("pause_statuses", None)
-        pause = None if "pause_statuses" not in data else self.text_list(pause, f"{path}.pause_statuses")
+        return objective, tiers, bonus, per_breach
+
+    def outcome_level(self, name: str, metric: str, data: dict, path: str, before: int) -> ServiceLevel | None:
+        """A service level on ticket outcomes (docs/semantics.md §9): no clock, so no targets, calendar or
+        pauses; ``priorities`` may restrict it, ``satisfied_at_least`` sets a satisfaction level's bar."""
+        for key, why in (("targets", "it has no clock; to cover only some priorities, write priorities: [P1, P2]"),
+                         ("calendar", "it has no clock, so no business hours"),
+                         ("pause_statuses", "it has no clock to pause")):
+            if key in data:
+                self.bad(f"{path}.{key}", data[key], f"not allowed on a {metric} level: {why}")
+        priorities = None
+        if "priorities" in data:
+            raw = data["priorities"]
+            if not isinstance(raw, list) or not raw or any(isinstance(p, (bool, dict, list)) or p is None for p in raw):
+                self.bad(f"{path}.priorities", raw, "must be a list of priorities, e.g. [P1, P2]")
+            else:
+                priorities = tuple(dict.fromkeys(str(p) for p in raw))
+        satisfied = None
+        if metric == "satisfaction":
+            satisfied = DEFAULT_SATISFIED_AT_LEAST
+            if "satisfied_at_least" in data:
+                value = data["satisfied_at_least"]
+                if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or not 1 <= value <= 5:
+                    self.bad(f"{path}.satisfied_at_least", value, "must be a rating from 1 to 5, e.g. 4")
+                else:
+                    satisfied = Decimal(value)
+        elif "satisfied_at_least" in data:
+            self.bad(f"{path}.satisfied_at_least", data["satisfied_at_least"], "only on a satisfaction level")
+        objective, tiers, bonus, per_breach = self.money_terms(data, path)
         if len(self.problems) > before:
             return None
-        return ServiceLevel(name=name, metric=metric, targets=targets, objective=objective, calendar=calendar,
-                            credits=tiers, pause_statuses=pause, per_breach=per_breach, bonus=bonus)
+        return ServiceLevel(name=name, metric=metric, targets={}, objective=objective, credits=tiers,
+                            per_breach=per_breach, bonus=bonus, priorities=priorities, satisfied_at_least=satisfied)
 
     def bonus_tiers(self, data: Any, path: str) -> tuple[BonusTier, ...]:
         return self.share_pairs(data, path, ("at_least", "bonus"), BonusTier, "{at_least: 0.98, bonus: 0.01}")

@@ -10,8 +10,17 @@ from decimal import Decimal
 from typing import Any, Literal, get_args
 
 
-Metric = Literal["first_response", "resolution"]
-METRICS: tuple[str, ...] = get_args(Metric)
+ClockMetric = Literal["first_response", "resolution"]
+TicketMetric = Literal["first_contact_resolution", "not_reopened", "satisfaction"]
+Metric = Literal[ClockMetric, TicketMetric]
+#: measured by a business-time clock against targets (docs/semantics.md §3)
+CLOCK_METRICS: tuple[str, ...] = get_args(ClockMetric)
+#: measured on the ticket's outcome once it is resolved, with no clock (docs/semantics.md §9)
+TICKET_METRICS: tuple[str, ...] = get_args(TicketMetric)
+METRICS: tuple[str, ...] = CLOCK_METRICS + TICKET_METRICS
+Measure = Literal["clock", "ticket"]
+MEASURES: tuple[str, ...] = get_args(Measure)
+DEFAULT_SATISFIED_AT_LEAST = Decimal(4)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_RESOLVED_STATUSES = ("resolved", "closed", "solved")
 
@@ -76,6 +85,15 @@ class ServiceLevel:
     pause_statuses: tuple[str, ...] | None = None
     per_breach: Decimal | None = None  # an amount owed per breached clock (§8); None: not set
     bonus: tuple[BonusTier, ...] = ()
+    #: ticket-outcome levels only (§9): the priorities covered (None: every priority), and for
+    #: ``satisfaction`` the lowest rating that satisfies
+    priorities: tuple[str, ...] | None = None
+    satisfied_at_least: Decimal | None = None
+
+    @property
+    def measure(self) -> str:
+        """'clock' (a business-time clock against ``targets``) or 'ticket' (the ticket's outcome, §9)."""
+        return "clock" if self.metric in CLOCK_METRICS else "ticket"
 
     @property
     def settles(self) -> bool:

@@ -67,8 +67,13 @@ def _contract(c: Contract) -> dict[str, Any]:
                       if c.payment else None)
     levels = {}
     for name, sl in c.service_levels.items():
-        level: dict[str, Any] = {"metric": sl.metric,
-                                 "targets": {p: format_duration(s) for p, s in sl.targets.items()}}
+        level: dict[str, Any] = {"metric": sl.metric}
+        if sl.measure == "clock":
+            level["targets"] = {p: format_duration(s) for p, s in sl.targets.items()}
+        if sl.priorities is not None:
+            level["priorities"] = _Flow(sl.priorities)
+        if sl.satisfied_at_least is not None:
+            level["satisfied_at_least"] = sl.satisfied_at_least
         if sl.calendar:
             level["calendar"] = sl.calendar
         level["objective"] = sl.objective

@@ -1,12 +1,13 @@
 -- clock_text_values: the distinct values of the free text columns a clock row shows, for
 -- slametrics.clock (which keeps each column as a code into these lists).
--- Returns one row: teams, categories, agents, channels (VARCHAR[], without NULL, in no set order) over
--- the tickets evaluate_clocks reads with the same parameters.
+-- Returns one row: teams, categories, agents, channels, priorities (VARCHAR[], without NULL, in no set
+-- order) over the tickets evaluate_clocks reads with the same parameters.
 -- Parameters: $as_of (epoch seconds), $clients (VARCHAR[]: the clients the scope's contracts cover).
 SELECT list(DISTINCT team) FILTER (WHERE team IS NOT NULL) AS teams,
        list(DISTINCT category) FILTER (WHERE category IS NOT NULL) AS categories,
        list(DISTINCT agent) FILTER (WHERE agent IS NOT NULL) AS agents,
-       list(DISTINCT channel) FILTER (WHERE channel IS NOT NULL) AS channels
+       list(DISTINCT channel) FILTER (WHERE channel IS NOT NULL) AS channels,
+       list(DISTINCT priority) FILTER (WHERE priority IS NOT NULL) AS priorities
 FROM tickets
 WHERE created_at <= to_timestamp($as_of)
   AND list_contains($clients::VARCHAR[], client)

@@ -1,12 +1,12 @@
 -- evaluate_clocks: the stored tickets that can have a clock as of $as_of, for slametrics.clock.
 -- Returns one row per ticket of a covered client created at or before $as_of, in stored order: tkey
--- (the key its status spans refer to), csat, each text column a clock row shows as its 1-based
+-- (the key its status spans refer to), csat, reopened, each text column a clock row shows as its 1-based
 -- position in the matching list parameter (NULL where the ticket's value is NULL or not in the list),
 -- and the times as epoch seconds (stored times are whole seconds), first_response_s / resolved_s as
 -- known at $as_of (NULL where later). Business time, pauses and outcomes are computed on these
 -- columns. Only numbers: the ticket ids come from clock_ticket_ids, row for row.
 -- Parameters: $as_of (epoch seconds), $clients (VARCHAR[]: the clients the scope's contracts cover),
--- $priorities (VARCHAR[]: every priority with a target), $teams, $categories, $agents, $channels
+-- $priorities (VARCHAR[]: every priority a service level covers), $teams, $categories, $agents, $channels
 -- (VARCHAR[]: the values clock_text_values returned).
 SELECT tkey,
        list_position($clients::VARCHAR[], client) AS client,
@@ -16,6 +16,7 @@ SELECT tkey,
        list_position($agents::VARCHAR[], agent) AS agent,
        list_position($channels::VARCHAR[], channel) AS channel,
        csat,
+       reopened,
        epoch_us(created_at) // 1000000 AS created_s,
        CASE WHEN first_response_at <= to_timestamp($as_of) THEN epoch_us(first_response_at) // 1000000 END AS first_response_s,
        CASE WHEN resolved_at <= to_timestamp($as_of) THEN epoch_us(resolved_at) // 1000000 END AS resolved_s
