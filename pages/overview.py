@@ -5,7 +5,7 @@ credits summed (docs/semantics.md §10)."""
 import polars as pl
 import streamlit as st
 
-from slametrics import periods
+from slametrics import describe, periods
 from slametrics.breaches import at_risk
 from slametrics.compliance import compliance
 from slametrics.credits import credits
@@ -54,10 +54,11 @@ for start in range(0, len(levels), per_row):
     for column, (name, level) in zip(st.columns(per_row), levels[start:start + per_row]):
         with column.container(border=True):
             row = next(now_rows.filter(pl.col("service_level") == name).iter_rows(named=True), None)
-            targets = ", ".join(f"{p} {fmt.duration(s)}" for p, s in level.targets.items())
+            targets = describe.measured_by(level)
+            what = "Targets" if level.measure == "clock" else "Met when"
             label = fmt.text(fmt.level(name))
             if row is None:
-                st.metric(label, "–", help=f"Targets: {targets}")
+                st.metric(label, "–", help=f"{what}: {targets}")
                 st.caption(f"No tickets for this service level in this {unit}.")
                 continue
             prior = before.get(name)
@@ -69,8 +70,9 @@ for start in range(0, len(levels), per_row):
             st.metric(label, fmt.percent(row["compliance"]), delta=fmt.points(delta),
                       delta_color=colour,  # the line and the change read as the objective met or missed, not the trend
                       delta_description=f"vs {fmt.month(previous)}" if delta is not None else None,
-                      help=f"{fmt.METRICS[level.metric]} within target, as a share of assessed tickets. "
-                           f"Targets: {targets}.",
+                      help=(f"{fmt.METRICS[level.metric]} within target, as a share of assessed tickets. "
+                            if level.measure == "clock" else f"{fmt.METRICS[level.metric]}: the share of assessed "
+                            "tickets met. ") + f"{what}: {targets}.",
                       chart_data=[round(c * 100, 1) for c in trend["compliance"].drop_nulls().to_list()],
                       chart_type="line")
             st.badge(f"{fmt.STATUSES[row['status']]} ({fmt.percent(float(level.objective))})", color=colour,

@@ -38,8 +38,9 @@ def show_terms(key: str, terms, month: str | None) -> None:
     st.dataframe(levels.select(
         tables.text_of(levels, "service_level", fmt.level).alias("Service level"),
         pl.col("metric").replace_strict(fmt.METRICS, return_dtype=pl.String).alias("Measures"),
+        pl.col("met_when").alias("Met when (targets)"),
         (pl.col("objective") * 100).alias("Objective"),
-        pl.col("calendar").alias("Calendar"),
+        pl.col("calendar").fill_null("– (no clock)").alias("Calendar"),
         pl.col("pausing_statuses").list.join(", ").alias("Clock paused while"),
         pl.Series("Credit (share of the fee)", [
             "; ".join(f"below {fmt.percent(b)}: {fmt.percent(c)}" for b, c in zip(below, credit)) or "no credits"

@@ -21,13 +21,33 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 NOT_SET = "(not set)"
 
 
+CLOCKS = pl.col("measure") == "clock"  # the rows with a business-time clock (docs/semantics.md §9)
+
+
 def breached(clocks: pl.DataFrame) -> pl.DataFrame:
-    """The breached clocks, latest overrun first."""
-    return clocks.filter(pl.col("outcome") == "breached").sort("overrun_seconds", descending=True)
+    """The breached rows, clocks by overrun (largest first), then the ticket outcomes that missed (not
+    resolved on first contact, reopened, rated below the bar), which have no overrun."""
+    return clocks.filter(pl.col("outcome") == "breached").sort("overrun_seconds", descending=True, nulls_last=True)
+
+
+def missed_because() -> pl.Expr:
+    """Why a breached row missed, in words: a clock past its target; a ticket answered before it was
+    resolved, or reopened; a rating below the bar (docs/semantics.md §9)."""
+    metric = pl.col("metric").cast(pl.String)
+    reopened = pl.col("reopened").fill_null(0)
+    reopens = pl.when(reopened == 1).then(pl.lit("reopened once")).otherwise(
+        pl.format("reopened {} times", reopened.cast(pl.String)))
+    rating = pl.col("csat").cast(pl.String).str.replace(r"\.0$", "")
+    return (pl.when(pl.col("measure") == "clock").then(pl.lit("past its target"))
+            .when(metric == "satisfaction").then(pl.format("rated {} of 5", rating))
+            .when(metric == "not_reopened").then(reopens)
+            .when(reopened > 0).then(reopens)
+            .otherwise(pl.lit("answered before it was resolved")))
 
 
 def overrun_bands(clocks: pl.DataFrame) -> pl.DataFrame:
-    """How late breaches were: breached clocks per priority and overrun band (business time).
+    """How late breaches were: breached clocks per priority and overrun band (business time); ticket
+    outcomes have no overrun and are left out.
 
     Columns: priority, band (a label of ``OVERRUN_BANDS``), band_order, breaches. Only bands with breaches.
 
@@ -38,7 +58,7 @@ def overrun_bands(clocks: pl.DataFrame) -> pl.DataFrame:
         band = pl.when(pl.col("overrun_seconds") > lower).then(pl.lit(label)).otherwise(band)
         order = pl.when(pl.col("overrun_seconds") > lower).then(pl.lit(i)).otherwise(order)
     return (
-        as_text(breached(clocks).group_by("priority", band=band, band_order=order)
+        as_text(breached(clocks.filter(CLOCKS)).group_by("priority", band=band, band_order=order)
                 .agg(breaches=pl.len().cast(pl.Int64)))
         .sort("priority", "band_order")
     )
@@ -112,14 +132,15 @@ def heatmap_clocks(clocks: pl.DataFrame, policy: Policy, weekday: int, hour: int
 
 
 def at_risk(clocks: pl.DataFrame, share: float) -> pl.DataFrame:
-    """Running clocks still within target that have used at least ``share`` of it, least time left first.
+    """Running clocks still within target that have used at least ``share`` of it, least time left first
+    (a pending ticket outcome has no time to run out).
 
     Adds time_left_seconds (target - elapsed) and used (elapsed / target, 0..1).
 
     >>> # target 4h, elapsed 3h30m, share 0.75 -> listed, time_left 30m, used 0.875
     """
     return (
-        clocks.filter(pl.col("outcome") == "pending")
+        clocks.filter(CLOCKS & (pl.col("outcome") == "pending"))
         .with_columns(time_left_seconds=pl.col("target_seconds") - pl.col("elapsed_seconds"),
                       used=pl.col("elapsed_seconds") / pl.col("target_seconds"))
         .filter(pl.col("elapsed_seconds") >= pl.col("target_seconds") * share)

@@ -242,7 +242,7 @@ def generate_history(
 
     # A full trail of status events for paused and reopened tickets and some others (~1.5 per ticket).
     pauses, silent = who["pauses"], who["silent"]
-    trail = (pauses > 0) | who["reopens"] | (rng.random(n_tickets) < 0.11)
+    trail = (pauses > 0) | who["reopens"] | (rng.random(n_tickets) < 0.24)
     hold = np.where(rng.random(n_tickets) < 0.75, 2, 3).astype(np.int8)  # pending_customer or on_hold
     still_open = ~who["abandoned"]
     kinds = [  # (status, instant, which tickets have this event)
@@ -339,7 +339,8 @@ def _timeline(rng: np.random.Generator, client: np.ndarray, created: np.ndarray,
     work = _lognormal(rng, WORK_MEDIAN[priority] * difficulty, 1.0) * speed * work_gap[client, month]
     work = np.clip(work, 300, 400 * HOUR).astype(np.int64)
 
-    silent = ~p1 & (rng.random(n) < 0.03)  # solved straight away: the resolution is the reply
+    # solved straight away, the resolution being the first reply: often for a password or a mailbox, rarely else
+    silent = ~p1 & (rng.random(n) < np.where(difficulty < 0.7, 0.55, np.where(difficulty < 0.9, 0.3, 0.05)))
     pauses = np.where(silent, 0, (rng.random(n) < np.where(p1, 0.05, 0.17)) + (rng.random(n) < 0.05))
     wait1 = np.where(pauses >= 1, np.clip(_lognormal(rng, 6.0 * HOUR, 1.1, n), 60, 150 * HOUR), 0).astype(np.int64)
     wait2 = np.where(pauses >= 2, np.clip(_lognormal(rng, 4.0 * HOUR, 1.1, n), 60, 150 * HOUR), 0).astype(np.int64)

@@ -18,10 +18,24 @@ def _terms(policy: Policy, contract: str, month: str | None):
     return whole.in_force(month) if month else whole
 
 
+def measured_by(level) -> str:
+    """What a service level counts as met, in a few words: 'P1 15m, P2 1h' for a clock, 'resolved at the
+    first contact (P3)' for a ticket outcome (docs/semantics.md §9)."""
+    if level.measure == "clock":
+        return ", ".join(f"{p} {format_duration(s)}" for p, s in level.targets.items())
+    which = f" ({', '.join(level.priorities)})" if level.priorities else ""
+    if level.metric == "first_contact_resolution":
+        return f"resolved at the first contact, with no earlier reply and never reopened{which}"
+    if level.metric == "not_reopened":
+        return f"resolved and never reopened{which}"
+    bar = f"{level.satisfied_at_least.normalize():f}"
+    return f"rated at least {bar} of 5, of the resolved tickets rated{which}"
+
+
 def targets_matrix(policy: Policy, contract: str, month: str | None = None) -> pl.DataFrame:
     """One row per service level, one column per priority, the target as written (``4h``), null where none
     (of the terms in force in ``month``)."""
-    levels = _terms(policy, contract, month).service_levels
+    levels = {n: sl for n, sl in _terms(policy, contract, month).service_levels.items() if sl.measure == "clock"}
     priorities = sorted({p for sl in levels.values() for p in sl.targets})
     rows = [{"service_level": name, **{p: (format_duration(sl.targets[p]) if p in sl.targets else None)
                                        for p in priorities}} for name, sl in levels.items()]
@@ -29,15 +43,18 @@ def targets_matrix(policy: Policy, contract: str, month: str | None = None) -> p
 
 
 def service_levels(policy: Policy, contract: str, month: str | None = None) -> pl.DataFrame:
-    """One row per service level: metric, objective (share), calendar, pausing statuses, tiers (below, credit
-    lists), of the terms in force in ``month``."""
+    """One row per service level: metric, met_when (``measured_by``), objective (share), calendar and pausing
+    statuses (clocks only), tiers (below, credit lists), of the terms in force in ``month``."""
     c = _terms(policy, contract, month)
-    rows = [(name, sl.metric, float(sl.objective), c.calendar_of(sl), list(c.pausing_statuses(sl)),
+    clock = {name: sl.measure == "clock" for name, sl in c.service_levels.items()}
+    rows = [(name, sl.metric, measured_by(sl), float(sl.objective), c.calendar_of(sl) if clock[name] else None,
+             list(c.pausing_statuses(sl)) if clock[name] else [],
              [float(t.below) for t in sl.credits], [float(t.credit) for t in sl.credits])
             for name, sl in c.service_levels.items()]
     return pl.DataFrame(rows, orient="row", schema={
-        "service_level": pl.String, "metric": pl.String, "objective": pl.Float64, "calendar": pl.String,
-        "pausing_statuses": pl.List(pl.String), "tier_below": pl.List(pl.Float64), "tier_credit": pl.List(pl.Float64)})
+        "service_level": pl.String, "metric": pl.String, "met_when": pl.String, "objective": pl.Float64,
+        "calendar": pl.String, "pausing_statuses": pl.List(pl.String), "tier_below": pl.List(pl.Float64),
+        "tier_credit": pl.List(pl.Float64)})
 
 
 def week_grid(calendar: Calendar) -> pl.DataFrame:
@@ -113,7 +130,19 @@ def how_measured(policy: Policy, contract: str, month: str | None = None) -> lis
                                       "ticket resolved without a reply stops this clock at its resolution."))
     if "resolution" in metrics:
         out.append(("Resolution", "from the ticket's creation to the moment the helpdesk recorded it resolved."))
+    if "first_contact_resolution" in metrics:
+        out.append(("First-contact resolution", "a resolved ticket is met when no reply came before its resolution "
+                                                "and it was never reopened; an open ticket is pending."))
+    if "not_reopened" in metrics:
+        out.append(("Not reopened", "a resolved ticket is met when it was never reopened; an open one is pending."))
     for name, sl in c.service_levels.items():
+        if sl.metric == "satisfaction":
+            out.append((f"Satisfaction ({name})", f"a resolved, rated ticket is met when rated at least "
+                                                  f"{sl.satisfied_at_least.normalize():f} of 5; unrated "
+                                                  "or open tickets are not counted."))
+    for name, sl in c.service_levels.items():
+        if sl.measure != "clock":
+            continue
         pausing = c.pausing_statuses(sl)
         out.append((f"Pauses ({name})", "the clock stops while the ticket is " + ", ".join(pausing) + "."
                     if pausing else "never paused: every business second from creation counts."))
@@ -177,8 +206,7 @@ def terms_diff(before: Contract, after: Contract) -> list[str]:
         title = words.level(name)
         was = before.service_levels.get(name)
         if was is None:
-            out.append(f"{title} added ({', '.join(f'{p} {format_duration(s)}' for p, s in level.targets.items())}, "
-                       f"objective {words.percent(float(level.objective))})")
+            out.append(f"{title} added ({measured_by(level)}, objective {words.percent(float(level.objective))})")
             continue
         for priority in dict.fromkeys([*was.targets, *level.targets]):
             a, b = was.targets.get(priority), level.targets.get(priority)
@@ -195,6 +223,8 @@ def terms_diff(before: Contract, after: Contract) -> list[str]:
             out.append(f"{title} per breach {amounts[0]} -> {amounts[1]}")
         if was.bonus != level.bonus:
             out.append(f"{title} bonus tiers {bonus_words(was.bonus)} -> {bonus_words(level.bonus)}")
+        if (was.priorities, was.satisfied_at_least) != (level.priorities, level.satisfied_at_least):
+            out.append(f"{title}: {measured_by(was)} -> {measured_by(level)}")
         if (was.metric, was.calendar, was.pause_statuses) != (level.metric, level.calendar, level.pause_statuses):
             out.append(f"{title}: its metric, calendar or pauses changed")
     out += [f"{words.level(name)} ended" for name in before.service_levels if name not in after.service_levels]

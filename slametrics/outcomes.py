@@ -46,10 +46,15 @@ def ticket_codes(level, resolved: np.ndarray, answered_before: np.ndarray, reope
     elif level.metric == "not_reopened":
         met = reopened == 0
     elif level.metric == "satisfaction":
-        met = csat >= float(level.satisfied_at_least)  # ratings and bars are short decimals: exact as doubles
+        met = satisfied(csat, float(level.satisfied_at_least))
     else:
         raise ValueError(f"{level.metric} is not measured on ticket outcomes")
     return np.where(resolved, np.where(met, MET, BREACHED), PENDING).astype(np.uint8)
+
+
+def satisfied(csat: np.ndarray, bar: np.ndarray | float) -> np.ndarray:
+    """Whether each rating is at least its bar (ratings and bars are short decimals: exact as doubles)."""
+    return csat >= bar
 
 
 def of_clock(elapsed: np.ndarray, target: np.ndarray, running: np.ndarray) -> tuple[pl.Series, np.ndarray]:

@@ -51,11 +51,11 @@ def durations(clocks: pl.DataFrame, by: Sequence[str] = ("priority",)) -> pl.Dat
     """Median and 90th percentile of business time per period, contract, metric (and ``by``), stopped clocks only.
 
     Columns: period, contract, metric, *by, clocks, median_seconds, p90_seconds (linear interpolation).
-    A running clock has no final time yet, so it is left out.
+    A running clock has no final time yet, so it is left out; ticket outcomes have no time at all.
     """
     keys = ["period", "contract", "metric", *[c for c in by if c not in ("period", "contract", "metric")]]
     return as_text(
-        clocks.filter(~pl.col("running"))
+        clocks.filter(~pl.col("running") & (pl.col("measure") == "clock"))
         .group_by(keys)
         .agg(clocks=pl.len().cast(pl.Int64),
              median_seconds=pl.col("elapsed_seconds").median(),

@@ -22,7 +22,7 @@ import polars as pl
 from slametrics.clock import as_text, keyed_like
 from slametrics.compliance import KEYS, compliance, finish
 from slametrics.credits import Credits, credits
-from slametrics.outcomes import of_clock
+from slametrics.outcomes import BREACHED, MET, OUTCOMES, enum_of, of_clock, satisfied
 from slametrics.policy import Policy, ServiceLevel, Tier, tables
 
 TARGET_KEYS = ["contract", "service_level", "priority"]
@@ -50,10 +50,34 @@ def retarget(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     >>> # elapsed 1200 s, stopped: target 900 -> breached, overrun 300; target 1800 -> met, overrun 0
     >>> # elapsed 1200 s, still running: target 1800 -> pending
     """
+    if not clocks.height or (clocks["measure"] == "clock").all():
+        return _retimed(clocks, policy)
+    rows = clocks.with_row_index("_row")  # each measure on its own, then the rows in their order again
+    both = pl.concat([_retimed(rows.filter(pl.col("measure") == "clock"), policy),
+                      rejudged(rows.filter(pl.col("measure") == "ticket"), policy)])
+    return both.sort("_row").drop("_row")
+
+
+def _retimed(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """Clock rows under ``policy``'s targets."""
     out = _targeted(clocks.drop("target_seconds"), policy)
     outcome, overrun = of_clock(out["elapsed_seconds"].to_numpy(), out["target_seconds"].to_numpy(),
                                 out["running"].to_numpy())  # the engine's rule (docs/semantics.md §3)
     return out.with_columns(outcome=outcome, overrun_seconds=pl.Series(overrun, dtype=pl.Int64)).select(clocks.columns)
+
+
+def rejudged(rows: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """Ticket-outcome rows (docs/semantics.md §9) under ``policy``: those of levels it still has in their
+    period, satisfaction judged again against its ``satisfied_at_least`` (the other outcomes do not
+    depend on the terms)."""
+    levels = keyed_like(tables.ticket_levels(policy), rows)
+    out = (rows.join(levels.select("contract", "service_level", "first_month", "end_month", "satisfied_at_least"),
+                     on=["contract", "service_level"], how="inner", maintain_order="left")
+           .filter(tables.in_window(pl.col("period"), pl.col("first_month"), pl.col("end_month"))))
+    bar = out["satisfied_at_least"].to_numpy()
+    judged = satisfied(out["csat"].to_numpy(), bar)
+    again = np.where(np.isnan(bar), out["outcome"].to_physical().to_numpy(), np.where(judged, MET, BREACHED))
+    return out.with_columns(outcome=enum_of(again.astype(np.uint8), OUTCOMES)).select(rows.columns)
 
 
 def amend(policy: Policy, contract: str, *, targets: Mapping[str, Mapping[str, int]] | None = None,
@@ -202,7 +226,7 @@ def target_finder(clocks: pl.DataFrame, policy: Policy, whole_range: bool = Fals
     >>> # stopped elapsed 10m, 20m, 30m, 40m; objective 0.75 -> k = 3 -> needed 30m (3 of 4 met)
     """
     keys = ["period", "contract", "service_level", "priority"]
-    known = _periods(_targeted(clocks.drop("target_seconds"), policy), whole_range)
+    known = _periods(_targeted(clocks.filter(pl.col("measure") == "clock").drop("target_seconds"), policy), whole_range)
     # a stopped clock is met by T iff its elapsed time rounded up to whole minutes is <= T
     steps = known.select(*keys, "month", step=(pl.col("elapsed_seconds") + 59) // 60, running=pl.col("running"))
     needed = _smallest_passing_step(steps, keys, policy).select(
@@ -239,7 +263,7 @@ def factor_finder(clocks: pl.DataFrame, policy: Policy, whole_range: bool = Fals
     >>> # P1 target 60m: a clock stopped at 90m is met from 150% on (60m * 1.50 = 90m)
     """
     keys = ["period", "contract", "service_level"]
-    known = _periods(_targeted(clocks, policy, suffix="_policy"), whole_range)
+    known = _periods(_targeted(clocks.filter(pl.col("measure") == "clock"), policy, suffix="_policy"), whole_range)
     minutes = (pl.col("elapsed_seconds") + 59) // 60  # met by T whole minutes iff minutes <= T
     target = pl.col("target_seconds_policy") // 60
     # minutes <= ceil(target * F / 100)  <=>  F > 100 * (minutes - 1) / target  <=>  F >= this step
@@ -309,10 +333,16 @@ class ElapsedIndex:
     running: np.ndarray
     stopped_start: np.ndarray
     running_start: np.ndarray
+    #: the rows measured on ticket outcomes (docs/semantics.md §9), which no target moves: kept as they are
+    tickets: pl.DataFrame | None = None
 
 
 def prepare(clocks: pl.DataFrame) -> ElapsedIndex:
     """Index clocks for ``evaluate_prepared`` (once per set of clocks, like the clocks themselves)."""
+    tickets = None
+    if clocks.height and not (clocks["measure"] == "clock").all():
+        tickets = clocks.filter(pl.col("measure") == "ticket").select(*_GROUP_KEYS, "measure", "csat", "outcome")
+        clocks = clocks.filter(pl.col("measure") == "clock")
     groups = (
         clocks.group_by(_GROUP_KEYS)
         .agg(stopped=pl.col("elapsed_seconds").filter(~pl.col("running")).sort(),
@@ -329,7 +359,8 @@ def prepare(clocks: pl.DataFrame) -> ElapsedIndex:
 
     stopped, stopped_start = flat("stopped")
     running, running_start = flat("running")
-    return ElapsedIndex(as_text(groups.drop("stopped", "running")), stopped, running, stopped_start, running_start)
+    return ElapsedIndex(as_text(groups.drop("stopped", "running")), stopped, running, stopped_start, running_start,
+                        tickets)
 
 
 def evaluate_prepared(index: ElapsedIndex, policy: Policy) -> tuple[pl.DataFrame, Credits]:
@@ -346,6 +377,11 @@ def evaluate_prepared(index: ElapsedIndex, policy: Policy) -> tuple[pl.DataFrame
     running = index.running_start[group + 1] - index.running_start[group]
     counts = scenario.select(KEYS).with_columns(
         met=pl.Series(met), breached=pl.Series(stopped - met + running - pending), pending=pl.Series(pending),
-    ).group_by(KEYS).agg(pl.col("met", "breached", "pending").sum())
+    )
+    if index.tickets is not None:
+        judged = as_text(rejudged(index.tickets, policy).group_by(KEYS).agg(
+            *[(pl.col("outcome") == o).sum().cast(pl.Int64).alias(o) for o in ("met", "breached", "pending")]))
+        counts = pl.concat([counts.cast({c: pl.Int64 for c in ("met", "breached", "pending")}), judged])
+    counts = counts.group_by(KEYS).agg(pl.col("met", "breached", "pending").sum())
     levels = finish(counts, policy, KEYS)
     return levels, credits(levels, policy)

@@ -12,7 +12,9 @@ __all__ = ["CURRENCY_SIGNS", "METRICS", "DIMENSIONS", "OUTCOMES", "STATUSES", "p
            "parse_duration", "money", "month", "month_long", "level", "moment", "label"]
 
 CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "AUD": "A$", "CAD": "C$", "CHF": "CHF ", "JPY": "¥"}
-METRICS = {"first_response": "First response", "resolution": "Resolution"}
+METRICS = {"first_response": "First response", "resolution": "Resolution",
+           "first_contact_resolution": "First-contact resolution", "not_reopened": "Not reopened",
+           "satisfaction": "Satisfaction"}
 DIMENSIONS = {"priority": "Priority", "team": "Team", "category": "Category", "agent": "Agent",
               "channel": "Channel", "client": "Client"}
 OUTCOMES = {"met": "Met", "breached": "Breached", "pending": "Pending"}

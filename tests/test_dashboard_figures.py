@@ -63,9 +63,10 @@ def test_durations_take_stopped_clocks_only(fixture):
 
 
 def test_overrun_bands_edges():
-    frame = pl.DataFrame({"priority": ["P1"] * 4, "outcome": ["breached"] * 3 + ["met"],
-                          "overrun_seconds": [900, 901, 3600 * 24 + 1, 0]})
+    frame = pl.DataFrame({"priority": ["P1"] * 5, "outcome": ["breached"] * 3 + ["met", "breached"],
+                          "measure": ["clock"] * 4 + ["ticket"], "overrun_seconds": [900, 901, 3600 * 24 + 1, 0, None]})
     out = breaches.overrun_bands(frame)
+    # the breached ticket outcome (a reopen, say) has no overrun: it is in no band
     assert dict(zip(out["band"], out["breaches"])) == {"up to 15 min": 1, "15 min to 1 h": 1, "over 24 h": 1}
 
 

@@ -51,9 +51,10 @@ def clocks(rows: list[tuple], level: str = "response") -> pl.DataFrame:
     ``target_seconds``, ``outcome`` and ``overrun_seconds`` start wrong on purpose: retarget must redo them.
     """
     return pl.DataFrame(
-        [(t, "acme", level, p, r[4] if len(r) > 4 else "2026-01", -1, e, 0, "?", -1, running)
+        [(t, "acme", level, "clock", p, r[4] if len(r) > 4 else "2026-01", -1, e, 0, "?", -1, running)
          for r in rows for t, p, e, running in [r[:4]]], orient="row",
-        schema={"ticket_id": pl.String, "contract": pl.String, "service_level": pl.String, "priority": pl.String,
+        schema={"ticket_id": pl.String, "contract": pl.String, "service_level": pl.String, "measure": pl.String,
+                "priority": pl.String,
                 "period": pl.String, "target_seconds": pl.Int64, "elapsed_seconds": pl.Int64,
                 "paused_seconds": pl.Int64, "outcome": pl.String, "overrun_seconds": pl.Int64, "running": pl.Boolean})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from slametrics import settlement, whatif
+from slametrics import breaches, settlement, whatif
 from slametrics.clock import as_text
 from slametrics.output import spreadsheet_csv
 from ui import format as fmt
@@ -66,9 +66,11 @@ def breached(frame: pl.DataFrame, zone: str) -> None:
         text_of(frame, "period", fmt.month).alias("Month"),
         text_of(frame, "service_level", fmt.level).alias("Service level"),
         pl.col("priority").alias("Priority"),
+        breaches.missed_because().alias("Missed"),
         _local("created_at", zone).alias("Opened (local)"),
         *_durations(frame, "target_seconds", "elapsed_seconds", "overrun_seconds", "paused_seconds"),
-        pl.when(pl.col("running")).then(pl.lit("still open")).otherwise(pl.lit("stopped")).alias("Clock"),
+        pl.when(pl.col("measure") == "ticket").then(pl.lit("–")).when(pl.col("running"))
+        .then(pl.lit("still open")).otherwise(pl.lit("stopped")).alias("Clock"),
         pl.col("team").alias("Team"), pl.col("category").alias("Category"), pl.col("agent").alias("Agent"),
         pl.col("channel").alias("Channel"),
     ).rename({"target_seconds": "Target", "elapsed_seconds": "Elapsed", "overrun_seconds": "Over target by",
@@ -96,18 +98,18 @@ def clock_list(frame: pl.DataFrame, zone: str) -> None:
 
 def clocks_csv(frame: pl.DataFrame) -> bytes:
     """Clocks as CSV in the engine's units (seconds, UTC), outcome included (formula cells neutralized)."""
-    return spreadsheet_csv(frame.select(["ticket_id", "outcome", *CSV_COLUMNS[1:]]))
+    return spreadsheet_csv(frame.select(["ticket_id", "outcome", *[c for c in CSV_COLUMNS[1:] if c != "missed_because"]]))
 
 
 CSV_COLUMNS = ["ticket_id", "contract", "service_level", "metric", "priority", "period", "created_at", "stop_at",
-               "running", "target_seconds", "elapsed_seconds", "paused_seconds", "overrun_seconds", "client",
-               "team", "category", "agent", "channel"]
+               "running", "target_seconds", "elapsed_seconds", "paused_seconds", "overrun_seconds", "missed_because",
+               "reopened", "csat", "client", "team", "category", "agent", "channel"]
 
 
 def breach_csv(frame: pl.DataFrame) -> bytes:
     """The breached clocks as CSV in the engine's own units (seconds, UTC), for a spreadsheet or a client
     (a text cell that would start a formula is neutralized)."""
-    return spreadsheet_csv(frame.select(CSV_COLUMNS))
+    return spreadsheet_csv(frame.with_columns(missed_because=breaches.missed_because()).select(CSV_COLUMNS))
 
 
 def compliance_compare(levels: pl.DataFrame) -> None:

@@ -57,3 +57,14 @@ def coverage(policy: Policy) -> pl.DataFrame:
             for client in terms.clients for priority in level.targets}
     return pl.DataFrame(sorted(rows), orient="row",
                         schema={"client": pl.String, "contract": pl.String, "priority": pl.String})
+
+
+def ticket_levels(policy: Policy) -> pl.DataFrame:
+    """One row per contract, service level on ticket outcomes (docs/semantics.md §9) and version:
+    first_month, end_month, metric, satisfied_at_least (Float64; null but on satisfaction levels)."""
+    rows = [(terms.key, level.name, first, end, level.metric,
+             None if level.satisfied_at_least is None else float(level.satisfied_at_least))
+            for terms, level, first, end in levels(policy) if level.measure == "ticket"]
+    return pl.DataFrame(rows, orient="row", schema={
+        "contract": pl.String, "service_level": pl.String, "first_month": pl.String, "end_month": pl.String,
+        "metric": pl.String, "satisfied_at_least": pl.Float64})
