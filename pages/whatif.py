@@ -127,6 +127,12 @@ if not app.empty(needed, "No clocks in these months."):
                 "priority alone had to meet its level's objective")
     tables.target_finder(pl.concat([needed, needed_all]))
 
+outcome_levels = [n for n in v.level_names if v.level(n).measure == "ticket"]
+if outcome_levels:
+    st.markdown("**Service levels on ticket outcomes** have no target to move: the highest objective each month "
+                "would have met is its share of tickets met, in the scenario")
+    tables.objectives_met(new_levels.filter(pl.col("service_level").is_in(outcome_levels)))
+
 st.subheader("Save this scenario")
 text = policy_to_yaml(changed, header="A what-if scenario saved from the slametrics dashboard.\n"
                              + (f"Changes to {v.contract}: " + "; ".join(said) if said else "No changes."))

@@ -84,7 +84,7 @@ def amend(policy: Policy, contract: str, *, targets: Mapping[str, Mapping[str, i
           objectives: Mapping[str, Decimal] | None = None, tiers: Mapping[str, tuple[Tier, ...]] | None = None,
           credit_cap: Decimal | None = None, min_tickets: int | None = None, version: str | None = None,
           per_breach: Mapping[str, Decimal | None] | None = None, bonus: Mapping[str, tuple] | None = None,
-          bonus_cap: Decimal | None = None) -> Policy:
+          bonus_cap: Decimal | None = None, satisfied_at_least: Mapping[str, Decimal] | None = None) -> Policy:
     """A copy of ``policy`` with one contract's targets, objectives, tiers, per-breach amounts, bonus tiers,
     caps or minimum volume changed.
 
@@ -112,6 +112,8 @@ def amend(policy: Policy, contract: str, *, targets: Mapping[str, Mapping[str, i
             changes["per_breach"] = None if per_breach[name] is None else Decimal(per_breach[name])
         if bonus is not None and name in bonus:
             changes["bonus"] = tuple(bonus[name])
+        if satisfied_at_least and name in satisfied_at_least and level.metric == "satisfaction":
+            changes["satisfied_at_least"] = Decimal(satisfied_at_least[name])
         levels[name] = dataclasses.replace(level, **changes) if changes else level
     changes = {"service_levels": levels}
     if credit_cap is not None:

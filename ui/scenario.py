@@ -16,6 +16,7 @@ import streamlit as st
 from slametrics.errors import PolicyError
 from slametrics.policy import BonusTier, Contract, Policy, Tier, parse_policy
 from slametrics.whatif import amend
+from slametrics import describe
 from slametrics.describe import bonus_words, tier_words
 from ui import format as fmt
 
@@ -91,6 +92,8 @@ def defaults(key: str, terms: Contract, rows: dict[str, int] | None = None) -> d
         out[_key(key, name, "objective")] = _percent(level.objective)
         for priority, seconds in level.targets.items():
             out[_key(key, name, "target", priority)] = fmt.duration(seconds)
+        if level.satisfied_at_least is not None:  # a satisfaction level's bar (docs/semantics.md §9)
+            out[_key(key, name, "satisfied")] = float(level.satisfied_at_least)
         for i in range(max(MAX_TIERS, len(level.credits), (rows or {}).get(name, 0))):
             tier = level.credits[i] if i < len(level.credits) else None
             out[_key(key, name, "tier", i, "below")] = _percent(tier.below) if tier else 0.0
@@ -183,11 +186,19 @@ def controls(key: str, terms: Contract) -> None:
             left, right = st.columns([3, 2], gap="large")
             with left:
                 lowest = min(50.0, _percent(level.objective), st.session_state[_key(key, name, "objective")])
-                st.slider("Objective: share of tickets within target", lowest, 100.0, step=0.5, format="%.1f%%",
+                st.slider("Objective: share of tickets within target" if level.measure == "clock" else
+                          "Objective: share of assessed tickets met", lowest, 100.0, step=0.5, format="%.1f%%",
                           key=_key(key, name, "objective"), persist_state="session",
                           help=f"Today: {fmt.percent(float(level.objective))}")
-                st.markdown("**Targets** (business time, as 1h 30m or 45m)")
-                columns = st.columns(max(len(level.targets), 1))
+                if level.measure == "ticket":  # no clock, so no targets (docs/semantics.md §9)
+                    st.markdown(f"**Met when** {fmt.text(describe.measured_by(level))}.")
+                    if level.metric == "satisfaction":
+                        st.number_input("Satisfied at a rating of at least (1 to 5)", 1.0, 5.0, step=0.5, format="%.1f",
+                                        key=_key(key, name, "satisfied"), persist_state="session",
+                                        help=f"Today: {level.satisfied_at_least.normalize():f}")
+                if level.targets:
+                    st.markdown("**Targets** (business time, as 1h 30m or 45m)")
+                columns = st.columns(len(level.targets)) if level.targets else []
                 for column, (priority, seconds) in zip(columns, level.targets.items()):
                     column.text_input(priority, key=_key(key, name, "target", priority), persist_state="session",
                                       max_chars=20, help=f"Today: {fmt.duration(seconds)}. Whole minutes, "
@@ -262,7 +273,7 @@ def scenario(policy: Policy, key: str, month: str | None = None) -> Policy:
     terms = dataclasses.replace(terms, service_levels={n: terms.service_levels[n] for n in own.service_levels
                                                        if n in terms.service_levels})
     state = st.session_state
-    targets, objectives, tiers, per_breach, bonus = {}, {}, {}, {}, {}
+    targets, objectives, tiers, per_breach, bonus, satisfied = {}, {}, {}, {}, {}, {}
     for name, level in terms.service_levels.items():
         targets[name] = {p: _target(key, name, p, seconds)[0] for p, seconds in level.targets.items()}
         objectives[name] = _share(state[_key(key, name, "objective")])
@@ -270,10 +281,13 @@ def scenario(policy: Policy, key: str, month: str | None = None) -> Policy:
         amount = Decimal(str(round(state[_key(key, name, "per_breach")], 2)))
         per_breach[name] = amount if amount or level.per_breach is not None else None  # 0: none set, as before
         bonus[name] = _bonus(key, name)
+        if level.metric == "satisfaction" and _key(key, name, "satisfied") in state:
+            satisfied[name] = Decimal(str(round(state[_key(key, name, "satisfied")], 1))).normalize()
     cap = state.get(_key(key, "bonus_cap"))
     return amend(policy, key, targets=targets, objectives=objectives, tiers=tiers,
                  credit_cap=_share(state[_key(key, "cap")]), min_tickets=int(state[_key(key, "min")]), version=version,
-                 per_breach=per_breach, bonus=bonus, bonus_cap=None if cap is None else _share(cap))
+                 per_breach=per_breach, bonus=bonus, bonus_cap=None if cap is None else _share(cap),
+                 satisfied_at_least=satisfied)
 
 
 def changes(base: Policy, changed: Policy, key: str, month: str | None = None) -> list[str]:
@@ -306,6 +320,9 @@ def changes(base: Policy, changed: Policy, key: str, month: str | None = None) -
                        f"{fmt.money(float(level.per_breach or 0), new.currency)}")
         if level.bonus != was.bonus:
             out.append(f"{fmt.level(name)} bonus tiers {bonus_words(was.bonus)} -> {bonus_words(level.bonus)}")
+        if level.satisfied_at_least != was.satisfied_at_least:
+            out.append(f"{fmt.level(name)} satisfied at {was.satisfied_at_least.normalize():f} -> "
+                       f"{level.satisfied_at_least.normalize():f}")
     if new.credit_cap != old.credit_cap:
         out.append(f"cap {fmt.percent(float(old.credit_cap))} -> {fmt.percent(float(new.credit_cap))}")
     if new.bonus_cap != old.bonus_cap:

@@ -112,6 +112,19 @@ def breach_csv(frame: pl.DataFrame) -> bytes:
     return spreadsheet_csv(frame.with_columns(missed_because=breaches.missed_because()).select(CSV_COLUMNS))
 
 
+def objectives_met(levels: pl.DataFrame) -> None:
+    """Per service level and month, the highest objective its compliance would have met (its compliance)."""
+    if levels.is_empty():
+        st.caption("No assessed tickets of these levels in these months.")
+        return
+    rows = levels.sort("period")
+    shown = (rows.with_columns(text_of(rows, "service_level", fmt.level).alias("Service level"),
+                               text_of(rows, "period", fmt.month).alias("month"),
+                               text_of(rows, "compliance", fmt.percent).fill_null("–").alias("met"))
+             .pivot(on="month", index="Service level", values="met", maintain_order=True))
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+
 def compliance_compare(levels: pl.DataFrame) -> None:
     """Compliance per month and service level: today, in the scenario, the change, and the objective's status."""
     shown = levels.sort("period", "service_level").select(
