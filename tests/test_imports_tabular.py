@@ -58,6 +58,19 @@ def test_zendesk_first_reply_minutes_count_from_creation(con):
     assert (t["101"]["priority"], t["101"]["client"], t["101"]["team"], t["101"]["category"],
             t["101"]["agent"], t["101"]["channel"]) == ("High", "Acme Corp", "Support", "incident", "Ann Agent", "Mail")
     assert (t["102"]["created_at"], t["102"]["first_response_at"], t["102"]["reopened"]) == (utc(4, 9), None, 1)
+    # Zendesk's good/bad survey as ratings for a satisfaction level (docs/imports.md): Offered is no rating
+    assert (t["101"]["csat"], t["102"]["csat"]) == (5.0, None)
+    assert any(n.startswith("Satisfaction Score: read as ratings good = 5") for n in summary.notes), summary.notes
+
+
+def test_a_rating_scale_outside_one_to_five_is_refused_with_its_key(con, tmp_path):
+    mapping = tmp_path / "mine.yaml"
+    text = (Path(__file__).resolve().parents[1] / "config" / "mappings" / "zendesk.yaml").read_text(encoding="utf-8")
+    mapping.write_text(text.replace("Bad: 1,", "Bad: 0,"), encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        import_export(con, "zendesk", FIXTURES / "zendesk_tickets.csv", mapping=mapping, timezone=ZONE)
+    assert any("fields.csat.scores" in p and "a rating from 1 to 5" in p for p in caught.value.problems), \
+        caught.value.problems
 
 
 def test_zendesk_rows_it_cannot_use_are_rejected_with_their_line(con):

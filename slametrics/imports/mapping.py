@@ -61,6 +61,9 @@ class Field:
     met: tuple[str, ...] = ()
     breached: tuple[str, ...] = ()
     pattern: bool = False
+    #: for ``csat``: the rating each value of a verdict column stands for (Zendesk's ``Good``: 5, ``Bad``: 1),
+    #: compared without regard to case; a value not listed (``Offered``) is no rating
+    scores: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,8 @@ def _field(spec: Any, key: str, name: str, kind: str, bad: Report) -> Field | No
     allowed = {"column", "value"}
     if name == "source_sla_met":
         allowed |= {"met", "breached", "pattern"}
+    if name == "csat":
+        allowed |= {"scores"}
     if kind == "tickets" and name in ("first_response_at", "resolved_at"):
         allowed |= {"after_created"}
     ok = True
@@ -271,9 +276,15 @@ def _field(spec: Any, key: str, name: str, kind: str, bad: Report) -> Field | No
                 except re.error as exc:
                     bad(f"{key}.{sub}", v, f"is not a regular expression ({exc})")
                     ok = False
+    scores = spec.get("scores", {})
+    if not isinstance(scores, dict) or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not 1 <= v <= 5
+                                           for v in scores.values()):
+        bad(f"{key}.scores", scores, "must map each value to a rating from 1 to 5, e.g. {Good: 5, Bad: 1}")
+        ok = False
     if not ok:
         return None
     return Field(columns=columns, value=None if value is None else str(value), after_created=unit,
+                 scores=tuple((str(k).lower(), float(v)) for k, v in scores.items()),
                  met=tuple(str(v) for v in met) if isinstance(met, list) else (),
                  breached=tuple(str(v) for v in breached) if isinstance(breached, list) else (), pattern=pattern)
 

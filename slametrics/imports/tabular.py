@@ -99,6 +99,12 @@ def convert(frame: pl.DataFrame, mapping: Mapping, *, client: str | None, client
                 read["text"].alias(name),
                 pl.when(read["bad"]).then(pl.lit(f"{column_of(name)} is not a timestamp")).alias(f"_p_{name}"))
         problems.append(f"_p_{name}")
+    csat = mapping.fields.get("csat")
+    if "csat" in sources and csat is not None and csat.scores:  # words for ratings: each listed word's number
+        rows = rows.with_columns(pl.col("csat").str.strip_chars().str.to_lowercase()
+                                 .replace_strict({k: str(v) for k, v in csat.scores}, default=None, return_dtype=pl.String))
+        notes.append(f"{column_of('csat')}: read as ratings "
+                     + ", ".join(f"{k} = {v:g}" for k, v in csat.scores) + "; any other value is no rating")
     if "source_sla_met" in sources:
         value, problem = source_verdict(mapping, "source_sla_met")
         rows = rows.with_columns(value.alias("source_sla_met"), problem.alias("_p_verdict"))
