@@ -98,7 +98,7 @@ if not capped.height and not waived.height:
 def tier_chart(rows: pl.DataFrame, name: str):
     level = v.level(name)
     tiers = [(float(t.below), float(t.credit)) for t in level.credits]
-    return charts.compliance_trend(rows, name, float(level.objective), tiers=tiers)
+    return charts.compliance_trend(rows, name, float(level.objective), tiers=tiers, measure=level.measure)
 
 
 app.level_charts(levels, [n for n in v.level_names if v.level(n).credits], 2, tier_chart, "tiers")

@@ -38,7 +38,8 @@ if not app.empty(levels, "No tickets with a service level in these months."):
     width = 3 if len(names) % 3 == 0 else 2
     clicked: dict = {}
     app.level_charts(levels, names, width, lambda rows, name: charts.compliance_trend(
-        rows, name, float(v.level(name).objective), grain, ticks=4 if width == 3 else 6), "trend",
+        rows, name, float(v.level(name).objective), grain, ticks=4 if width == 3 else 6,
+        measure=v.level(name).measure), "trend",
         clicked=clicked)
     name, point = next(iter(clicked.items()), (None, None))
 

@@ -131,3 +131,9 @@ def label(value: object) -> str:
     import html
 
     return html.escape(str(value), quote=False)
+
+
+def share_name(measure: str) -> str:
+    """What a service level's compliance is called: 'Within target' for a clock, 'Met' for a ticket
+    outcome (docs/semantics.md §9), which has no target."""
+    return "Within target" if measure == "clock" else "Met"

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from slametrics import words
 from slametrics.periods import months_of
 from ui import format as fmt
 
@@ -121,7 +122,7 @@ def _level_line(fig: go.Figure, x: list, y: float, name: str, colour: str, dash:
 
 
 def compliance_trend(levels: pl.DataFrame, name: str, objective: float, grain: str = "month",
-                     tiers: Sequence[tuple[float, float]] = (), ticks: int = 6) -> go.Figure:
+                     tiers: Sequence[tuple[float, float]] = (), ticks: int = 6, measure: str = "clock") -> go.Figure:
     """Compliance of one service level per period, markers coloured by met/missed, the objective as a line.
 
     ``levels``: compliance rows of one contract and service level (period, compliance, status, met,
@@ -131,12 +132,13 @@ def compliance_trend(levels: pl.DataFrame, name: str, objective: float, grain: s
     x = _months(rows["period"].to_list())
     fig = go.Figure()
     fig.add_trace(go.Scatter(
-        x=x, y=rows["compliance"].to_list(), mode="lines+markers", name="Within target",
+        x=x, y=rows["compliance"].to_list(), mode="lines+markers", name=words.share_name(measure),
         line=dict(color=INK, width=2),
         marker=dict(size=9, color=[STATUS_COLOURS[s] for s in rows["status"].to_list()]),
         customdata=list(zip(rows["met"].to_list(), rows["breached"].to_list(), rows["pending"].to_list(),
                             [fmt.STATUSES[s] for s in rows["status"].to_list()])),
-        hovertemplate="%{x}<br>%{y:.1%} within target<br>%{customdata[0]} met, %{customdata[1]} breached, "
+        hovertemplate=f"%{{x}}<br>%{{y:.1%}} {words.share_name(measure).lower()}<br>"
+                      "%{customdata[0]} met, %{customdata[1]} breached, "
                       "%{customdata[2]} pending<br>%{customdata[3]}<extra></extra>",
     ))
     for status in dict.fromkeys(rows["status"].to_list()):  # what the point colours mean, in the legend
@@ -157,8 +159,10 @@ def compliance_trend(levels: pl.DataFrame, name: str, objective: float, grain: s
     low = min([objective, *objectives, *[b for b, _ in tiers], *rows["compliance"].to_list()] or [0.0])
     fig.update_yaxes(tickformat=".0%", range=[max(0.0, low - 0.05), 1.01])
     _time_axis(fig, grain, ticks)
-    what = {"month": "tickets within target", "quarter": "within target, by quarter"}.get(grain, "within target, by week")
-    return _style(fig, f"{fmt.label(fmt.level(name))}: {what}", None, "Within target")
+    share = words.share_name(measure)
+    what = {"month": f"tickets {share.lower()}", "quarter": f"{share.lower()}, by quarter"}.get(
+        grain, f"{share.lower()}, by week")
+    return _style(fig, f"{fmt.label(fmt.level(name))}: {what}", None, share)
 
 
 def volume_chart(vol: pl.DataFrame, grain: str) -> go.Figure:

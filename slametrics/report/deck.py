@@ -18,6 +18,7 @@ from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from slametrics import breaches, words
+from slametrics.policy import CLOCK_METRICS
 from slametrics.report import figures
 from slametrics.report.model import RAG_WORDS, Review
 from slametrics.settlement import explained
@@ -233,7 +234,8 @@ def render_pptx(r: Review) -> bytes:
         values = trend["compliance"].to_list()
         floor = figures.share_floor(values + [level.objective])
         d.chart(s, XL_CHART_TYPE.LINE_MARKERS, [words.month(p) for p in trend["period"].to_list()],
-                {"Within target": values, f"Objective {words.percent(level.objective)}": [level.objective] * len(values)},
+                {words.share_name("clock" if level.metric in CLOCK_METRICS else "ticket"): values,
+                 f"Objective {words.percent(level.objective)}": [level.objective] * len(values)},
                 MARGIN, BODY_TOP, half, Inches(5.3), f"The last four {figures._plural(r)}", percent=(floor, 1.0))
         rows_, red = [], set()
         by = r.level_rows.filter(r.level_rows["service_level"] == level.name)

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from slametrics import words
+from slametrics.policy import CLOCK_METRICS
 
 GREY, RED, GREEN, AMBER = "#9e9e9e", "#c62828", "#2e7d32", "#f9a825"
 INK = "#263238"
@@ -77,7 +78,9 @@ def level_trend(review, level: str, figure_only: bool = False):
             ax.annotate(words.percent(v), (i, v), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
     ax.set_xticks(range(len(labels)), labels)
     _percent_axis(ax, floor)
-    ax.set_ylabel("Within target" + (f" (axis from {floor:.0%})" if floor else ""))
+    metric = next(s.metric for s in review.summary if s.name == level)
+    ax.set_ylabel(words.share_name("clock" if metric in CLOCK_METRICS else "ticket")
+                  + (f" (axis from {floor:.0%})" if floor else ""))
     ax.set_title(f"{words.level(level)}: the last four {_plural(review)}")
     return fig if figure_only else _svg(fig)
 
