@@ -6,7 +6,8 @@ import streamlit as st
 
 from slametrics.clock import as_text
 from slametrics.evidence import pauses, reached_at, working_time
-from ui import app, charts, data
+from slametrics import breaches
+from ui import app, charts, data, tables
 from ui import format as fmt
 
 app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
@@ -62,8 +63,9 @@ elif mine.is_empty():
     st.info(f"{fmt.text(terms.name)} has no service level for priority {fmt.text(facts['priority'])}, so this "
             "ticket has no clocks.", icon=":material/info:")
 
+outcomes = mine.filter(pl.col("measure") == "ticket")  # levels with no clock (docs/semantics.md §9)
 clocks = []
-for row in mine.iter_rows(named=True):
+for row in mine.filter(pl.col("measure") == "clock").iter_rows(named=True):
     level = terms.service_levels[row["service_level"]]
     calendar = policy.calendars[terms.calendar_of(level)]
     stop = row["stop_at"]
@@ -90,6 +92,19 @@ if clocks:
     st.caption("Elapsed and paused are business time under each service level's calendar, as every figure of "
                "the dashboard counts them. 'Target reached at' is when the clock used up its target: for a met "
                "clock where it would have, for a running one where it will if nothing pauses it.")
+
+if not outcomes.is_empty():
+    st.dataframe(outcomes.select(
+        tables.text_of(outcomes, "service_level", fmt.level).alias("Service level"),
+        tables.text_of(outcomes, "metric", lambda m: fmt.METRICS.get(m, m)).alias("Measures"),
+        pl.col("outcome").alias("Outcome"),
+        pl.when(pl.col("outcome") == "breached").then(breaches.missed_because()).otherwise(pl.lit("–")).alias("Why"),
+        pl.col("reopened").fill_null(0).alias("Reopened"),
+        pl.col("csat").alias("Rating"),
+        tables.text_of(outcomes, "period", fmt.month).alias("Month"),
+    ), hide_index=True, width="stretch")
+    st.caption("Service levels on the ticket's outcome have no clock: they are judged once it is resolved "
+               "(pending until then), from its first reply, its reopens and its rating.")
 
 statuses = ticket.spans
 marks = [(name, moment) for name, moment in (("opened", facts["created_at"]),

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.dashboard.browser import CHROMIUM, LAUNCH_ARGS, PAGES, serve, shoot, visit
 from tests.dashboard.fixture import password, write_fixture
@@ -22,6 +23,10 @@ def app_url(tmp_path_factory):
                     "(apt-get install chromium fonts-dejavu-core)")
     pytest.importorskip("playwright.sync_api")
     db, policy = write_fixture(tmp_path_factory.mktemp("browser"))
+    # Acme also measures satisfaction (docs/semantics.md §9), so every page draws a level with no clock too
+    data = yaml.safe_load(policy.read_text(encoding="utf-8"))
+    data["contracts"]["acme"]["service_levels"]["satisfaction"] = {"metric": "satisfaction", "objective": 0.6}
+    policy.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     with serve({"SLA_DB": str(db), "SLA_POLICY": str(policy), "SLA_ACCESS": str(db.parent / "access.yaml"),
                 "SLA_AUDIT": str(db.parent / "audit.jsonl"), "SLA_LOG_DIR": str(db.parent)}) as url:
         yield url
@@ -51,6 +56,10 @@ def test_every_page_draws_its_charts_without_an_error(app_url, tmp_path_factory)
         assert shot.screenshot.stat().st_size > 10_000
         assert not shot.overflow, f"{shot.title}: {shot.overflow}"
     assert shots[0].heading == "Acme Corp: March 2026"
+    # its card, judged by the engine's figures: March has 3 of 6 rated tickets at 4 or 5 of 5
+    assert "Satisfaction\n50.0%" in shots[0].text and "Objective missed (60.0%)" in shots[0].text
+    trends = shots[[s.title for s in shots].index("Trends")]
+    assert "Satisfaction: tickets met" in trends.text  # its chart, drawn with the others
 
 
 def test_every_page_fits_a_projector_at_1280x720_nothing_cut_off_or_scrolling_sideways(app_url, tmp_path_factory):

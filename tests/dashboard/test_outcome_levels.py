@@ -94,3 +94,15 @@ def test_service_credits_and_what_if_include_them(outcomes):
     assert shown == fmt.percent(march["compliance"])
     header = next(m.value for m in at.markdown if m.value.startswith("**This scenario:**"))
     assert "Satisfaction satisfied at 4 -> 2" in header
+
+
+def test_a_tickets_page_shows_its_ticket_outcomes_beside_its_clocks(outcomes):
+    _, clocks, _, _ = outcomes
+    rated = clocks.filter((pl.col("service_level") == "satisfaction") & (pl.col("outcome") == "breached")).row(0, named=True)
+    at = open_page(None, query={"id": rated["ticket_id"]})
+    at.switch_page("pages/ticket.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(d.value for d in at.dataframe if "Why" in d.value.columns)
+    row = table[table["Service level"] == "Satisfaction"].iloc[0]
+    assert (row["Outcome"], row["Why"], row["Rating"]) == ("breached", f"rated {rated['csat']:g} of 5", rated["csat"])
+    assert set(table["Service level"]) >= {"Satisfaction", "Not reopened"}  # every outcome level of the ticket
