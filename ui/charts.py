@@ -192,7 +192,8 @@ def duration_chart(frame: pl.DataFrame, metric: str, grain: str, statistic: str 
             # data never goes into a template: a value with %{...} in it would be read as one
             hovertemplate=f"%{{fullData.name}}, %{{x}}: {what} %{{customdata[0]}} (%{{customdata[1]}} tickets)"
                           "<extra></extra>"))
-    title = {"first_response": "Time to first response", "resolution": "Time to resolve"}[metric]
+    title = {"first_response": "Time to first response", "resolution": "Time to resolve"}.get(
+        metric, fmt.METRICS.get(metric, metric))  # only clocks have times (docs/semantics.md §9)
     how = "median" if statistic == "median_seconds" else "90th percentile: 9 in 10 tickets took less"
     fig.update_yaxes(**duration_ticks(max([s for s in frame[statistic].to_list() if s is not None], default=0)))
     _time_axis(fig, grain)
