@@ -58,6 +58,7 @@ def working_intervals(cal: Calendar, first: dt.date, last: dt.date) -> list[tupl
 
 
 _FAR = 2**62
+FAR = _FAR  # an instant beyond any table: "not within the table's span"
 #: bucket widths tried, widest first: each must hold at most one start of a working interval
 _WIDTHS = (86400, 43200, 21600, 10800, 7200, 3600, 1800, 900, 600, 300, 120, 60, 30, 20, 10, 5, 2, 1)
 
@@ -85,12 +86,29 @@ class BusinessTime:
     b0: np.ndarray
     a1: np.ndarray
     b1: np.ndarray
+    #: the working intervals' starts and the business time before each one's start and at its end, for ``instant``
+    starts: np.ndarray | None = None
+    begun: np.ndarray | None = None
+    done: np.ndarray | None = None
 
     def before(self, t: np.ndarray) -> np.ndarray:
         """F(t): business seconds in [origin, t) plus those before origin, for epoch seconds ``t`` (Int64)."""
         k = (t - self.origin) // np.int64(self.width)  # an int64 divisor: numpy's fast path (8x a Python int)
         return np.maximum(np.minimum(t + np.take(self.a0, k), np.take(self.b0, k)),
                           np.minimum(t + np.take(self.a1, k), np.take(self.b1, k)))
+
+
+    def instant(self, b: np.ndarray) -> np.ndarray:
+        """The inverse of ``before``: the first instant ``t`` with ``F(t) == b`` (the moment a clock that
+        needs ``b`` business seconds in all has them), for the positions ``before`` gives; ``FAR`` where
+        the table's intervals end first. ``before(instant(b)) == b``, and any earlier instant has less.
+
+        >>> # mon-fri 08:00-18:00 UTC: 1h of business time after Fri 17:30 is due on Mon 08:30
+        """
+        k = np.searchsorted(self.done, b, side="left")  # the first interval whose end reaches b
+        inside = k < len(self.done)
+        k = np.minimum(k, len(self.done) - 1)
+        return np.where(inside, np.take(self.starts, k) + b - np.take(self.begun, k), FAR)
 
 
 @lru_cache(maxsize=64)
@@ -114,6 +132,7 @@ def business_time(cal: Calendar, first: dt.date, last: dt.date) -> BusinessTime:
         origin=origin, end=end, width=width,
         a0=cum[k0] - starts[k0], b0=cum[k0] + ends[k0] - starts[k0],
         a1=np.where(has1, cum[k1] - starts[k1], -_FAR), b1=np.where(has1, cum[k1] + ends[k1] - starts[k1], -_FAR),
+        starts=starts[1:], begun=cum[1:], done=(cum + ends - starts)[1:],
     )
 
 

@@ -84,6 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "(a client: its own contract only)")
     rep.add_argument("--access", default=None, help="the access file for --user (default config/access.yaml)")
     common(rep, compute=True)
+    wat = sub.add_parser("watch", help="early warning: running clocks near their breach, breach budgets; "
+                                       "exits 1 when a rule fires")
+    when = wat.add_mutually_exclusive_group(required=True)
+    when.add_argument("--once", action="store_true", help="check once and exit (1 when any rule fires)")
+    when.add_argument("--every", default=None, help="check again after each interval, e.g. 5m (stop with Ctrl-C)")
+    wat.add_argument("--alerts", default=None, help="alert rules and notifications (default: alerts.yaml beside "
+                                                    "the policy, if any; see docs/semantics.md §11)")
+    common(wat, compute=True)
     _users_parser(sub)
     return parser
 
@@ -273,6 +281,58 @@ def _credits(args: argparse.Namespace) -> int:
                             dtype=pl.String) for rate in ("credit_rate", "bonus_rate")})
     write_csv(frame, CREDIT_COLUMNS, args.out)
     return 0
+
+
+def _watch(args: argparse.Namespace) -> int:
+    import time
+
+    from slametrics.alerts import default_alerts_path, load_alerts
+    from slametrics.errors import PolicyError
+    from slametrics.policy import load_policy, parse_duration
+
+    policy = load_policy(args.policy)
+    alerts = load_alerts(args.alerts or default_alerts_path(args.policy), policy)
+    if args.every is None:
+        return _watch_once(args, policy, alerts, args.as_of)
+    pause = parse_duration(args.every)
+    if not pause:
+        raise PolicyError(f"--every: {args.every!r} is not a duration; write e.g. 5m or 1h")
+    if args.as_of:
+        raise PolicyError("--every checks as of each moment it runs: leave out --as-of (or use --once)")
+    try:
+        while True:
+            _watch_once(args, policy, alerts, None)
+            time.sleep(pause)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _watch_once(args: argparse.Namespace, policy, alerts, as_of) -> int:
+    import logging
+
+    import polars as pl
+
+    from slametrics import notify, watch
+    from slametrics.db import connect
+    from slametrics.output import write_csv
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
+    con = connect(args.db, read_only=True)
+    try:
+        found = watch.check(con, policy, alerts, as_of, scope=EVERYTHING)
+    finally:
+        con.close()
+    fired = found.fired
+    print(watch.table(found, policy))
+    if args.out:
+        write_csv(fired.with_columns(pl.col("due_at").dt.strftime("%Y-%m-%dT%H:%M:%S+00:00")), watch.WATCH_COLUMNS,
+                  args.out)
+    store = notify.store_path(args.db)
+    fresh = notify.new_alerts(fired, store)
+    names = {k: c.name for k, c in policy.contracts.items()}
+    for by, rows in notify.deliver(fresh, alerts, names).items():
+        notify.record(rows, store, by, found.as_of)
+    return 1 if fired.height else 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -484,5 +544,5 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"report": _report, "ingest": _ingest, "evaluate": _evaluate, "compliance": _compliance, "credits": _credits, "demo": _demo,
+_COMMANDS = {"watch": _watch, "report": _report, "ingest": _ingest, "evaluate": _evaluate, "compliance": _compliance, "credits": _credits, "demo": _demo,
              "migrate": _migrate, "reconcile": _reconcile, "users": _users}

@@ -95,7 +95,8 @@ def _levels(policy: Policy) -> list[_Level]:
 
 
 def _read(con: duckdb.DuckDBPyConnection, as_of: int, clients: list[str], priorities: list[str], statuses: list[str],
-          every_priority: bool = False) -> tuple[dict[str, pl.Series], dict[str, list[str]], pl.DataFrame]:
+          every_priority: bool = False, since: int | None = None
+          ) -> tuple[dict[str, pl.Series], dict[str, list[str]], pl.DataFrame]:
     """(ticket columns, value lists, pausing spans) as of ``as_of``, in one snapshot.
 
     The value lists are ``clients``, ``priorities`` (with ``every_priority``, also every priority the
@@ -112,14 +113,15 @@ def _read(con: duckdb.DuckDBPyConnection, as_of: int, clients: list[str], priori
     try:
         cur.execute("BEGIN TRANSACTION")
         try:
-            where = {"as_of": as_of, "clients": clients}  # the scope: its clients' tickets only
+            where = {"as_of": as_of, "clients": clients, "since": since}  # the scope: its clients' tickets only
             found = cur.sql(statement("clock_text_values"), params=where).fetchall()[0]
             lists = {"clients": clients,
                      "priorities": sorted({*priorities, *(found[len(FREE_TEXT)] or [])} if every_priority else priorities),
                      **{column: sorted(values or []) for column, values in zip(FREE_TEXT.values(), found)}}
-            numbers = cur.sql(statement("evaluate_clocks"), params={"as_of": as_of, **lists}).pl().rechunk()
+            numbers = cur.sql(statement("evaluate_clocks"), params={"as_of": as_of, "since": since, **lists}).pl().rechunk()
             ids = cur.sql(statement("clock_ticket_ids"), params=where).pl().rechunk()
-            spans = cur.sql(statement("pause_spans"), params={**where, "statuses": statuses}).pl()
+            spans = cur.sql(statement("pause_spans"), params={"as_of": as_of, "clients": clients,
+                                                              "statuses": statuses}).pl()
         finally:
             cur.execute("COMMIT")
     except duckdb.BinderException as exc:
@@ -159,12 +161,15 @@ def _positions(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 
 def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str | dt.datetime | None = None, *,
-                    scope: Scope) -> pl.DataFrame:
+                    scope: Scope, since: dt.datetime | None = None) -> pl.DataFrame:
     """One row per clock of the contracts in ``scope``, as of ``as_of`` (default now). See
     docs/engine-api.md for the columns.
 
     Only the tickets of the scope's clients are read (every statement binds them), so the frame,
     its Enum categories included, holds nothing of another contract.
+
+    With ``since``, only the tickets created from then on or still open at ``as_of`` are read (a watch:
+    the current period's clocks and every running one, slametrics.watch); their rows are the same.
 
     Rows come grouped by contract and service level (policy order), tickets in stored order. The text
     columns of ``ENUM_COLUMNS`` are ``pl.Enum`` with sorted categories (``as_text`` makes them text).
@@ -180,7 +185,8 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
     # every priority a level covers: its targets' (a clock), its own list or, without one, all (§9)
     named = {p for lv in levels for p in (lv.level.targets if lv.level.measure == "clock" else lv.level.priorities or ())}
     every = any(lv.level.measure == "ticket" and lv.level.priorities is None for lv in levels)
-    tickets, lists, spans = _read(con, as_of_s, clients, sorted(named), statuses, every)
+    tickets, lists, spans = _read(con, as_of_s, clients, sorted(named), statuses, every,
+                                  None if since is None else int(since.timestamp()))
     priorities = lists["priorities"]
     if len(tickets["tkey"]) == 0 or not levels:
         return pl.DataFrame(schema=CLOCK_SCHEMA)

@@ -2,7 +2,8 @@
 -- slametrics.clock (which keeps each column as a code into these lists).
 -- Returns one row: teams, categories, agents, channels, priorities (VARCHAR[], without NULL, in no set
 -- order) over the tickets evaluate_clocks reads with the same parameters.
--- Parameters: $as_of (epoch seconds), $clients (VARCHAR[]: the clients the scope's contracts cover).
+-- Parameters: $as_of (epoch seconds), $since (epoch seconds or NULL: with it, only the tickets created
+-- since then or still open at $as_of, as a watch reads them), $clients (VARCHAR[]: the clients the scope's contracts cover).
 SELECT list(DISTINCT team) FILTER (WHERE team IS NOT NULL) AS teams,
        list(DISTINCT category) FILTER (WHERE category IS NOT NULL) AS categories,
        list(DISTINCT agent) FILTER (WHERE agent IS NOT NULL) AS agents,
@@ -11,3 +12,5 @@ SELECT list(DISTINCT team) FILTER (WHERE team IS NOT NULL) AS teams,
 FROM tickets
 WHERE created_at <= to_timestamp($as_of)
   AND list_contains($clients::VARCHAR[], client)
+  AND ($since::BIGINT IS NULL OR created_at >= to_timestamp($since::BIGINT)  -- a watch: this period's tickets
+       OR resolved_at IS NULL OR resolved_at > to_timestamp($as_of))        -- and those still open

@@ -2,8 +2,11 @@
 -- same (stored) order: the same table, filter and no join, so both keep the insertion order.
 -- (Read apart from the numbers because DuckDB hands over a text column and a dozen numeric ones
 -- faster as two results than as one.)
--- Parameters: $as_of (epoch seconds), $clients (VARCHAR[]: the clients the scope's contracts cover).
+-- Parameters: $as_of (epoch seconds), $since (epoch seconds or NULL: with it, only the tickets created
+-- since then or still open at $as_of, as a watch reads them), $clients (VARCHAR[]: the clients the scope's contracts cover).
 SELECT tkey, ticket_id
 FROM tickets
 WHERE created_at <= to_timestamp($as_of)
   AND list_contains($clients::VARCHAR[], client)
+  AND ($since::BIGINT IS NULL OR created_at >= to_timestamp($since::BIGINT)  -- a watch: this period's tickets
+       OR resolved_at IS NULL OR resolved_at > to_timestamp($as_of))        -- and those still open

@@ -5,7 +5,8 @@
 -- and the times as epoch seconds (stored times are whole seconds), first_response_s / resolved_s as
 -- known at $as_of (NULL where later). Business time, pauses and outcomes are computed on these
 -- columns. Only numbers: the ticket ids come from clock_ticket_ids, row for row.
--- Parameters: $as_of (epoch seconds), $clients (VARCHAR[]: the clients the scope's contracts cover),
+-- Parameters: $as_of (epoch seconds), $since (epoch seconds or NULL: with it, only the tickets created
+-- since then or still open at $as_of, as a watch reads them), $clients (VARCHAR[]: the clients the scope's contracts cover),
 -- $priorities (VARCHAR[]: every priority a service level covers), $teams, $categories, $agents, $channels
 -- (VARCHAR[]: the values clock_text_values returned).
 SELECT tkey,
@@ -23,3 +24,5 @@ SELECT tkey,
 FROM tickets
 WHERE created_at <= to_timestamp($as_of)
   AND list_contains($clients::VARCHAR[], client)  -- a filter, not a join: rows keep the stored order
+  AND ($since::BIGINT IS NULL OR created_at >= to_timestamp($since::BIGINT)  -- a watch: this period's tickets
+       OR resolved_at IS NULL OR resolved_at > to_timestamp($as_of))        -- and those still open
