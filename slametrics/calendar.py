@@ -111,6 +111,17 @@ class BusinessTime:
         return np.where(inside, np.take(self.starts, k) + b - np.take(self.begun, k), FAR)
 
 
+    def past(self, t: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+        """The moment a clock running from ``t`` goes past ``seconds`` of business time: the latest instant
+        with exactly ``seconds`` behind it, the next second counting (so never before ``t``, and at the
+        next working second where ``seconds`` is 0 outside working hours); ``FAR`` beyond the table.
+
+        >>> # mon-fri 08:00-18:00 UTC: 1h after Fri 17:30 is Mon 08:30; 0 after Sat 10:00 is Mon 08:00
+        """
+        reached = self.instant(self.before(t) + seconds + 1)
+        return np.where(reached == FAR, FAR, reached - 1)
+
+
 @lru_cache(maxsize=64)
 def business_time(cal: Calendar, first: dt.date, last: dt.date) -> BusinessTime:
     """The look-up table of ``cal`` for instants from UTC midnight of ``first`` to the end of ``last``.

@@ -94,11 +94,10 @@ def clock_state(clocks: pl.DataFrame, statuses: pl.DataFrame, policy: Policy, as
     for (contract, level), rows in text.with_row_index("_i").group_by("contract", "service_level"):
         terms = levels[(contract, level)]
         calendar = policy.calendars[terms.calendar_of(terms.service_levels[level])]
-        table = business_time(calendar, day - dt.timedelta(days=1), day + dt.timedelta(days=HORIZON_DAYS))
+        first = rows["created_at"].min().date() - dt.timedelta(days=1)  # a breach is counted back to its time
+        table = business_time(calendar, min(first, day - dt.timedelta(days=1)), day + dt.timedelta(days=HORIZON_DAYS))
         at = rows["_i"].to_numpy()
-        # the first instant past the target: where the clock has the target and one more second, less that second
-        reached = table.instant(table.before(np.full(len(at), now, dtype=np.int64)) + left[at] + 1)
-        due[at] = np.where(reached == FAR, FAR, reached - 1)
+        due[at] = table.past(np.full(len(at), now, dtype=np.int64), left[at])
     return (text.drop("_status").with_columns(
         paused=pl.Series(paused, dtype=pl.Boolean),
         used_share=pl.col("elapsed_seconds") / pl.col("target_seconds"),
