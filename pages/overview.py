@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from slametrics import describe, periods
-from slametrics.breaches import at_risk
+from slametrics.watch import at_risk
 from slametrics.compliance import compliance
 from slametrics.credits import credits
 from slametrics.trends import volume_over
@@ -88,7 +88,7 @@ made = next(volume.filter(pl.col("period") == month).iter_rows(named=True), None
 made_before = next(volume.filter(pl.col("period") == (previous or "")).iter_rows(named=True), None)
 risk_share = st.session_state.get("risk_share", 75)
 current = month == all_shown[-1]  # clocks at risk run now: they belong to the latest month (quarter) only
-risky = at_risk(v.contract_clocks(all_months=True, filtered=True), risk_share / 100)
+risky = at_risk(data.clock_state(v.contract_clocks(all_months=True, filtered=True), v.as_of), risk_share / 100)
 if not current:
     risky = risky.clear()
 c1, c2, c3 = st.columns(3)
@@ -122,7 +122,8 @@ with c2.container(border=True):
 with c3.container(border=True):
     st.metric("Open clocks at risk", f"{risky.height:,}",
               help="Clocks still running and within target that have used at least the share of their target "
-                   "chosen below, in any month.")
+                   "chosen below, in any month; a clock paused now (waiting on the customer) is not counted. "
+                   "The At risk page has them all, with breach budgets.")
     st.caption(f"Running, within target, past {risk_share}% of it" if current else
                f"Clocks at risk are those running now: see {fmt.month(all_shown[-1])}")
 

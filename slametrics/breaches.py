@@ -129,20 +129,3 @@ def heatmap_clocks(clocks: pl.DataFrame, policy: Policy, weekday: int, hour: int
     late = breached(clocks)
     weekday_of, hour_of = _cells(late, policy)
     return late.filter((weekday_of == weekday) & (hour_of == hour))
-
-
-def at_risk(clocks: pl.DataFrame, share: float) -> pl.DataFrame:
-    """Running clocks still within target that have used at least ``share`` of it, least time left first
-    (a pending ticket outcome has no time to run out).
-
-    Adds time_left_seconds (target - elapsed) and used (elapsed / target, 0..1).
-
-    >>> # target 4h, elapsed 3h30m, share 0.75 -> listed, time_left 30m, used 0.875
-    """
-    return (
-        clocks.filter(CLOCKS & (pl.col("outcome") == "pending"))
-        .with_columns(time_left_seconds=pl.col("target_seconds") - pl.col("elapsed_seconds"),
-                      used=pl.col("elapsed_seconds") / pl.col("target_seconds"))
-        .filter(pl.col("elapsed_seconds") >= pl.col("target_seconds") * share)
-        .sort("time_left_seconds", "ticket_id")
-    )

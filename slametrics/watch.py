@@ -107,6 +107,20 @@ def clock_state(clocks: pl.DataFrame, statuses: pl.DataFrame, policy: Policy, as
         .sort("due_at", "ticket_id", nulls_last=True))
 
 
+def at_risk(state: pl.DataFrame, share: float) -> pl.DataFrame:
+    """Of ``clock_state``'s clocks, those running within target and not paused that have used at least
+    ``share`` of it (exactly: elapsed >= share x target), soonest due first; ``time_left_seconds`` and
+    ``used`` name the time left and the share used as the dashboard's tables show them.
+
+    >>> # target 4h, elapsed 3h30m, share 0.75 -> listed, time_left 30m, used 0.875; paused: never listed
+    """
+    num, den = Fraction(str(share)).limit_denominator(10_000).as_integer_ratio()
+    return (state.filter(~pl.col("paused") & (pl.col("business_seconds_left") >= 0)
+                         & (pl.col("elapsed_seconds") * den >= pl.col("target_seconds") * num))
+            .with_columns(time_left_seconds=pl.col("business_seconds_left"), used=pl.col("used_share"))
+            .sort("due_at", "ticket_id", nulls_last=True))
+
+
 def budgets(clocks: pl.DataFrame, policy: Policy, as_of: dt.datetime) -> pl.DataFrame:
     """Each service level's current local month: rows (n), breached, budget = floor((1 - objective) * n),
     budget_left, the share of the month passed, and burn_rate (the share of the budget used over the share

@@ -99,12 +99,17 @@ def test_heatmap_is_in_the_contracts_local_time(fixture):
     assert set(hot["hour"]) == {10}  # created 09:00 UTC = 10:00 in Berlin in winter
 
 
-def test_at_risk_lists_running_clocks_past_the_share_least_time_left_first(fixture):
-    _, _, clocks = fixture
-    out = breaches.at_risk(clocks, 0.5)
+def test_at_risk_lists_running_clocks_past_the_share_soonest_due_first(fixture):
+    from slametrics import watch
+
+    con, policy, clocks = fixture
+    as_of = dt.datetime.fromisoformat(AS_OF)
+    state = watch.clock_state(clocks, watch.current_statuses(con, as_of, scope=EVERYTHING, policy=policy), policy, as_of)
+    out = watch.at_risk(state, 0.5)
     assert out["ticket_id"].to_list() == ["A-318", "A-319"]  # 14h and 13h of 24h
     assert out["time_left_seconds"].to_list() == [10 * 3600, 11 * 3600]
-    assert breaches.at_risk(clocks, 0.6).height == 0
+    assert watch.at_risk(state, 0.6).height == 0
+    assert [watch.at_risk(state, s).height for s in (13 / 24, 0.58, 0.59)] == [2, 1, 0]  # 13h and 14h of 24h
 
 
 def test_credit_statement_shows_where_cap_and_minimum_volume_bite(fixture):

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from slametrics import breaches, trends, whatif
+from slametrics import breaches, trends, watch, whatif
 from slametrics.clock import evaluate_clocks
 from slametrics.compliance import compliance
 from slametrics.db import connect
@@ -213,7 +213,9 @@ def test_only_clocks_have_overruns_durations_and_time_at_risk():
                    "C/fcr": "answered before it was resolved"}
     assert late["overrun_seconds"].to_list()[0] == 3600  # the clock first, by its overrun
     assert breaches.overrun_bands(frame)["breaches"].sum() == 1  # A's response only
-    risky = breaches.at_risk(frame, 0.75)
+    moment = dt.datetime.fromtimestamp(as_of, dt.timezone.utc)
+    statuses = pl.DataFrame(schema={"ticket_id": pl.String, "status": pl.String})
+    risky = watch.at_risk(watch.clock_state(frame, statuses, policy(), moment), 0.75)
     assert risky["ticket_id"].to_list() == ["B"] and risky["service_level"].cast(pl.String).to_list() == ["response"]
     assert set(trends.durations(frame)["metric"]) == {"first_response"}
     assert whatif.target_finder(frame, policy())["service_level"].unique().to_list() == ["response"]

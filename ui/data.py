@@ -237,6 +237,25 @@ def clocks(as_of: dt.datetime) -> pl.DataFrame:
     return _clocks(str(db), db_version(), str(pol), file_version(pol), as_of, session.scope())
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _statuses(db: str, db_version: tuple, policy_file: str, policy_version: tuple, as_of: dt.datetime,
+              scope: Scope) -> pl.DataFrame:
+    from slametrics.watch import current_statuses
+
+    with cursor() as cur:
+        return current_statuses(cur, as_of, scope=scope, policy=_policy(policy_file, policy_version))
+
+
+def clock_state(frame: pl.DataFrame, as_of: dt.datetime) -> pl.DataFrame:
+    """The running clocks of ``frame`` (the session's clocks, or part of them) as the watch sees them:
+    paused now or not, share used, time left, due moment (``slametrics.watch.clock_state``)."""
+    from slametrics.watch import clock_state as state
+
+    db, pol = db_path(), policy_path()
+    statuses = _statuses(str(db), db_version(), str(pol), file_version(pol), as_of, session.scope())
+    return state(frame, statuses, session.scope().policy(_policy(str(pol), file_version(pol))), as_of)
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _volume_cache(db: str, db_version: tuple, policy_file: str, policy_version: tuple, contract: str,
                   as_of: dt.datetime, grain: str, filters: tuple, scope: Scope) -> pl.DataFrame:

@@ -52,9 +52,12 @@ def at_risk(frame: pl.DataFrame, zone: str) -> None:
         pl.col("team").alias("Team"), pl.col("agent").alias("Agent"),
         *_durations(frame, "elapsed_seconds", "target_seconds", "time_left_seconds"),
         (pl.col("used") * 100).alias("Used"),
+        *([_local("due_at", zone).alias("Due (local)")] if "due_at" in frame.columns else []),
     ).rename({"elapsed_seconds": "Elapsed", "target_seconds": "Target", "time_left_seconds": "Time left"})
     st.dataframe(as_text(shown), hide_index=True, width="stretch", height=min(38 + 35 * shown.height, 420), column_config={
         "Opened (local)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"), "Timeline": LINK,
+        "Due (local)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm",
+                                                       help="When it breaches if it keeps running"),
         "Used": st.column_config.ProgressColumn("Share of target used", format="%.0f%%", min_value=0, max_value=100),
     })
 

@@ -10,7 +10,10 @@ import polars as pl
 import pytest
 import streamlit  # noqa: F401  (first: streamlit.dataframe is only importable once streamlit is)
 
-from slametrics import breaches
+import datetime as dt
+
+from slametrics import breaches, watch
+from tests.dashboard.fixture import AS_OF
 from ui import format as fmt
 from ui import tables
 
@@ -18,12 +21,14 @@ from ui import tables
 @pytest.fixture
 def shown(engine, monkeypatch):
     """What tables.breached and tables.at_risk give st.dataframe, for the fixture's clocks."""
-    _, clocks, _, _ = engine
+    policy, clocks, _, _ = engine
     captured = []
     monkeypatch.setattr(tables.st, "dataframe", lambda frame, **_: captured.append(frame))
     tables.breached(breaches.breached(clocks), "Europe/Berlin")
-    tables.at_risk(breaches.at_risk(clocks, 0.5), "Europe/Berlin")
-    assert [f.height for f in captured] == [breaches.breached(clocks).height, breaches.at_risk(clocks, 0.5).height]
+    risky = watch.at_risk(watch.clock_state(clocks, pl.DataFrame(schema={"ticket_id": pl.String, "status": pl.String}),
+                                            policy, dt.datetime.fromisoformat(AS_OF)), 0.5)
+    tables.at_risk(risky, "Europe/Berlin")
+    assert [f.height for f in captured] == [breaches.breached(clocks).height, risky.height]
     assert captured[0].height > 0 and captured[1].height > 0
     return captured
 
