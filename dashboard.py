@@ -23,6 +23,7 @@ def pages(user) -> list:
         (st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True), True),
         (st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:"), True),
         (st.Page("pages/breaches.py", title="Breaches", icon=":material/report:"), True),
+        (st.Page("pages/at_risk.py", title="At risk", icon=":material/alarm:"), True),
         (st.Page("pages/credits.py", title="Service credits", icon=":material/payments:"), True),
         (st.Page("pages/review.py", title="Quarterly review", icon=":material/summarize:"), True),
         (st.Page("pages/whatif.py", title="What-if", icon=":material/tune:"), user is None or user.may_whatif),

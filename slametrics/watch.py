@@ -121,12 +121,14 @@ def at_risk(state: pl.DataFrame, share: float) -> pl.DataFrame:
             .sort("due_at", "ticket_id", nulls_last=True))
 
 
-def budgets(clocks: pl.DataFrame, policy: Policy, as_of: dt.datetime) -> pl.DataFrame:
+def budgets(clocks: pl.DataFrame, policy: Policy, as_of: dt.datetime, contracts: list[str] | None = None) -> pl.DataFrame:
     """Each service level's current local month: rows (n), breached, budget = floor((1 - objective) * n),
     budget_left, the share of the month passed, and burn_rate (the share of the budget used over the share
     of the month passed; null where the budget is 0, which any breach overruns)."""
     out = []
     for key, contract in policy.contracts.items():
+        if contracts is not None and key not in contracts:
+            continue
         zone = policy.calendars[contract.calendar].timezone
         start = month_start(as_of, zone)
         period = start.astimezone(ZoneInfo(zone)).strftime("%Y-%m")

@@ -299,6 +299,23 @@ def owed_and_earned_chart(months: pl.DataFrame, currency: str) -> go.Figure:
     return _style(fig, "Credit owed and bonus earned per month", None, f"Amount ({currency})" if currency else "Amount")
 
 
+def budget_chart(months: pl.DataFrame) -> go.Figure:
+    """Per service level: the share of this month's breach budget used beside the share of the month passed."""
+    rows = months.sort("service_level", descending=True)
+    names = [fmt.label(fmt.level(n)) for n in rows["service_level"].to_list()]
+    used = [b / a if a else (1.0 if b else 0.0) for a, b in zip(rows["budget"].to_list(), rows["breached"].to_list())]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=names, x=used, orientation="h", name="Budget used",
+                         marker=dict(color=[MISSED if u > p else MET for u, p in zip(used, rows["month_passed"].to_list())]),
+                         customdata=list(zip(rows["breached"].to_list(), rows["budget"].to_list())),
+                         hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} breaches may happen<extra></extra>"))
+    fig.add_trace(go.Scatter(y=names, x=rows["month_passed"].to_list(), mode="markers", name="Month passed",
+                             marker=dict(symbol="line-ns-open", size=22, color=INK, line=dict(width=3)),
+                             hovertemplate="%{y}: %{x:.0%} of the month passed<extra></extra>"))
+    fig.update_xaxes(tickformat=".0%", range=[0, max([1.0, *used]) * 1.05])
+    return _style(fig, "Breach budget used, against the month passed", None, None, height=80 + 50 * len(names))
+
+
 def baseline_vs_scenario(compare: pl.DataFrame, name: str, objective_base: float,
                          objective_scenario: float) -> go.Figure:
     """One service level's compliance per month: baseline (grey, dashed) against the scenario (blue)."""

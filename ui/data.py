@@ -256,6 +256,35 @@ def clock_state(frame: pl.DataFrame, as_of: dt.datetime) -> pl.DataFrame:
     return state(frame, statuses, session.scope().policy(_policy(str(pol), file_version(pol))), as_of)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _alerts(path: str, version: tuple[int, int, int], policy_file: str, policy_version: tuple):
+    from slametrics.alerts import load_alerts
+
+    return load_alerts(path, _policy(policy_file, policy_version))
+
+
+def alerts_path() -> Path:
+    """The alert rules the watch uses: ``SLA_ALERTS``, else ``alerts.yaml`` beside the policy."""
+    from slametrics.alerts import default_alerts_path
+
+    return Path(os.environ.get("SLA_ALERTS") or default_alerts_path(policy_path()))
+
+
+def alerts():
+    """The alert rules and notification targets (``slametrics.alerts``); raises PolicyError where broken."""
+    path, pol = alerts_path(), policy_path()
+    return _alerts(str(path), file_version(path), str(pol), file_version(pol))
+
+
+def alerts_sent() -> pl.DataFrame:
+    """The alerts the watch has sent, of the session's contracts only, newest first."""
+    from slametrics import notify
+
+    scope = session.scope()
+    sent = notify.sent(notify.store_path(db_path()))
+    return sent if scope.everyone else sent.filter(pl.col("contract").is_in(list(scope.contracts)))
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _volume_cache(db: str, db_version: tuple, policy_file: str, policy_version: tuple, contract: str,
                   as_of: dt.datetime, grain: str, filters: tuple, scope: Scope) -> pl.DataFrame:

@@ -62,6 +62,38 @@ def at_risk(frame: pl.DataFrame, zone: str) -> None:
     })
 
 
+def budgets(months: pl.DataFrame) -> None:
+    """Each service level's breach budget this month (``slametrics.watch.budgets``)."""
+    shown = months.select(
+        text_of(months, "service_level", fmt.level).alias("Service level"),
+        pl.col("clocks").alias("Tickets so far"), pl.col("breached").alias("Breached"),
+        pl.col("budget").alias("May breach"), pl.col("budget_left").alias("Left"),
+        (pl.col("month_passed") * 100).alias("Month passed"), pl.col("burn_rate").alias("Burn rate"))
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        "Month passed": st.column_config.NumberColumn(format="%.0f%%"),
+        "Burn rate": st.column_config.NumberColumn(format="%.2f", help="1: on course to use the budget exactly; "
+                                                                      "empty: a budget of 0, which any breach overruns"),
+        "Left": st.column_config.NumberColumn(help="Negative: the objective is lost this month")})
+
+
+def watch_csv(fired: pl.DataFrame) -> bytes:
+    """What fires, as ``python -m slametrics watch --out`` writes it (formula cells neutralized)."""
+    from slametrics.watch import WATCH_COLUMNS
+
+    return spreadsheet_csv(fired.with_columns(pl.col("due_at").dt.strftime("%Y-%m-%dT%H:%M:%S+00:00"))
+                           .select(WATCH_COLUMNS))
+
+
+def alerts_sent(sent: pl.DataFrame, zone: str) -> None:
+    """The alerts the watch sent, newest first."""
+    shown = sent.select(
+        _local("sent_at", zone).alias("Sent (local)"), pl.col("ticket_id").replace("", None).fill_null("–").alias("Ticket"),
+        text_of(sent, "service_level", fmt.level).alias("Service level"), pl.col("rule").alias("Rule"),
+        pl.col("sent_by").alias("By"))
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * shown.height, 420), column_config={
+        "Sent (local)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")})
+
+
 def breached(frame: pl.DataFrame, zone: str) -> None:
     """Breached clocks with their figures, latest overrun first."""
     shown = frame.select(

@@ -35,7 +35,8 @@ MENU = '.st-key-menu a, [data-testid="stSidebarNav"] a'
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync"]
 #: url path, page name, how many plotly charts it draws at least (on data with breaches and credits)
-PAGES = [("", "Overview", 0), ("trends", "Trends", 5), ("breaches", "Breaches", 3), ("credits", "Service credits", 3), ("review", "Quarterly review", 0),
+PAGES = [("", "Overview", 0), ("trends", "Trends", 5), ("breaches", "Breaches", 3), ("at_risk", "At risk", 0),
+         ("credits", "Service credits", 3), ("review", "Quarterly review", 0),
          ("whatif", "What-if", 3), ("data", "Data", 0), ("policy", "Policy", 1), ("ticket", "Ticket", 0)]
 
 
