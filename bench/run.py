@@ -54,7 +54,7 @@ GROUP BY ALL
 #: the issue's targets: (key, at most / at least, at 1M, at 10M)
 TARGETS = [("clocks_vs_scan", "max", 8, 8), ("whatif_s", "max", 0.03, 0.25), ("ingest_s", "max", 20, 200),
            ("page_s", "max", 1.5, None), ("peak_rss_mb", "max", None, 8000), ("peer_vs_engine", "min", 1000, None),
-           ("report_pdf_s", "max", 10, None), ("report_pptx_s", "max", 5, None)]
+           ("report_pdf_s", "max", 10, None), ("report_pptx_s", "max", 5, None), ("watch_s", "max", 2, 2)]
 
 
 def peak_rss_mb() -> float:
@@ -314,6 +314,19 @@ def run(args: argparse.Namespace) -> dict:
 
     say("quarterly review: PDF and deck of one contract ...")
     out.update(review(con, policy, as_of, args.runs))
+
+    say("watch: one check of the open clocks and this month's budgets ...")
+    from slametrics import watch
+    from slametrics.alerts import Alerts
+
+    out["watch_s"], found = timed(lambda: watch.check(con, policy, Alerts(), as_of, scope=EVERYTHING), args.runs)
+    out["watch_running_clocks"], out["watch_fired"] = found.clocks.height, found.fired.height
+    out["watch_vs_clocks"] = out["watch_s"] / out["clocks_s"]  # the watch reads the open tickets, not the history
+    # the watch's running clocks are the full evaluation's, figure for figure
+    full = clocks.filter((pl.col("measure") == "clock") & pl.col("running")).select(
+        pl.col("ticket_id"), pl.col("service_level").cast(pl.String), "elapsed_seconds").sort("ticket_id", "service_level")
+    out["watch_checked"] = found.clocks.select("ticket_id", "service_level", "elapsed_seconds").sort(
+        "ticket_id", "service_level").equals(full)
 
     say("peer (pandas + businesstimedelta) ...")
     covered = clocks.select(pl.col("ticket_id").n_unique()).item()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SECONDS = ("ingest_s", "clocks_s", "compliance_s", "credits_s", "whatif_s", "scan_floor_s", "peer_s_per_1k",
-           "report_model_s", "report_pdf_s", "report_pptx_s")
+           "report_model_s", "report_pdf_s", "report_pptx_s", "watch_s")
 
 
 def test_a_small_benchmark_run_writes_every_figure(tmp_path: Path) -> None:
@@ -32,6 +32,7 @@ def test_a_small_benchmark_run_writes_every_figure(tmp_path: Path) -> None:
     assert figures["peer_vs_engine"] > 1  # a row-by-row script is slower than whole columns, at any size
     assert 50 < figures["peak_rss_mb"] < 8000
     assert figures["whatif_checked"] is True  # the fast what-if path gave exactly the slow path's frames
+    assert figures["watch_checked"] is True and figures["watch_running_clocks"] > 0  # the full evaluation's clocks
     assert figures["page_s"], "no dashboard page was measured"
     for page, seconds in figures["page_s"].items():
         assert seconds is not None and seconds > 0, (page, figures["page_errors"].get(page))
