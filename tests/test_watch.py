@@ -284,3 +284,38 @@ def test_watch_once_exits_1_when_a_rule_fires_and_0_when_none_does(tmp_path):
     assert "nothing fires" in quiet.stdout
     bad = run_cli("watch", "--every", "soon", *common, cwd=folder)
     assert bad.returncode == 2 and "--every: 'soon' is not a duration" in bad.stderr
+
+
+@st.composite
+def calendars(draw):
+    """A random working week in a zone with daylight saving (or none), as a policy's calendar text."""
+    zone = draw(st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Tokyo"]))
+    days = {}
+    for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+        cuts = sorted(set(draw(st.lists(st.integers(0, 48), max_size=4))))
+        pairs = [(a, b) for a, b in zip(cuts[::2], cuts[1::2]) if b > a]
+        if pairs:
+            days[day] = [f"{a // 2:02d}:{30 * (a % 2):02d}-{b // 2:02d}:{30 * (b % 2):02d}" for a, b in pairs]
+    if not days:
+        days["wed"] = ["09:00-17:00"]
+    hours = ", ".join(f"{d}: [{', '.join(repr(i) for i in v)}]" for d, v in days.items())
+    return f"calendars:\n  random: {{timezone: {zone}, hours: {{{hours}}}}}\n"
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(calendars(), st.sampled_from(AROUND), st.integers(-3 * 86400, 3 * 86400), st.integers(0, 30 * 3600))
+def test_due_moments_on_random_calendars_across_dst_changes_match_the_reference(text, around, shift, need):
+    policy = parse_policy(text + "contracts: {}\n")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "policy.yaml"
+        path.write_text(text + "contracts: {}\n", encoding="utf-8")
+        theirs = reference.load_policy(path).calendars["random"]
+    start = around + dt.timedelta(seconds=shift)
+    table = business_time(policy.calendars["random"], start.date() - dt.timedelta(days=2),
+                          start.date() + dt.timedelta(days=400))
+    due = int(table.past(np.array([int(start.timestamp())]), np.array([need]))[0])
+    assert due >= int(start.timestamp())
+    moment = dt.datetime.fromtimestamp(due, UTC)
+    # business time from the start to the due moment is the time needed, and the next second counts
+    assert reference.business_seconds(theirs, start, moment) == need
+    assert reference.business_seconds(theirs, start, moment + dt.timedelta(seconds=1)) == need + 1
