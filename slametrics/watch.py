@@ -154,20 +154,30 @@ def fires(state: pl.DataFrame, months: pl.DataFrame, alerts: Alerts) -> pl.DataF
     """The rules that fire: per running clock the highest of its contract's used-share rules it reached
     (or ``breached``) unless it is paused (a breach fires even then), and ``due within`` where it is due so
     soon; per service level the budget and burn-rate rules."""
-    rows = []
-    for r in state.iter_rows(named=True):
-        rules = alerts.rules(r["contract"])
+    schema = {"contract": pl.String, "service_level": pl.String, "ticket_id": pl.String, "rule": pl.String,
+              "used_share": pl.Float64, "business_seconds_left": pl.Int64, "due_at": pl.Datetime("us", "UTC"),
+              "paused": pl.Boolean, "budget_left": pl.Int64, "burn_rate": pl.Float64, "rank": pl.Int64,
+              "family": pl.String, "period": pl.String}
+    parts = []
+    for (contract,), mine in state.partition_by("contract", as_dict=True, maintain_order=True).items():
+        rules = alerts.rules(contract)
         names = rule_names(rules)
-        rank = len(names) if r["business_seconds_left"] < 0 else (
-            0 if r["paused"] else sum(1 for s in rules.used_share if Fraction(r["elapsed_seconds"], r["target_seconds"])
-                                      >= Fraction(s)))
-        clock = (r["contract"], r["service_level"], r["ticket_id"], r["used_share"], r["business_seconds_left"],
-                 r["due_at"], r["paused"], None, None)
-        if rank:
-            rows.append((*clock[:3], names[rank - 1], *clock[3:], rank, "used", r["period"]))
+        reached = pl.sum_horizontal(pl.lit(0), *[  # the shares reached, exactly: elapsed x den >= num x target
+            (pl.col("elapsed_seconds") * d >= pl.col("target_seconds") * n).cast(pl.Int64)
+            for n, d in (Fraction(x).as_integer_ratio() for x in rules.used_share)])
+        rank = (pl.when(pl.col("business_seconds_left") < 0).then(pl.lit(len(names)))
+                .when(pl.col("paused")).then(pl.lit(0)).otherwise(reached))
+        clock = dict(budget_left=pl.lit(None, pl.Int64), burn_rate=pl.lit(None, pl.Float64), period=pl.col("period"))
+        ranked = mine.with_columns(rank=rank).filter(pl.col("rank") > 0)
+        parts.append(ranked.with_columns(
+            rule=pl.col("rank").replace_strict(dict(enumerate(names, start=1)), return_dtype=pl.String),
+            family=pl.lit("used"), **clock))
         due = due_rule(rules)
-        if due and not r["paused"] and 0 <= r["business_seconds_left"] <= rules.due_within:
-            rows.append((*clock[:3], due, *clock[3:], 1, "due", r["period"]))
+        if due:
+            parts.append(mine.filter(~pl.col("paused") & pl.col("business_seconds_left").is_between(0, rules.due_within))
+                         .with_columns(rule=pl.lit(due), rank=pl.lit(1, pl.Int64), family=pl.lit("due"), **clock))
+    clocks = [part.select(list(schema)).cast(schema) for part in parts]
+    rows = []
     for b in months.iter_rows(named=True):
         rules = alerts.rules(b["contract"])
         if not b["clocks"]:
@@ -178,11 +188,9 @@ def fires(state: pl.DataFrame, months: pl.DataFrame, alerts: Alerts) -> pl.DataF
             rows.append((*base, f"budget left at most {rules.budget_left_at_most}", *tail, 1, "budget", b["period"]))
         if rules.burn_rate_above is not None and b["burn_rate"] is not None and b["burn_rate"] > rules.burn_rate_above:
             rows.append((*base, f"burn rate above {rules.burn_rate_above:g}", *tail, 1, "burn", b["period"]))
-    schema = {"contract": pl.String, "service_level": pl.String, "ticket_id": pl.String, "rule": pl.String,
-              "used_share": pl.Float64, "business_seconds_left": pl.Int64, "due_at": pl.Datetime("us", "UTC"),
-              "paused": pl.Boolean, "budget_left": pl.Int64, "burn_rate": pl.Float64, "rank": pl.Int64,
-              "family": pl.String, "period": pl.String}
-    return pl.DataFrame(rows, orient="row", schema=schema)
+    levels = pl.DataFrame(rows, orient="row", schema=schema)
+    # each clock's rules in the order of its due moment, as clock_state sorted them
+    return pl.concat([*clocks, levels]) if clocks else levels
 
 
 def check(con: duckdb.DuckDBPyConnection, policy: Policy, alerts: Alerts, as_of: str | dt.datetime | None = None, *,
