@@ -7,7 +7,7 @@ import streamlit as st
 from slametrics import whatif
 from slametrics.errors import SlaError
 from slametrics.policy import policy_to_yaml
-from ui import app, charts, scenario, session, tables
+from ui import app, charts, data, scenario, session, tables
 from ui import format as fmt
 
 app.entered()  # through dashboard.py, even when Streamlit starts this page on its own
@@ -53,8 +53,9 @@ st.button("Reset to the contract's terms", on_click=scenario.reset, args=(v.cont
 
 with app.guard():
     clocks = v.contract_clocks()
-    base_levels, base_credits = whatif.evaluate(clocks, v.policy)
-    new_levels, new_credits = whatif.evaluate(clocks, changed)
+    index = data.whatif_index(clocks, v.contract, tuple(v.periods), v.as_of)  # once per set of clocks
+    base_levels, base_credits = whatif.evaluate_prepared(index, v.policy)
+    new_levels, new_credits = whatif.evaluate_prepared(index, changed)
     levels = whatif.compare(base_levels, new_levels, values=["compliance", "status", "met", "breached", "pending"])
     money = whatif.compare(base_credits.months, new_credits.months,
                            keys=["period", "contract"],

@@ -262,3 +262,39 @@ def test_a_scenario_round_trips_with_exact_shares(policy):
     assert text.startswith("# what-if: longer P1 response\n# second line\n")
     assert "objective: 0.925" in text and "P1: 1h30m" in text
     assert dataclasses.replace(parse_policy(text), source=changed.source) == changed
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["response", "resolution"]), st.sampled_from(["P1", "P2"]),
+                          st.one_of(st.integers(0, 10 * 3600), st.sampled_from([1800, 3600, 7200, 14400, 28800])),
+                          st.booleans(), st.sampled_from(["2026-01", "2026-02", "2026-03"])),
+                min_size=1, max_size=40),
+       st.sampled_from([None, 1800, 3600, 7200]), st.sampled_from(["0.5", "0.9", "1"]))
+def test_the_prepared_index_gives_exactly_the_slow_paths_figures(rows, target, objective):
+    base = parse_policy(POLICY + """    amendments:
+      - from: 2026-02
+        service_levels:
+          response: {metric: first_response, targets: {P1: 30m, P2: 2h}, objective: 0.8,
+                     credits: [{below: 0.8, credit: 0.03}], per_breach: 5}
+""")
+    frames = []
+    for level in ("response", "resolution"):
+        mine = [(f"{level}{i}", p, e, r, m) for i, (lv, p, e, r, m) in enumerate(rows)
+                if lv == level and (level == "response" or p == "P1")]
+        if mine:
+            frames.append(clocks(mine, level))
+    if not frames:
+        return
+    stored = whatif.retarget(pl.concat(frames), base)
+    scenario = base if target is None else whatif.amend(
+        base, "acme", targets={"response": {"P1": target, "P2": 2 * target}}, objectives={"response": Decimal(objective)},
+        version="2026-02")
+    slow_levels, slow_credits = whatif.evaluate(stored, scenario)
+    fast_levels, fast_credits = whatif.evaluate_prepared(whatif.prepare(stored), scenario)
+    keys = ["period", "contract", "service_level"]
+    assert slow_levels.sort(keys).equals(fast_levels.sort(keys))
+    assert slow_credits.table().equals(fast_credits.table())

@@ -237,6 +237,23 @@ def clocks(as_of: dt.datetime) -> pl.DataFrame:
     return _clocks(str(db), db_version(), str(pol), file_version(pol), as_of, session.scope())
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _whatif_index(_clocks: pl.DataFrame, db: str, db_version: tuple, policy_file: str, policy_version: tuple,
+                  as_of: dt.datetime, scope: Scope, contract: str, periods: tuple[str, ...]):
+    from slametrics.whatif import prepare
+
+    return prepare(_clocks)
+
+
+def whatif_index(frame: pl.DataFrame, contract: str, periods: tuple[str, ...], as_of: dt.datetime):
+    """What-if's prepared index (``slametrics.whatif.prepare``) of ``frame``, the chosen contract's clocks in
+    ``periods``: made once per set of clocks and shared by every session of the same scope, so a control
+    that moves re-aggregates through it (milliseconds) instead of over every clock."""
+    db, pol = db_path(), policy_path()
+    return _whatif_index(frame, str(db), db_version(), str(pol), file_version(pol), as_of, session.scope(),
+                         contract, tuple(periods))
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _statuses(db: str, db_version: tuple, policy_file: str, policy_version: tuple, as_of: dt.datetime,
               scope: Scope) -> pl.DataFrame:

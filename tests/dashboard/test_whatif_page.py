@@ -44,6 +44,7 @@ def test_a_longer_target_raises_compliance_and_lowers_the_credit_by_the_engines_
     assert base == 1200.0  # February: 5 % + 10 % capped at 12 % of EUR 10,000
     assert metric(at, "Credit over these months, scenario").value == fmt.money(base, "EUR")
     evaluations = len(counted_evaluations)
+    assert evaluations >= 1, "the first run evaluates the clocks (else this test could not see a second time)"
 
     assert at.text_input(key=P2_RESPONSE).value == "2h"  # a duration, not 2.00 hours
     at.text_input(key=P2_RESPONSE).input("4h").run()  # P2 answered within 4h instead of 2h
@@ -330,3 +331,24 @@ def test_service_credits_shows_credits_owed_and_bonuses_earned_apart(app_env, en
     assert shown["Credit owed"] == owed["credit_amount"].to_list()
     assert shown["Bonus earned"] == owed["bonus_amount"].to_list()
     assert sum(shown["Bonus earned"]) > 0 and sum(shown["Credit owed"]) > 0  # both, in these months
+
+
+def test_a_control_that_moves_reaggregates_through_the_prepared_index_not_over_every_clock(app_env, engine,
+                                                                                            monkeypatch):
+    calls = {"prepare": 0, "evaluate": 0, "evaluate_prepared": 0}
+    for name in calls:
+        original = getattr(whatif, name)
+
+        def counting(*args, _name=name, _original=original, **kwargs):
+            calls[_name] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(whatif, name, counting)
+    at = open_page("whatif")
+    assert calls["prepare"] == 1 and calls["evaluate_prepared"] >= 2  # today and the scenario, through one index
+    before = dict(calls)
+    at.text_input(key=P2_RESPONSE).input("4h").run()
+    assert not at.exception
+    assert calls["prepare"] == before["prepare"]  # the index is kept for the same clocks
+    assert calls["evaluate_prepared"] > before["evaluate_prepared"]
+    assert calls["evaluate"] == 0  # the slow path is the tests' check, never the page's
