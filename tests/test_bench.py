@@ -34,6 +34,7 @@ def test_a_small_benchmark_run_writes_every_figure(tmp_path: Path) -> None:
     assert figures["whatif_checked"] is True  # the fast what-if path gave exactly the slow path's frames
     assert figures["watch_checked"] is True and figures["watch_running_clocks"] > 0  # the full evaluation's clocks
     assert figures["page_s"], "no dashboard page was measured"
+    assert figures["whatif_page_s"] and figures["whatif_page_s"] > 0, figures["page_errors"]
     for page, seconds in figures["page_s"].items():
         assert seconds is not None and seconds > 0, (page, figures["page_errors"].get(page))
     assert set(figures["checks"]) >= {"clocks_vs_scan", "whatif_s", "ingest_s", "report_pdf_s", "report_pptx_s"}
