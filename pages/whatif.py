@@ -60,9 +60,9 @@ with app.guard():
     money = whatif.compare(base_credits.months, new_credits.months,
                            keys=["period", "contract"],
                            values=["credit_rate", "credit_amount", "bonus_amount", "provisional"])
-    needed = whatif.target_finder(clocks, changed)
-    needed_all = whatif.target_finder(clocks, changed, whole_range=True)
-    factors = pl.concat([whatif.factor_finder(clocks, changed), whatif.factor_finder(clocks, changed, whole_range=True)])
+    needed = whatif.target_finder(index, changed)  # from the index's minute counts, made once
+    needed_all = whatif.target_finder(index, changed, whole_range=True)
+    factors = pl.concat([whatif.factor_finder(index, changed), whatif.factor_finder(index, changed, whole_range=True)])
 
 st.divider()
 if said:

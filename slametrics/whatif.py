@@ -12,7 +12,7 @@ which clocks exist, and need ``evaluate_clocks`` again.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -164,27 +164,24 @@ def compare(base: pl.DataFrame, scenario: pl.DataFrame, keys: list[str] | None =
 WHOLE_RANGE = "all"  # the period of a finder's rows over all the months it was given
 
 
-def _objectives(steps: pl.DataFrame, keys: list[str], policy: Policy) -> pl.DataFrame:
-    """Per group of ``keys`` of ``steps``: the objective of the version in force in its last month
-    (``month``: a clock's own; over a whole range the latest), as ``objective``, ``obj_num``, ``obj_den``."""
-    judge = as_text(steps.group_by(keys).agg(month=pl.col("month").max()))
-    return (judge.join(tables.objectives(policy), on=["contract", "service_level"], how="left")
+def _judged(months: pl.DataFrame, keys: list[str], policy: Policy) -> pl.DataFrame:
+    """Per group of ``months`` (keys and ``month``, the group's last): the objective of the version in force
+    in that month, as ``objective``, ``obj_num``, ``obj_den``."""
+    return (months.join(tables.objectives(policy), on=["contract", "service_level"], how="left")
             .filter(tables.in_window(pl.col("month"), pl.col("first_month"), pl.col("end_month")))
             .select(*keys, "objective", "obj_num", "obj_den"))
 
 
-def _smallest_passing_step(steps: pl.DataFrame, keys: list[str], policy: Policy) -> pl.DataFrame:
-    """Per group of ``keys``: the smallest ``step`` at which the group meets its objective.
-
-    ``steps`` holds per clock the ``step`` from which on it is no longer breached, ``running``, and the
-    ``month`` whose terms judge it. At
-    step ``s`` a stopped clock is met where its step is <= ``s`` (else breached); a running one is
-    pending (not assessed) there, else breached (SLA_SPEC §3-4). Met only grows with ``s`` and assessed
-    only shrinks, so compliance only rises: the answer is the first step of the sorted curve that
-    passes, exactly as ``compliance`` compares shares. Columns: ``keys``, step, compliance_at_step
-    (null where no step passes, that is where no clock of the group has stopped)."""
+def _curve(steps: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(curve, months) of ``steps``, which hold per clock (or per ``n`` clocks) the ``step`` from which on it
+    is no longer breached, ``running``, and the ``month`` whose terms judge it. At step ``s`` a stopped
+    clock is met where its step is <= ``s`` (else breached); a running one is pending (not assessed)
+    there, else breached (SLA_SPEC §3-4). ``curve``: per group and step, ``met`` and ``assessed`` there;
+    ``months``: per group its last ``month`` and its ``clocks``. Policy-free: a finder's index keeps it."""
+    weight = pl.col("n") if "n" in steps.columns else pl.lit(1, pl.Int64)  # clocks a row stands for
     counted = as_text(steps.group_by(*keys, "step").agg(
-        stopped=(~pl.col("running")).sum().cast(pl.Int64), running=pl.col("running").sum().cast(pl.Int64)))
+        stopped=weight.filter(~pl.col("running")).sum().cast(pl.Int64),
+        running=weight.filter(pl.col("running")).sum().cast(pl.Int64)))
     zero = counted.select(keys).unique().with_columns(step=pl.lit(0, pl.Int64), stopped=pl.lit(0, pl.Int64),
                                                       running=pl.lit(0, pl.Int64))
     curve = (
@@ -195,14 +192,35 @@ def _smallest_passing_step(steps: pl.DataFrame, keys: list[str], policy: Policy)
             total_stopped=pl.col("stopped").sum().over(keys),
             running_after=pl.col("running").sum().over(keys) - pl.col("running").cum_sum().over(keys),
         )
-        .with_columns(assessed=pl.col("total_stopped") + pl.col("running_after"))
-        .join(_objectives(steps, keys, policy), on=keys, how="left")
+        .select(*keys, "step", "met", assessed=pl.col("total_stopped") + pl.col("running_after"))
     )
+    months = as_text(steps.group_by(keys).agg(month=pl.col("month").max(), clocks=weight.sum().cast(pl.Int64)))
+    return curve, months
+
+
+def _first_passing(curve: pl.DataFrame, months: pl.DataFrame, keys: list[str], policy: Policy) -> pl.DataFrame:
+    """Per group: the smallest step of ``curve`` at which it meets its objective. Met only grows with the
+    step and assessed only shrinks, so compliance only rises: the answer is the first step that passes,
+    exactly as ``compliance`` compares shares. Columns: ``keys``, step, compliance_at_step (none where no
+    step passes, that is where no clock of the group has stopped)."""
     meets = pl.col("met") * pl.col("obj_den") >= pl.col("obj_num") * pl.col("assessed")  # exact, as compliance does
-    return curve.filter((pl.col("assessed") > 0) & meets).group_by(keys).agg(
-        pl.col("step").min(),
-        compliance_at_step=(pl.col("met") / pl.col("assessed")).sort_by("step").first(),
-    )
+    return (curve.join(_judged(months, keys, policy), on=keys, how="inner")
+            .filter((pl.col("assessed") > 0) & meets).group_by(keys).agg(
+                pl.col("step").min(), compliance_at_step=(pl.col("met") / pl.col("assessed")).sort_by("step").first()))
+
+
+def minute_counts(clocks: pl.DataFrame) -> pl.DataFrame:
+    """The clocks as the finders read them: how many stopped and running clocks of each period, contract,
+    service level and priority took each whole number of minutes (elapsed rounded up: a clock is met by a
+    target of T whole minutes exactly where this is <= T). Policy-free, so made once per set of clocks
+    (``prepare``); every finder works on it."""
+    return as_text(clocks.filter(pl.col("measure") == "clock").group_by(
+        *_GROUP_KEYS, minute=(pl.col("elapsed_seconds") + 59) // 60, running=pl.col("running"))
+        .agg(n=pl.len().cast(pl.Int64)))
+
+
+def _counts(source: "pl.DataFrame | ElapsedIndex") -> pl.DataFrame:
+    return source.minutes if isinstance(source, ElapsedIndex) else minute_counts(source)
 
 
 def _periods(clocks: pl.DataFrame, whole_range: bool) -> pl.DataFrame:
@@ -211,7 +229,7 @@ def _periods(clocks: pl.DataFrame, whole_range: bool) -> pl.DataFrame:
     return clocks.with_columns(period=pl.lit(WHOLE_RANGE)) if whole_range else clocks
 
 
-def target_finder(clocks: pl.DataFrame, policy: Policy, whole_range: bool = False) -> pl.DataFrame:
+def target_finder(clocks: "pl.DataFrame | ElapsedIndex", policy: Policy, whole_range: bool = False) -> pl.DataFrame:
     """Per period, contract, service level and priority: the smallest whole-minute target meeting the objective.
 
     With a target of ``T`` minutes a stopped clock is met where ``elapsed <= T`` and breached otherwise;
@@ -220,7 +238,8 @@ def target_finder(clocks: pl.DataFrame, policy: Policy, whole_range: bool = Fals
     where ``k = ceil(objective * assessed)``; running clocks only move it where dropping out of the
     assessed count lets a smaller target pass. Each priority is taken on its own, as if it alone had to
     meet its level's objective; ``min_tickets`` is not applied. Null where no clock of the group has stopped.
-    With ``whole_range`` the months given are pooled into one period, ``WHOLE_RANGE``.
+    With ``whole_range`` the months given are pooled into one period, ``WHOLE_RANGE``. ``clocks`` may be
+    the clocks or their ``prepare``d index (the page's: its minute counts are made once).
 
     Columns: period, contract, service_level, priority, clocks, target_seconds (the policy's),
     needed_seconds (whole minutes), compliance_at_needed, objective.
@@ -228,17 +247,25 @@ def target_finder(clocks: pl.DataFrame, policy: Policy, whole_range: bool = Fals
     >>> # stopped elapsed 10m, 20m, 30m, 40m; objective 0.75 -> k = 3 -> needed 30m (3 of 4 met)
     """
     keys = ["period", "contract", "service_level", "priority"]
-    known = _periods(_targeted(clocks.filter(pl.col("measure") == "clock").drop("target_seconds"), policy), whole_range)
-    # a stopped clock is met by T iff its elapsed time rounded up to whole minutes is <= T
-    steps = known.select(*keys, "month", step=(pl.col("elapsed_seconds") + 59) // 60, running=pl.col("running"))
-    needed = _smallest_passing_step(steps, keys, policy).select(
+    counts = _counts(clocks)
+    # the groups of months the policy targets, with the target in force in each (a few hundred rows)
+    targeted = _targeted(counts.select(_GROUP_KEYS).unique(), policy)
+    chosen = targeted.select(_GROUP_KEYS)
+    memo = clocks.memo if isinstance(clocks, ElapsedIndex) else {}
+    key = ("target", whole_range, tuple(sorted(chosen.iter_rows())))
+    if key not in memo:  # the curve depends on which groups are targeted, never on the targets themselves
+        known = _periods(counts.join(chosen, on=_GROUP_KEYS, how="semi"), whole_range)
+        # a stopped clock is met by T iff its elapsed time rounded up to whole minutes is <= T
+        memo[key] = _curve(known.select(*keys, "month", "n", step=pl.col("minute"), running=pl.col("running")), keys)
+    curve, months = memo[key]
+    needed = _first_passing(curve, months, keys, policy).select(
         *keys, needed_seconds=pl.col("step") * 60, compliance_at_needed=pl.col("compliance_at_step"))
     # the policy's target: of the version in force (over a whole range that spans one: the latest)
-    groups = as_text(known.group_by(keys).agg(clocks=pl.len().cast(pl.Int64),
-                                              target_seconds=pl.col("target_seconds").sort_by("month").last()))
+    target = as_text(_periods(targeted, whole_range).group_by(keys).agg(
+        target_seconds=pl.col("target_seconds").sort_by("month").last()))
     return (
-        groups.join(needed, on=keys, how="left")
-        .join(_objectives(steps, keys, policy).select(*keys, "objective"), on=keys, how="left")
+        months.join(target, on=keys, how="left").join(needed, on=keys, how="left")
+        .join(_judged(months, keys, policy).select(*keys, "objective"), on=keys, how="left")
         .select(*keys, "clocks", "target_seconds", "needed_seconds", "compliance_at_needed", "objective")
         .sort(keys)
     )
@@ -249,7 +276,7 @@ def scaled_targets(targets: Mapping[str, int], percent: int) -> dict[str, int]:
     return {p: -(-(seconds // 60) * percent // 100) * 60 for p, seconds in targets.items()}
 
 
-def factor_finder(clocks: pl.DataFrame, policy: Policy, whole_range: bool = False) -> pl.DataFrame:
+def factor_finder(clocks: "pl.DataFrame | ElapsedIndex", policy: Policy, whole_range: bool = False) -> pl.DataFrame:
     """Per period, contract and service level: the smallest factor on all of the level's targets that
     would have met its objective, its priorities pooled as its objective pools them.
 
@@ -265,20 +292,20 @@ def factor_finder(clocks: pl.DataFrame, policy: Policy, whole_range: bool = Fals
     >>> # P1 target 60m: a clock stopped at 90m is met from 150% on (60m * 1.50 = 90m)
     """
     keys = ["period", "contract", "service_level"]
-    known = _periods(_targeted(clocks.filter(pl.col("measure") == "clock"), policy, suffix="_policy"), whole_range)
-    minutes = (pl.col("elapsed_seconds") + 59) // 60  # met by T whole minutes iff minutes <= T
-    target = pl.col("target_seconds_policy") // 60
+    known = _periods(_targeted(_counts(clocks), policy), whole_range)
+    minutes = pl.col("minute")  # met by T whole minutes iff minutes <= T
+    target = pl.col("target_seconds") // 60
     # minutes <= ceil(target * F / 100)  <=>  F > 100 * (minutes - 1) / target  <=>  F >= this step
     never = 2**62  # a late clock on a target of 0: breached whatever the factor
     step = (pl.when(minutes == 0).then(0).when(target == 0).then(never)
             .otherwise((100 * (minutes - 1)) // target + 1))
-    steps = known.select(*keys, "month", step=step.cast(pl.Int64), running=pl.col("running"))
-    found = _smallest_passing_step(steps, keys, policy).filter(pl.col("step") < never)
-    groups = as_text(known.group_by(keys).agg(clocks=pl.len().cast(pl.Int64)))
+    steps = known.select(*keys, "month", "n", step=step.cast(pl.Int64), running=pl.col("running"))
+    curve, months = _curve(steps, keys)
+    found = _first_passing(curve, months, keys, policy).filter(pl.col("step") < never)
     return (
-        groups.join(found.select(*keys, needed_percent=pl.col("step"),
+        months.join(found.select(*keys, needed_percent=pl.col("step"),
                                  compliance_at_needed=pl.col("compliance_at_step")), on=keys, how="left")
-        .join(_objectives(steps, keys, policy).select(*keys, "objective"), on=keys, how="left")
+        .join(_judged(months, keys, policy).select(*keys, "objective"), on=keys, how="left")
         .select(*keys, "clocks", "needed_percent", "compliance_at_needed", "objective")
         .sort(keys)
     )
@@ -337,6 +364,9 @@ class ElapsedIndex:
     running_start: np.ndarray
     #: the rows measured on ticket outcomes (docs/semantics.md §9), which no target moves: kept as they are
     tickets: pl.DataFrame | None = None
+    #: ``minute_counts`` of the clocks, which the finders read, and what the finders keep of them
+    minutes: pl.DataFrame | None = None
+    memo: dict = field(default_factory=dict)
 
 
 def prepare(clocks: pl.DataFrame) -> ElapsedIndex:
@@ -362,7 +392,7 @@ def prepare(clocks: pl.DataFrame) -> ElapsedIndex:
     stopped, stopped_start = flat("stopped")
     running, running_start = flat("running")
     return ElapsedIndex(as_text(groups.drop("stopped", "running")), stopped, running, stopped_start, running_start,
-                        tickets)
+                        tickets, minute_counts(clocks))
 
 
 def evaluate_prepared(index: ElapsedIndex, policy: Policy) -> tuple[pl.DataFrame, Credits]:

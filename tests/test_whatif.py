@@ -298,3 +298,28 @@ def test_the_prepared_index_gives_exactly_the_slow_paths_figures(rows, target, o
     keys = ["period", "contract", "service_level"]
     assert slow_levels.sort(keys).equals(fast_levels.sort(keys))
     assert slow_credits.table().equals(fast_credits.table())
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["P1", "P2"]), st.integers(0, 6 * 3600), st.booleans(),
+                          st.sampled_from(["2026-01", "2026-02"])), min_size=1, max_size=25),
+       st.sampled_from(["0.5", "0.75", "0.9", "1"]))
+def test_the_target_finder_is_a_brute_force_search_over_whole_minutes_from_clocks_or_index(rows, objective):
+    pol = whatif.amend(parse_policy(POLICY), "acme", objectives={"response": Decimal(objective)})
+    stored = whatif.retarget(clocks([(f"t{i}", p, e, r, m) for i, (p, e, r, m) in enumerate(rows)]), pol)
+    found = whatif.target_finder(stored, pol)
+    assert found.equals(whatif.target_finder(whatif.prepare(stored), pol))  # the page's index, the same answers
+    assert whatif.factor_finder(stored, pol).equals(whatif.factor_finder(whatif.prepare(stored), pol))
+    for r in found.iter_rows(named=True):
+        mine = stored.filter((pl.col("period") == r["period"]) & (pl.col("priority") == r["priority"]))
+
+        def meets(minutes: int) -> bool:
+            t = minutes * 60
+            met = mine.filter(~pl.col("running") & (pl.col("elapsed_seconds") <= t)).height
+            assessed = mine.filter(~pl.col("running") | (pl.col("elapsed_seconds") > t)).height
+            return assessed > 0 and Decimal(met) >= Decimal(objective) * assessed
+
+        # every whole minute up to the longest clock, the smallest that meets the objective (None: none does)
+        longest = (mine["elapsed_seconds"].max() + 59) // 60
+        brute = next((m * 60 for m in range(longest + 1) if meets(m)), None)
+        assert r["needed_seconds"] == brute, (r, brute)
