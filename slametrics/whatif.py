@@ -362,7 +362,8 @@ class ElapsedIndex:
     running: np.ndarray
     stopped_start: np.ndarray
     running_start: np.ndarray
-    #: the rows measured on ticket outcomes (docs/semantics.md §9), which no target moves: kept as they are
+    #: the rows measured on ticket outcomes (docs/semantics.md §9), which no target moves: counted (``n``) per
+    #: group, rating and outcome
     tickets: pl.DataFrame | None = None
     #: ``minute_counts`` of the clocks, which the finders read, and what the finders keep of them
     minutes: pl.DataFrame | None = None
@@ -373,7 +374,9 @@ def prepare(clocks: pl.DataFrame) -> ElapsedIndex:
     """Index clocks for ``evaluate_prepared`` (once per set of clocks, like the clocks themselves)."""
     tickets = None
     if clocks.height and not (clocks["measure"] == "clock").all():
-        tickets = clocks.filter(pl.col("measure") == "ticket").select(*_GROUP_KEYS, "measure", "csat", "outcome")
+        # counted per rating and outcome: a scenario only judges satisfaction again, by its rating
+        tickets = (clocks.filter(pl.col("measure") == "ticket").group_by(*_GROUP_KEYS, "measure", "csat", "outcome")
+                   .agg(n=pl.len().cast(pl.Int64)))
         clocks = clocks.filter(pl.col("measure") == "clock")
     groups = (
         clocks.group_by(_GROUP_KEYS)
@@ -412,7 +415,8 @@ def evaluate_prepared(index: ElapsedIndex, policy: Policy) -> tuple[pl.DataFrame
     )
     if index.tickets is not None:
         judged = as_text(rejudged(index.tickets, policy).group_by(KEYS).agg(
-            *[(pl.col("outcome") == o).sum().cast(pl.Int64).alias(o) for o in ("met", "breached", "pending")]))
+            *[pl.col("n").filter(pl.col("outcome") == o).sum().cast(pl.Int64).alias(o)
+              for o in ("met", "breached", "pending")]))
         counts = pl.concat([counts.cast({c: pl.Int64 for c in ("met", "breached", "pending")}), judged])
     counts = counts.group_by(KEYS).agg(pl.col("met", "breached", "pending").sum())
     levels = finish(counts, policy, KEYS)
