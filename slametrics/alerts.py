@@ -25,8 +25,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from slametrics.errors import PolicyError
 from slametrics.policy import Policy, format_duration, parse_duration
 
@@ -93,12 +91,14 @@ def load_alerts(path: str | Path | None, policy: Policy) -> Alerts:
     mistake."""
     if path is None or not Path(path).exists():
         return Alerts()
+    from slametrics.policy.load import read_yaml
+
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise PolicyError(f"{path}: not a readable YAML file ({str(exc).splitlines()[0]})") from None
-    return _Reader(str(path)).alerts(data or {}, policy)
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{path}: not a readable text file ({str(exc).splitlines()[0]})") from None
+    return _Reader(str(path)).alerts(read_yaml(text, str(path)) or {}, policy)
 
 
 class _Reader:
@@ -106,7 +106,13 @@ class _Reader:
         self.source, self.problems = source, []
 
     def bad(self, key: str, value: Any, allowed: str) -> None:
-        self.problems.append(f"{self.source}: {key}: {value!r}: {allowed}")
+        from slametrics.policy.check import quoted, shorten
+
+        def one(v: Any) -> str:
+            return str(v) if isinstance(v, Decimal) else quoted(v)  # bounded, as the policy's messages
+
+        shown = f"[{', '.join(one(v) for v in value[:20])}]" if isinstance(value, list) else one(value)
+        self.problems.append(f"{self.source}: {shorten(key)}: {shown}: {allowed}")
 
     def mapping(self, value: Any, key: str) -> dict:
         if not isinstance(value, dict):
@@ -148,25 +154,29 @@ class _Reader:
             shares = data["used_share"]
             shares = shares if isinstance(shares, list) else [shares]
             good = [Decimal(str(s)) for s in shares if not isinstance(s, bool) and isinstance(s, (int, float, Decimal))
-                    and 0 < s < 1]
+                    and 0 < s < 1 and Decimal(str(s)).as_tuple().exponent >= -4]
             if shares and len(good) != len(shares):
-                self.bad(f"{key}.used_share", data["used_share"], "must be shares between 0 and 1, e.g. [0.75, 0.9]")
+                self.bad(f"{key}.used_share", data["used_share"],
+                         "must be shares between 0 and 1 with at most 4 decimals, e.g. [0.75, 0.9]")
             out["used_share"] = tuple(sorted(set(good)))
         if "due_within" in data:
             value = data["due_within"]
             seconds = None if value is None else parse_duration(value)
+            if seconds and seconds > 366 * 86400:
+                seconds = None
             if value is not None and not seconds:
                 self.bad(f"{key}.due_within", value, "must be a duration such as 30m or 2h (or null: off)")
             out["due_within"] = seconds
         if "budget_left_at_most" in data:
             value = data["budget_left_at_most"]
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9):
                 self.bad(f"{key}.budget_left_at_most", value, "must be a whole number of breaches, 0 or more (or null)")
             out["budget_left_at_most"] = value if isinstance(value, int) and not isinstance(value, bool) else None
         if "burn_rate_above" in data:
             value = data["burn_rate_above"]
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or value <= 0):
-                self.bad(f"{key}.burn_rate_above", value, "must be a positive number, e.g. 1.5 (or null)")
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float, Decimal))
+                                      or not Decimal(str(value)).is_finite() or value <= 0 or value > 1000):
+                self.bad(f"{key}.burn_rate_above", value, "must be a positive number up to 1000, e.g. 1.5 (or null)")
                 value = None
             out["burn_rate_above"] = None if value is None else Decimal(str(value))
         return Rules(**{**base.__dict__, **out})

@@ -295,13 +295,19 @@ def _watch(args: argparse.Namespace) -> int:
     if args.every is None:
         return _watch_once(args, policy, alerts, args.as_of)
     pause = parse_duration(args.every)
-    if not pause:
-        raise PolicyError(f"--every: {args.every!r} is not a duration; write e.g. 5m or 1h")
+    if not pause or pause > 86400:
+        raise PolicyError(f"--every: {args.every!r} is not a duration of a day or less; write e.g. 5m or 1h")
     if args.as_of:
         raise PolicyError("--every checks as of each moment it runs: leave out --as-of (or use --once)")
+    import logging
+
     try:
         while True:
-            _watch_once(args, policy, alerts, None)
+            try:
+                _watch_once(args, policy, alerts, None)
+            except SlaError as exc:  # a database being replaced, a store that cannot be written: try again next time
+                for problem in exc.problems:
+                    logging.getLogger("slametrics.watch").error("%s", problem)
             time.sleep(pause)
     except KeyboardInterrupt:
         return 0
@@ -327,11 +333,19 @@ def _watch_once(args: argparse.Namespace, policy, alerts, as_of) -> int:
     if args.out:
         write_csv(fired.with_columns(pl.col("due_at").dt.strftime("%Y-%m-%dT%H:%M:%S+00:00")), watch.WATCH_COLUMNS,
                   args.out)
-    store = notify.store_path(args.db)
-    fresh = notify.new_alerts(fired, store)
-    names = {k: c.name for k, c in policy.contracts.items()}
-    for by, rows in notify.deliver(fresh, alerts, names).items():
-        notify.record(rows, store, by, found.as_of)
+    if fired.height and any(alerts.targets(k).webhook or alerts.targets(k).email for k in policy.contracts):
+        try:  # open for writing first: an alert is only sent where it can be remembered
+            store = notify.open_store(notify.store_path(args.db))
+        except SlaError as exc:
+            logging.getLogger("slametrics.watch").error("no alert sent: %s", exc.problems[0])
+        else:
+            try:
+                fresh = notify.new_alerts(fired, store)
+                names = {k: c.name for k, c in policy.contracts.items()}
+                for by, rows in notify.deliver(fresh, alerts, names).items():
+                    notify.record(rows, store, by, found.as_of)
+            finally:
+                store.close()
     return 1 if fired.height else 0
 
 

@@ -26,6 +26,7 @@ import polars as pl
 
 from slametrics import words
 from slametrics.alerts import Alerts, Email, Webhook
+from slametrics.errors import DataError
 
 LOG = logging.getLogger("slametrics.notify")
 KEYS = ["contract", "service_level", "ticket_id", "family", "period"]
@@ -50,23 +51,51 @@ def _key(frame: pl.DataFrame) -> pl.DataFrame:
                               ticket_id=pl.col("ticket_id").fill_null(""))
 
 
-def sent(path: str | Path) -> pl.DataFrame:
-    """Every alert sent so far, newest first (empty where none was)."""
-    path = Path(path)
-    if not path.exists():
-        return pl.DataFrame(schema={"contract": pl.String, "service_level": pl.String, "ticket_id": pl.String,
-                                    "family": pl.String, "period": pl.String, "rule": pl.String, "rank": pl.Int32,
-                                    "sent_at": pl.Datetime("us", "UTC"), "sent_by": pl.String})
-    con = duckdb.connect(str(path), read_only=True)
+SENT_COLUMNS = {"contract": pl.String, "service_level": pl.String, "ticket_id": pl.String, "family": pl.String,
+                "period": pl.String, "rule": pl.String, "rank": pl.Int32, "sent_at": pl.Datetime("us", "UTC"),
+                "sent_by": pl.String}
+
+
+def _problem(path: object, exc: Exception, doing: str) -> DataError:
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return DataError(f"{path}: the alerts sent cannot be {doing} ({first}); move the file aside to start it afresh")
+
+
+def open_store(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """The store of alerts sent, open for writing (made where missing). A check opens it before it sends
+    anything, so an alert is never sent without being remembered. Raises ``DataError`` where it cannot."""
     try:
-        return con.sql("SELECT * FROM alerts_sent ORDER BY sent_at DESC").pl()
-    finally:
-        con.close()
+        con = duckdb.connect(str(path))
+        con.execute(SENT_SCHEMA)
+        return con
+    except duckdb.Error as exc:
+        raise _problem(path, exc, "written") from None
 
 
-def new_alerts(fired: pl.DataFrame, path: str | Path) -> pl.DataFrame:
+def sent(source: str | Path | duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every alert sent so far, newest first (empty where none was); ``source`` the store's path or an open
+    store. Raises ``DataError`` where the file is not such a store."""
+    if not isinstance(source, duckdb.DuckDBPyConnection):
+        path = Path(source)
+        if not path.exists():
+            return pl.DataFrame(schema=SENT_COLUMNS)
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as exc:
+            raise _problem(path, exc, "read") from None
+        try:
+            return sent(con)
+        finally:
+            con.close()
+    try:
+        return source.sql("SELECT * FROM alerts_sent ORDER BY sent_at DESC").pl().cast(SENT_COLUMNS)
+    except duckdb.Error as exc:
+        raise _problem("the alerts store", exc, "read") from None
+
+
+def new_alerts(fired: pl.DataFrame, source: str | Path | duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The rows of ``fired`` not sent before at their rank or higher."""
-    before = sent(path)
+    before = sent(source)
     if before.is_empty():
         return fired
     highest = _key(before).group_by(KEYS).agg(pl.col("rank").max().alias("_sent"))
@@ -77,20 +106,21 @@ def new_alerts(fired: pl.DataFrame, path: str | Path) -> pl.DataFrame:
             .filter(pl.col("_sent").is_null() | (pl.col("rank") > pl.col("_sent"))).drop("_k", "_sent"))
 
 
-def record(rows: pl.DataFrame, path: str | Path, sent_by: str, at: dt.datetime) -> None:
-    """Remember ``rows`` as sent by ``sent_by`` (a notifier's name) at ``at``."""
+def record(rows: pl.DataFrame, store: str | Path | duckdb.DuckDBPyConnection, sent_by: str, at: dt.datetime) -> None:
+    """Remember ``rows`` as sent by ``sent_by`` (a notifier's name) at ``at``, in an open store or its file."""
     if rows.is_empty():
         return
-    con = duckdb.connect(str(path))
+    con = store if isinstance(store, duckdb.DuckDBPyConnection) else open_store(store)
     try:
-        con.execute(SENT_SCHEMA)
         keyed = _key(rows).select("contract", "service_level", "ticket_id", "family", "period", "rule",
                                   pl.col("rank").cast(pl.Int32), sent_at=pl.lit(at).cast(pl.Datetime("us", "UTC")),
                                   sent_by=pl.lit(sent_by))
         con.register("new_rows", keyed.to_arrow())
         con.execute("INSERT INTO alerts_sent SELECT * FROM new_rows")
+        con.unregister("new_rows")
     finally:
-        con.close()
+        if con is not store:
+            con.close()
 
 
 def text(row: dict, names: dict[str, str]) -> str:
@@ -132,7 +162,7 @@ def _retried(what: str, attempt: Callable[[], None], tries: int, backoff: float)
     return False
 
 
-def post(hook: Webhook, body: dict, timeout: float = 10.0) -> None:
+def post(hook: Webhook, body: dict, timeout: float = 5.0) -> None:
     headers = {"Content-Type": "application/json"}
     if hook.token_env and os.environ.get(hook.token_env):
         headers["Authorization"] = f"Bearer {os.environ[hook.token_env]}"
@@ -160,14 +190,21 @@ def deliver(rows: pl.DataFrame, alerts: Alerts, names: dict[str, str], *, tries:
     """Send ``rows`` (new alerts) to each contract's targets: a webhook call per alert, one e-mail per
     contract. Returns, per notifier ('webhook', 'email'), the rows it delivered."""
     done: dict[str, list[dict]] = {"webhook": [], "email": []}
+    down: set[str] = set()  # webhooks that failed every try in this check
     for (contract,), mine in rows.partition_by("contract", as_dict=True, maintain_order=True).items():
         targets = alerts.targets(contract)
         listed = mine.to_dicts()
         if targets.webhook:
-            for row in listed:
+            for i, row in enumerate(listed):
+                if targets.webhook.url in down:  # it gave up on an alert of this check: the rest wait for the next
+                    LOG.error("webhook %s is down: %d alerts of %s wait for the next check", targets.webhook.url,
+                              len(listed) - i, contract)
+                    break
                 if _retried(f"webhook {targets.webhook.url} ({row['rule']}, {row['ticket_id'] or row['service_level']})",
                             lambda row=row: post(targets.webhook, payload(row, names)), tries, backoff):
                     done["webhook"].append(row)
+                else:
+                    down.add(targets.webhook.url)
         if targets.email and listed:
             subject = f"SLA alerts: {names.get(contract, contract)} ({len(listed)})"
             if _retried(f"e-mail to {', '.join(targets.email.to)}",

@@ -25,6 +25,7 @@ from slametrics import words
 from slametrics.alerts import Alerts, due_rule, rule_names
 from slametrics.calendar import FAR, business_time
 from slametrics.clock import as_text, evaluate_clocks
+from slametrics.errors import DataError
 from slametrics.policy import Policy
 from slametrics.scope import Scope
 from slametrics.sql import statement
@@ -80,25 +81,22 @@ def clock_state(clocks: pl.DataFrame, statuses: pl.DataFrame, policy: Policy, as
                                              business_seconds_left=pl.lit(None, pl.Int64),
                                              due_at=pl.lit(None, pl.Datetime("us", "UTC")))
     now = int(as_of.timestamp())
-    pausing = {(terms.key, name): set(terms.pausing_statuses(level))
-               for contract in policy.contracts.values() for _, _, terms in contract.versions()
-               for name, level in terms.service_levels.items()}
-    text = as_text(running).join(statuses.rename({"status": "_status"}), on="ticket_id", how="left")
-    paused = [s is not None and s in pausing.get((c, l), ()) for c, l, s in
-              text.select("contract", "service_level", "_status").iter_rows()]
+    text = as_text(running).join(statuses.rename({"status": "_status"}), on="ticket_id", how="left").with_row_index("_i")
     left = (text["target_seconds"] - text["elapsed_seconds"]).to_numpy()
     due = np.full(text.height, FAR, dtype=np.int64)
+    paused = np.zeros(text.height, dtype=bool)
     day = as_of.astimezone(dt.timezone.utc).date()
-    levels = {name: terms for contract in policy.contracts.values() for _, _, terms in contract.versions()
-              for name in [(terms.key, n) for n in terms.service_levels]}
-    for (contract, level), rows in text.with_row_index("_i").group_by("contract", "service_level"):
-        terms = levels[(contract, level)]
+    last = min(day + dt.timedelta(days=HORIZON_DAYS), dt.date.max - dt.timedelta(days=3))
+    for (contract, level, period), rows in text.group_by("contract", "service_level", "period"):
+        # the terms that judge the clock: of the month it was opened in (docs/semantics.md §7)
+        terms = policy.contracts[contract].in_force(period)
         calendar = policy.calendars[terms.calendar_of(terms.service_levels[level])]
-        first = rows["created_at"].min().date() - dt.timedelta(days=1)  # a breach is counted back to its time
-        table = business_time(calendar, min(first, day - dt.timedelta(days=1)), day + dt.timedelta(days=HORIZON_DAYS))
         at = rows["_i"].to_numpy()
+        paused[at] = rows["_status"].is_in(list(terms.pausing_statuses(terms.service_levels[level]))).fill_null(False)
+        first = rows["created_at"].min().date() - dt.timedelta(days=1)  # a breach is counted back to its time
+        table = business_time(calendar, min(first, day - dt.timedelta(days=1)), last)
         due[at] = table.past(np.full(len(at), now, dtype=np.int64), left[at])
-    return (text.drop("_status").with_columns(
+    return (text.drop("_status", "_i").with_columns(
         paused=pl.Series(paused, dtype=pl.Boolean),
         used_share=pl.col("elapsed_seconds") / pl.col("target_seconds"),
         business_seconds_left=pl.Series(left, dtype=pl.Int64),
@@ -164,7 +162,7 @@ def fires(state: pl.DataFrame, months: pl.DataFrame, alerts: Alerts) -> pl.DataF
         names = rule_names(rules)
         reached = pl.sum_horizontal(pl.lit(0), *[  # the shares reached, exactly: elapsed x den >= num x target
             (pl.col("elapsed_seconds") * d >= pl.col("target_seconds") * n).cast(pl.Int64)
-            for n, d in (Fraction(x).as_integer_ratio() for x in rules.used_share)])
+            for n, d in (Fraction(x).limit_denominator(10_000).as_integer_ratio() for x in rules.used_share)])
         rank = (pl.when(pl.col("business_seconds_left") < 0).then(pl.lit(len(names)))
                 .when(pl.col("paused")).then(pl.lit(0)).otherwise(reached))
         clock = dict(budget_left=pl.lit(None, pl.Int64), burn_rate=pl.lit(None, pl.Float64), period=pl.col("period"))
@@ -197,6 +195,8 @@ def check(con: duckdb.DuckDBPyConnection, policy: Policy, alerts: Alerts, as_of:
           scope: Scope) -> Check:
     """One check of the scope's contracts as of ``as_of`` (default now)."""
     moment = parse_as_of(as_of)
+    if moment.year > 9000:
+        raise DataError(f"--as-of: {moment:%Y-%m-%d} is too far ahead to look for due moments; use a date before 9000")
     mine = scope.policy(policy)
     since = min((month_start(moment, mine.calendars[c.calendar].timezone) for c in mine.contracts.values()),
                 default=moment)

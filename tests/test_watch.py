@@ -22,7 +22,7 @@ from slametrics import notify, watch
 from slametrics.alerts import Alerts, Email, Notify, Rules, Webhook, load_alerts
 from slametrics.calendar import business_time
 from slametrics.db import connect
-from slametrics.errors import PolicyError
+from slametrics.errors import DataError, PolicyError
 from slametrics.ingest import ingest_frames
 from slametrics.policy import parse_policy
 from slametrics.scope import EVERYTHING
@@ -69,7 +69,8 @@ def ref_calendar(name: str):
 def test_the_inverse_of_business_time_meets_the_forward_direction(name, around, shift, need):
     policy = parse_policy(POLICY)
     start = around + dt.timedelta(seconds=shift)
-    table = business_time(policy.calendars[name], start.date() - dt.timedelta(days=2), start.date() + dt.timedelta(days=60))
+    # the table reaches a week back: the inverse of a position outside working hours lies before the start
+    table = business_time(policy.calendars[name], start.date() - dt.timedelta(days=7), start.date() + dt.timedelta(days=60))
     s = int(start.timestamp())
     b = table.before(np.array([s]))[0] + need
     t = int(table.instant(np.array([b]))[0])
@@ -319,3 +320,76 @@ def test_due_moments_on_random_calendars_across_dst_changes_match_the_reference(
     # business time from the start to the due moment is the time needed, and the next second counts
     assert reference.business_seconds(theirs, start, moment) == need
     assert reference.business_seconds(theirs, start, moment + dt.timedelta(seconds=1)) == need + 1
+
+
+def test_a_clock_is_watched_under_the_terms_of_the_month_it_was_opened_in():
+    # from October the contract pauses in "hold", not "waiting", and runs on Berlin's office hours
+    policy = parse_policy(POLICY.replace("calendar: berlin", "calendar: nonstop") + """    amendments:
+      - from: 2026-10
+        pause_statuses: [hold]
+        service_levels:
+          resolution: {metric: resolution, targets: {P1: 8h, P2: 16h}, calendar: berlin, objective: 0.8}
+""")
+    con = db_of([("SEP", "Acme", "P2", "2026-09-30T20:00:00Z", "2026-09-30T20:05:00Z", None),
+                 ("OCT", "Acme", "P2", "2026-10-01T08:00:00Z", "2026-10-01T08:05:00Z", None)],
+                events=[("SEP", "2026-09-30T20:00:00Z", "open"), ("SEP", "2026-09-30T22:00:00Z", "waiting"),
+                        ("OCT", "2026-10-01T08:00:00Z", "open"), ("OCT", "2026-10-01T10:00:00Z", "waiting")])
+    found = watch.check(con, policy, Alerts(), dt.datetime(2026, 10, 1, 12, tzinfo=UTC), scope=EVERYTHING)
+    clocks = {r["ticket_id"]: r for r in found.clocks.filter(pl.col("service_level") == "resolution").iter_rows(named=True)}
+    # September's terms: waiting pauses, round the clock: 2h run of 16h, due 14h after now were it to resume
+    assert clocks["SEP"]["paused"] and clocks["SEP"]["elapsed_seconds"] == 2 * 3600
+    assert clocks["SEP"]["due_at"] == dt.datetime(2026, 10, 2, 2, tzinfo=UTC)
+    # October's: waiting does not pause; Berlin 08:00-18:00 CEST = 06:00-16:00 UTC: 4h run, 12h left -> Fri 10:00 UTC
+    assert not clocks["OCT"]["paused"] and clocks["OCT"]["elapsed_seconds"] == 4 * 3600
+    assert clocks["OCT"]["due_at"] == dt.datetime(2026, 10, 2, 14, tzinfo=UTC)
+
+
+def test_a_store_that_cannot_be_written_sends_nothing_and_says_so(tmp_path, webhook, caplog):
+    folder = tmp_path
+    (folder / "policy.yaml").write_text(POLICY, encoding="utf-8")
+    (folder / "alerts.yaml").write_text(f"notify: {{webhook: {{url: '{webhook}'}}}}\n", encoding="utf-8")
+    (folder / "tickets.csv").write_text(
+        "ticket_id,client,priority,created_at,first_response_at,resolved_at\n"
+        "A,Acme,P1,2026-03-02T08:00:00Z,2026-03-02T08:10:00Z,\n", encoding="utf-8")
+    common = ["--db", str(folder / "sla.duckdb"), "--policy", str(folder / "policy.yaml")]
+    assert run_cli("ingest", "--tickets", str(folder / "tickets.csv"), *common, cwd=folder).returncode == 0
+    store = notify.store_path(folder / "sla.duckdb")
+    store.write_bytes(b"not a database at all")
+    broken = run_cli("watch", "--once", "--as-of", "2026-03-02T15:00:00Z", *common, cwd=folder)
+    assert broken.returncode == 1 and "Traceback" not in broken.stderr
+    assert "no alert sent" in broken.stderr and "the alerts sent cannot be written" in broken.stderr
+    assert Hooks.bodies == []  # never sent without being remembered
+    with pytest.raises(DataError, match="the alerts sent cannot be read"):
+        notify.sent(store)
+    store.unlink()
+    sent = run_cli("watch", "--once", "--as-of", "2026-03-02T15:00:00Z", *common, cwd=folder)
+    assert sent.returncode == 1 and {b["rule"] for b, _ in Hooks.bodies} >= {"used 75%"}
+
+
+def test_a_webhook_that_is_down_holds_the_rest_of_the_checks_alerts_for_the_next_one(caplog):
+    rows = pl.DataFrame({"contract": ["acme"] * 5, "service_level": ["response"] * 5,
+                         "ticket_id": [f"T{i}" for i in range(5)], "rule": ["used 75%"] * 5,
+                         "used_share": [0.8] * 5, "business_seconds_left": [600] * 5,
+                         "due_at": [dt.datetime(2026, 3, 2, 16, tzinfo=UTC)] * 5, "paused": [False] * 5,
+                         "budget_left": [None] * 5, "burn_rate": [None] * 5, "rank": [1] * 5, "family": ["used"] * 5,
+                         "period": ["2026-03"] * 5}, schema_overrides={"budget_left": pl.Int64, "burn_rate": pl.Float64})
+    alerts = Alerts(notify=Notify(Webhook("http://127.0.0.1:9/closed")))
+    done = notify.deliver(rows, alerts, {"acme": "Acme"}, tries=2, backoff=0.01)
+    assert done["webhook"].is_empty()
+    assert sum("failed (attempt" in r.message for r in caplog.records) == 2  # the first alert's two tries only
+    assert any("is down: 4 alerts of acme wait for the next check" in r.message for r in caplog.records)
+
+
+def test_the_alerts_file_refuses_a_key_written_twice_and_numbers_that_are_not():
+    policy = parse_policy(POLICY)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "alerts.yaml"
+        path.write_text("defaults: {due_within: 30m}\ndefaults: {due_within: 1h}\n", encoding="utf-8")
+        with pytest.raises(PolicyError, match="key 'defaults' appears twice"):
+            load_alerts(path, policy)
+        path.write_text("defaults: {burn_rate_above: .nan, used_share: [0.333333333]}\n", encoding="utf-8")
+        with pytest.raises(PolicyError) as caught:
+            load_alerts(path, policy)
+        assert any("burn_rate_above: '.nan': must be a positive number" in p for p in caught.value.problems)
+        assert any("used_share: [0.333333333]: must be shares between 0 and 1 with at most 4 decimals" in p
+                   for p in caught.value.problems)

@@ -25,7 +25,7 @@ import streamlit as st
 
 from slametrics import clock, inventory
 from slametrics.db import open_snapshot, version_of, writing
-from slametrics.errors import PolicyError
+from slametrics.errors import PolicyError, SlaError
 from slametrics.policy import Policy, load_policy
 from slametrics.scope import Scope
 from ui import session
@@ -298,7 +298,11 @@ def alerts_sent() -> pl.DataFrame:
     from slametrics import notify
 
     scope = session.scope()
-    sent = notify.sent(notify.store_path(db_path()))
+    try:
+        sent = notify.sent(notify.store_path(db_path()))
+    except SlaError as exc:  # a store being written or broken: the page says so and shows the rest
+        st.warning(" ".join(exc.problems), icon=":material/warning:")
+        sent = pl.DataFrame(schema=notify.SENT_COLUMNS)
     return sent if scope.everyone else sent.filter(pl.col("contract").is_in(list(scope.contracts)))
 
 

@@ -93,6 +93,22 @@ MAX_POLICY_CHARS = 1_000_000  # a policy of a hundred contracts is under 100 kB
 MAX_ALIASES = 200  # YAML aliases (*name): a few are handy, thousands are a bomb
 
 
+def read_yaml(text: str, source: str) -> Any:
+    """YAML text as the policy reads it (shares as exact decimals, keys as written, a key twice refused),
+    for the project's other configuration files too; raises ``PolicyError`` naming the line."""
+    if len(text) > MAX_POLICY_CHARS:
+        raise PolicyError(f"{source}: {len(text):,} characters: a configuration file is at most {MAX_POLICY_CHARS:,}")
+    try:
+        return yaml.load(text, Loader=_DecimalLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PolicyError(f"{source}:{where}: not valid YAML: {problem}") from None
+    except RecursionError:
+        raise PolicyError(f"{source}: nested too deeply") from None
+
+
 def parse_policy(text: str, source: str = "policy") -> Policy:
     """Validate policy YAML text; ``source`` names it in messages. Text beyond ``MAX_POLICY_CHARS`` or
     with more than ``MAX_ALIASES`` aliases is refused before it is built."""
