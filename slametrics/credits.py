@@ -55,14 +55,13 @@ class Credits:
         """The rows of ``python -m slametrics credits`` (docs/semantics.md §6): each period and contract's
         service levels, then its ``TOTAL`` row; the columns of ``CREDIT_COLUMNS`` and the exact shares."""
         extra = ["met", "breached", "credit_rate_exact", "bonus_rate_exact"]
-        levels = self.levels.with_columns(claim_by=pl.lit(None, pl.String)).select(*CREDIT_COLUMNS, *extra)
+        levels = self.levels.with_columns(claim_by=pl.lit(None, pl.String), total=pl.lit(False))
         months = self.months.with_columns(
             service_level=pl.lit(TOTAL), assessed=pl.lit(None, pl.Int64), compliance=pl.lit(None, pl.Float64),
             objective=pl.lit(None, pl.Float64), met=pl.lit(None, pl.Int64), breached=pl.lit(None, pl.Int64),
-        ).select(*CREDIT_COLUMNS, *extra)
-        return pl.concat([levels, months]).with_columns(total=pl.Series([False] * self.levels.height
-                                                                         + [True] * self.months.height)).sort(
-            ["period", "contract", "total", "service_level"]).drop("total")
+            total=pl.lit(True))
+        return (pl.concat([frame.select(*CREDIT_COLUMNS, *extra, "total") for frame in (levels, months)])
+                .sort(["period", "contract", "total", "service_level"]).drop("total"))
 
 
 def _below(share: Decimal, met: int, assessed: int) -> bool:

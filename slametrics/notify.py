@@ -98,12 +98,10 @@ def new_alerts(fired: pl.DataFrame, source: str | Path | duckdb.DuckDBPyConnecti
     before = sent(source)
     if before.is_empty():
         return fired
-    highest = _key(before).group_by(KEYS).agg(pl.col("rank").max().alias("_sent"))
-    keyed = _key(fired).with_columns(pl.col("rank").cast(pl.Int32))
-    return (fired.with_columns(_k=keyed.select(pl.concat_str(KEYS, separator="\x1f", ignore_nulls=True)).to_series())
-            .join(highest.with_columns(_k=pl.concat_str(KEYS, separator="\x1f", ignore_nulls=True)).select("_k", "_sent"),
-                  on="_k", how="left")
-            .filter(pl.col("_sent").is_null() | (pl.col("rank") > pl.col("_sent"))).drop("_k", "_sent"))
+    highest = _key(before).group_by(KEYS).agg(_sent=pl.col("rank").max().cast(pl.Int64))
+    keyed = _key(fired.with_row_index("_row")).join(highest, on=KEYS, how="left", nulls_equal=True)
+    fresh = keyed.filter(pl.col("_sent").is_null() | (pl.col("rank") > pl.col("_sent")))["_row"]
+    return fired.with_row_index("_row").filter(pl.col("_row").is_in(fresh.implode())).drop("_row")
 
 
 def record(rows: pl.DataFrame, store: str | Path | duckdb.DuckDBPyConnection, sent_by: str, at: dt.datetime) -> None:

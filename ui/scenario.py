@@ -62,11 +62,24 @@ def tier_rows(key: str, name: str) -> int:
     return _rows(key, name, "tier", "credit")
 
 
-def _tiers(key: str, name: str) -> tuple[Tier, ...]:
+def _pairs(key: str, name: str, kind: str, first: str, second: str, make) -> tuple:
+    """The rows of ``kind`` ('tier', 'bonus') a level's controls hold whose ``second`` share is above 0, as
+    ``make(first, second)`` (a row of 0% is not used)."""
     state = st.session_state
-    return tuple(Tier(below=_share(state[_key(key, name, "tier", i, "below")]),
-                      credit=_share(state[_key(key, name, "tier", i, "credit")]))
-                 for i in range(tier_rows(key, name)) if state[_key(key, name, "tier", i, "credit")] > 0)
+    return tuple(make(_share(state[_key(key, name, kind, i, first)]), _share(state[_key(key, name, kind, i, second)]))
+                 for i in range(_rows(key, name, kind, second)) if state[_key(key, name, kind, i, second)] > 0)
+
+
+def _pair_inputs(key: str, name: str, kind: str, title: str, fields: tuple[tuple[str, str], tuple[str, str]]) -> None:
+    """Two share inputs per row of ``kind``: ``fields`` are (key part, label) of each."""
+    for i in range(_rows(key, name, kind, fields[1][0])):
+        for column, (field, label) in zip(st.columns(2), fields):
+            column.number_input(f"{title} {i + 1}: {label} (%)", 0.0, 100.0, step=0.5, format="%.1f",
+                                key=_key(key, name, kind, i, field), persist_state="session")
+
+
+def _tiers(key: str, name: str) -> tuple[Tier, ...]:
+    return _pairs(key, name, "tier", "below", "credit", Tier)
 
 
 def tier_warnings(tiers: tuple[Tier, ...]) -> list[str]:
@@ -109,10 +122,7 @@ def defaults(key: str, terms: Contract, rows: dict[str, int] | None = None) -> d
 
 
 def _bonus(key: str, name: str) -> tuple[BonusTier, ...]:
-    state = st.session_state
-    return tuple(BonusTier(at_least=_share(state[_key(key, name, "bonus", i, "at_least")]),
-                           bonus=_share(state[_key(key, name, "bonus", i, "bonus")]))
-                 for i in range(_rows(key, name, "bonus", "bonus")) if state[_key(key, name, "bonus", i, "bonus")] > 0)
+    return _pairs(key, name, "bonus", "at_least", "bonus", BonusTier)
 
 
 def _initialise(key: str, terms: Contract) -> None:
@@ -208,12 +218,7 @@ def controls(key: str, terms: Contract) -> None:
                         column.error(problem, icon=":material/error:")
             with right:
                 st.markdown("**Credit tiers**: below this compliance, this share of the fee")
-                for i in range(tier_rows(key, name)):
-                    a, b = st.columns(2)
-                    a.number_input(f"Tier {i + 1}: below (%)", 0.0, 100.0, step=0.5, format="%.1f",
-                                   key=_key(key, name, "tier", i, "below"), persist_state="session")
-                    b.number_input(f"Tier {i + 1}: credit (%)", 0.0, 100.0, step=0.5, format="%.1f",
-                                   key=_key(key, name, "tier", i, "credit"), persist_state="session")
+                _pair_inputs(key, name, "tier", "Tier", (("below", "below"), ("credit", "credit")))
                 st.caption("A tier with a credit of 0% is not used. The largest tier that applies is paid.")
                 for warning in tier_warnings(_tiers(key, name)):
                     st.warning(warning, icon=":material/warning:")
@@ -226,12 +231,7 @@ def controls(key: str, terms: Contract) -> None:
                                 help="Today: " + (fmt.money(float(level.per_breach), terms.currency)
                                                   if level.per_breach is not None else "none") + ". 0: none.")
                 st.markdown("**Bonus tiers**: at or above this compliance, this share of the fee is earned")
-                for i in range(_rows(key, name, "bonus", "bonus")):
-                    a, b = st.columns(2)
-                    a.number_input(f"Bonus {i + 1}: at least (%)", 0.0, 100.0, step=0.5, format="%.1f",
-                                   key=_key(key, name, "bonus", i, "at_least"), persist_state="session")
-                    b.number_input(f"Bonus {i + 1}: bonus (%)", 0.0, 100.0, step=0.5, format="%.1f",
-                                   key=_key(key, name, "bonus", i, "bonus"), persist_state="session")
+                _pair_inputs(key, name, "bonus", "Bonus", (("at_least", "at least"), ("bonus", "bonus")))
                 st.caption("A bonus of 0% is not used. The largest bonus that applies is earned.")
     with tabs[-1]:
         left, right = st.columns(2, gap="large")

@@ -93,11 +93,18 @@ MAX_POLICY_CHARS = 1_000_000  # a policy of a hundred contracts is under 100 kB
 MAX_ALIASES = 200  # YAML aliases (*name): a few are handy, thousands are a bomb
 
 
-def read_yaml(text: str, source: str) -> Any:
+def read_yaml(text: str, source: str, kind: str = "configuration file") -> Any:
     """YAML text as the policy reads it (shares as exact decimals, keys as written, a key twice refused),
-    for the project's other configuration files too; raises ``PolicyError`` naming the line."""
+    for the project's other configuration files too. Text beyond ``MAX_POLICY_CHARS`` or with more than
+    ``MAX_ALIASES`` aliases is refused before it is built; raises ``PolicyError`` naming the line."""
     if len(text) > MAX_POLICY_CHARS:
-        raise PolicyError(f"{source}: {len(text):,} characters: a configuration file is at most {MAX_POLICY_CHARS:,}")
+        raise PolicyError(f"{source}: {len(text):,} characters: a {kind} is at most {MAX_POLICY_CHARS:,}")
+    try:
+        aliases = sum(isinstance(token, yaml.AliasToken) for token in yaml.scan(text))
+    except yaml.YAMLError:
+        aliases = 0  # reported below, with its line
+    if aliases > MAX_ALIASES:
+        raise PolicyError(f"{source}: {aliases:,} YAML aliases (*name): a {kind} may use at most {MAX_ALIASES}")
     try:
         return yaml.load(text, Loader=_DecimalLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -106,30 +113,13 @@ def read_yaml(text: str, source: str) -> Any:
         problem = getattr(exc, "problem", None) or str(exc)
         raise PolicyError(f"{source}:{where}: not valid YAML: {problem}") from None
     except RecursionError:
-        raise PolicyError(f"{source}: nested too deeply") from None
+        raise PolicyError(f"{source}: nested too deeply to be a {kind} (lists or mappings within each other "
+                          "thousands of times)") from None
 
 
 def parse_policy(text: str, source: str = "policy") -> Policy:
-    """Validate policy YAML text; ``source`` names it in messages. Text beyond ``MAX_POLICY_CHARS`` or
-    with more than ``MAX_ALIASES`` aliases is refused before it is built."""
-    if len(text) > MAX_POLICY_CHARS:
-        raise PolicyError(f"{source}: {len(text):,} characters: a policy file is at most {MAX_POLICY_CHARS:,}")
-    try:
-        aliases = sum(isinstance(token, yaml.AliasToken) for token in yaml.scan(text))
-    except yaml.YAMLError:
-        aliases = 0  # reported below, with its line
-    if aliases > MAX_ALIASES:
-        raise PolicyError(f"{source}: {aliases:,} YAML aliases (*name): a policy file may use at most {MAX_ALIASES}")
-    try:
-        data = yaml.load(text, Loader=_DecimalLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise PolicyError(f"{source}:{where}: not valid YAML: {problem}") from None
-    except RecursionError:
-        raise PolicyError(f"{source}: nested too deeply to be a policy (lists or mappings within each other "
-                          "thousands of times)") from None
+    """Validate policy YAML text; ``source`` names it in messages (``read_yaml`` reads it)."""
+    data = read_yaml(text, source, "policy file")
     from slametrics.policy.check import Validator
 
     try:

@@ -174,6 +174,15 @@ def test_an_unchanged_scenario_is_the_contract_whatever_its_number_of_tiers(monk
     assert scenario.changes(policy, scenario.scenario(policy, "acme"), "acme") == []
 
 
+def served(folder, monkeypatch, policy) -> None:
+    """Point the app at ``policy``, written as a policy file in ``folder``."""
+    from slametrics.policy import policy_to_yaml
+
+    path = folder / "money.yaml"
+    path.write_text(policy_to_yaml(policy), encoding="utf-8")
+    monkeypatch.setenv("SLA_POLICY", str(path))
+
+
 def _with_per_breach_and_bonus(policy):
     from decimal import Decimal
 
@@ -211,13 +220,9 @@ def test_an_unchanged_scenario_keeps_per_breach_amounts_bonus_tiers_and_the_bonu
 
 
 def test_a_per_breach_amount_moved_on_the_page_moves_the_credit_the_engines_way(app_env, engine, tmp_path, monkeypatch):
-    from slametrics.policy import policy_to_yaml
-
     policy, clocks, _, _ = engine
     amended = _with_per_breach_and_bonus(policy)
-    path = tmp_path / "money.yaml"
-    path.write_text(policy_to_yaml(amended), encoding="utf-8")
-    monkeypatch.setenv("SLA_POLICY", str(path))
+    served(tmp_path, monkeypatch, amended)
     at = open_page("whatif")
     today = scenario_credit(amended, clocks)
     assert metric(at, "Credit over these months, scenario").value == fmt.money(today, "EUR")
@@ -313,14 +318,11 @@ def test_a_scenario_file_with_amendments_gives_every_version_its_terms(monkeypat
 def test_service_credits_shows_credits_owed_and_bonuses_earned_apart(app_env, engine, tmp_path, monkeypatch):
     from slametrics.compliance import compliance
     from slametrics.credits import credits
-    from slametrics.policy import policy_to_yaml
     from tests.dashboard.helpers import figures
 
     policy, clocks, _, _ = engine
     earning = _with_per_breach_and_bonus(policy)
-    path = tmp_path / "money.yaml"
-    path.write_text(policy_to_yaml(earning), encoding="utf-8")
-    monkeypatch.setenv("SLA_POLICY", str(path))
+    served(tmp_path, monkeypatch, earning)
     at = open_page("credits")
     assert not at.exception
     (chart,) = [f for f in figures(at) if f["layout"]["title"]["text"].startswith("Credit owed and bonus earned")]
