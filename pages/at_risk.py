@@ -1,5 +1,7 @@
 """At risk: the running clocks of the chosen contract by due moment (paused ones apart), each service
 level's breach budget for the month, and the alerts the watch sent (docs/semantics.md §11)."""
+from pathlib import Path
+
 import polars as pl
 import streamlit as st
 
@@ -46,7 +48,7 @@ st.caption(f"As of {fmt.moment(v.as_of, v.zone)}. Rules: a clock past "
               f"breach{'' if rules.budget_left_at_most == 1 else 'es'}" if rules.budget_left_at_most is not None else "")
            + (f", or burning its budget {float(rules.burn_rate_above):g} times as fast as it passes"
               if rules.burn_rate_above is not None else "")
-           + f" (from {fmt.text(rules_file.source)}).")
+           + f" (from {fmt.text(Path(rules_file.source).name)}).")  # the file's name: no server path on screen
 k1, k2, k3, k4 = st.columns(4)
 k1.metric(f"Past {fmt.percent(first_share, 0)} of target", f"{risky.height:,}", border=True,
           help="Running, within target, not paused now")
