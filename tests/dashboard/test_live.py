@@ -92,7 +92,10 @@ async def _opened(page, url: str) -> tuple[int, list[str]]:
     return int(value.replace(",", "")), errors
 
 
-async def _session(browser, url: str, user: str, done: threading.Event, seen: list, errors: list) -> None:
+async def _session(browser, url: str, user: str, done: threading.Event, seen: list, reads: list,
+                   errors: list) -> None:
+    """Keep opening pages until the ingests are done; each Overview read goes into ``seen`` and, with the
+    moment it began, into ``reads``, which the writer waits on."""
     context, page = await _signed_in(browser, url, user)
     try:
         while not done.is_set():
@@ -101,8 +104,10 @@ async def _session(browser, url: str, user: str, done: threading.Event, seen: li
                 await page.wait_for_selector("h1", timeout=WAIT_MS)
                 await page.wait_for_function(SETTLED, timeout=WAIT_MS)
                 errors.extend((user, path, e) for e in await page.locator(ERRORS).all_inner_texts())
+            began = time.monotonic()
             value, shown = await _opened(page, url)
             seen.append(value)
+            reads.append((began, user))
             errors.extend((user, "", e) for e in shown)
         value, shown = await _opened(page, url)  # after the last ingest
         seen.append(value)
@@ -125,12 +130,22 @@ def test_twenty_ingests_while_three_sessions_keep_reading(tmp_path):
     env = {"SLA_DB": str(db), "SLA_POLICY": str(policy), "SLA_ACCESS": str(db.parent / "access.yaml"),
            "SLA_AUDIT": str(tmp_path / "audit.jsonl"), "SLA_LOG_DIR": str(tmp_path)}
     users = ["pat", "ann", "acme"]
-    done, results = threading.Event(), []
+    done, results, reads = threading.Event(), [], []
+
+    def waited(condition) -> None:
+        deadline = time.monotonic() + WAIT_MS / 1000
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def ingests() -> None:
-        time.sleep(2)
+        """Paced by the readers, so that the reads fall between the ingests however slow the machine:
+        the first ingest once every session has read once, each next one once a read that began after
+        the last has finished."""
+        waited(lambda: {user for _, user in reads} == set(users))
         for path in files:
             results.append(ingest(db, path))
+            ended = time.monotonic()
+            waited(lambda: any(began > ended for began, _ in reads))
         done.set()
 
     async def run(url: str):
@@ -142,7 +157,7 @@ def test_twenty_ingests_while_three_sessions_keep_reading(tmp_path):
                 writer.start()
                 seen = {u: [] for u in users}
                 errors: list = []
-                await asyncio.wait_for(asyncio.gather(*(_session(browser, url, u, done, seen[u], errors)
+                await asyncio.wait_for(asyncio.gather(*(_session(browser, url, u, done, seen[u], reads, errors)
                                                         for u in users)), timeout=900)
                 writer.join()
                 return first, seen, errors
@@ -162,7 +177,8 @@ def test_twenty_ingests_while_three_sessions_keep_reading(tmp_path):
         assert values[-1] == final, (user, values)  # every session sees the new tickets
         assert values == sorted(values), (user, values)  # and never goes back to an older file
         assert all((v - start) % PER_INGEST == 0 and start <= v <= final for v in values), (user, values)
-    assert len(set(v for vs in seen.values() for v in vs)) > 2  # the reads really ran between the ingests
+    # a read ran after every ingest and before the next, and saw exactly it
+    assert set(v for vs in seen.values() for v in vs) >= {start + k * PER_INGEST for k in range(INGESTS + 1)}
     for path in files:
         assert ingest(expected_db, path).returncode == 0
     served, alone = tables(db), tables(expected_db)
