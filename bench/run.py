@@ -52,10 +52,10 @@ FROM tickets
 GROUP BY ALL
 """
 #: the issue's targets: (key, at most / at least, at 1M, at 10M)
-TARGETS = [("clocks_vs_scan", "max", 8, 8), ("whatif_s", "max", 0.03, 0.25), ("ingest_s", "max", 20, 200),
+TARGETS = [("clocks_vs_scan", "max", 4, 4), ("whatif_s", "max", 0.03, 0.25), ("ingest_s", "max", 20, 200),
            ("page_s", "max", 1.5, None), ("peak_rss_mb", "max", None, 8000), ("peer_vs_engine", "min", 1000, None),
            ("report_pdf_s", "max", 10, None), ("report_pptx_s", "max", 5, None), ("watch_s", "max", 2, 2),
-           ("whatif_page_s", "max", 0.05, 0.25)]
+           ("whatif_page_s", "max", 0.05, 0.25), ("refresh_s", "max", 0.1, 1), ("ingest_refresh_s", "max", 1, 3)]
 
 
 def peak_rss_mb() -> float:
@@ -164,6 +164,74 @@ def live_write(db: Path, data: dict, workdir: Path, policy: Policy, runs: int) -
     return {"live_write_s": statistics.median(snapshot), "in_place_write_s": statistics.median(in_place),
             "live_write_vs_in_place": statistics.median(snapshot) / statistics.median(in_place),
             "reader_during_write_s": statistics.median(opened)}
+
+
+def stored_clocks(db: Path, data: dict, workdir: Path, policy: Policy, as_of: dt.datetime, runs: int,
+                  memory_limit: str | None, check: bool) -> dict:
+    """What the dashboard's store (``slametrics.stored``) does after its first, full evaluation: a new
+    as-of moment one hour later each run (``refresh_s``), and an ingest of 10,000 tickets (half of them
+    stored ones changed, half new) followed by the next evaluation (``ingest_refresh_s``), on a copy."""
+    from slametrics.stored import ClockStore
+
+    def rows(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.sort("contract", "service_level", "ticket_id")
+
+    store, out = ClockStore(), {}
+    con = open_db(db, memory_limit, read_only=True)
+    try:
+        start = time.perf_counter()
+        store.clocks(con, policy, as_of, scope=EVERYTHING, database=str(db))
+        out["stored_first_s"] = time.perf_counter() - start
+        hours = iter(range(1, 1000))
+        moments: list[dt.datetime] = []
+
+        def refresh():
+            moments.append(as_of + dt.timedelta(hours=next(hours)))
+            return store.clocks(con, policy, moments[-1], scope=EVERYTHING, database=str(db))
+
+        out["refresh_s"], refreshed = timed(refresh, runs)
+        out["refresh_read_tickets"] = store.last_read
+        if check:
+            out["refresh_checked"] = rows(refreshed).equals(rows(evaluate_clocks(con, policy, moments[-1], scope=EVERYTHING)))
+        del refreshed
+    finally:
+        con.close()
+
+    work = workdir / "refresh.duckdb"
+    shutil.copyfile(db, work)
+    store.clear()
+    con = open_db(work, memory_limit, read_only=True)
+    store.clocks(con, policy, as_of, scope=EVERYTHING, database=str(work))
+    con.close()
+    tickets = pl.read_csv(data["tickets_csv"], n_rows=200_000, infer_schema_length=0)
+    seconds, read = [], 0
+    for run in range(runs + 1):  # the first is the warm-up
+        part = tickets.sample(n=min(5000, tickets.height), seed=run)
+        changed = part.with_columns(pl.lit("2026-12-31T00:00:00Z").alias("resolved_at"))  # closed later
+        new = part.with_columns((pl.lit(f"NEW{run}-") + pl.col("ticket_id")).alias("ticket_id"))
+        batch = workdir / f"refresh-batch-{run}.csv"
+        pl.concat([changed, new]).write_csv(batch)
+        start = time.perf_counter()
+        with writing(work) as wcon:
+            ingest_files(wcon, batch, None, policy=policy)
+        con = open_db(work, memory_limit, read_only=True)
+        try:
+            after = store.clocks(con, policy, as_of, scope=EVERYTHING, database=str(work))
+            if run:
+                seconds.append(time.perf_counter() - start)
+                read, out["ingest_refresh_tickets"] = store.last_read, 2 * part.height
+            if check and run == runs:
+                out["ingest_refresh_checked"] = rows(after).equals(rows(evaluate_clocks(con, policy, as_of,
+                                                                                        scope=EVERYTHING)))
+            del after
+        finally:
+            con.close()
+        batch.unlink()
+    work.unlink(missing_ok=True)
+    out["ingest_refresh_s"] = statistics.median(seconds)
+    out["ingest_refresh_read_tickets"] = read
+    out["stored_evaluations"] = dict(store.evaluations)
+    return out
 
 
 def scenario(policy: Policy) -> Policy:
@@ -342,6 +410,9 @@ def run(args: argparse.Namespace) -> dict:
     out["watch_checked"] = found.clocks.select("ticket_id", "service_level", "elapsed_seconds").sort(
         "ticket_id", "service_level").equals(full)
 
+    say("stored clocks: a refresh an hour later, and an ingest of 10,000 tickets then the next evaluation ...")
+    out.update(stored_clocks(db, data, workdir, policy, as_of, args.runs, args.memory_limit, args.tickets <= 2_000_000))
+
     say("peer (pandas + businesstimedelta) ...")
     covered = clocks.select(pl.col("ticket_id").n_unique()).item()
     out["peer_s_per_1k"] = peer(con, policy, as_of, args.seed)
@@ -399,7 +470,8 @@ def check(out: dict) -> dict:
 def table(out: dict) -> str:
     rows = [(k, out[k]) for k in ("tickets", "events", "clocks", "ingest_s", "clocks_s", "compliance_s", "credits_s",
                                   "whatif_s", "whatif_prepare_s", "scan_floor_s", "clocks_vs_scan", "peer_s_per_1k",
-                                  "peer_vs_engine", "report_model_s", "report_pdf_s", "report_pptx_s", "peak_rss_mb",
+                                  "peer_vs_engine", "refresh_s", "ingest_refresh_s", "report_model_s", "report_pdf_s",
+                                  "report_pptx_s", "peak_rss_mb",
                                   "peak_rss_engine_mb", "page_cold_s") if k in out]
     rows += [(f"page_s[{p}]", s) for p, s in (out.get("page_s") or {}).items()]
     rows += [(f"error[{p}]", e) for p, e in (out.get("page_errors") or {}).items()]

@@ -51,7 +51,7 @@ CLOCK_SCHEMA = {
     "measure": MEASURE, "priority": pl.Enum([]), "period": pl.Enum([]), "target_seconds": pl.Int64, "elapsed_seconds": pl.Int64,
     "paused_seconds": pl.Int64, "outcome": OUTCOME, "overrun_seconds": pl.Int64, "client": pl.Enum([]),
     "team": pl.Enum([]), "category": pl.Enum([]), "agent": pl.Enum([]), "channel": pl.Enum([]),
-    "csat": pl.Float64, "reopened": pl.Int64, "created_at": UTC_TIME, "stop_at": UTC_TIME, "running": pl.Boolean,
+    "csat": pl.Float64, "reopened": pl.Int32, "created_at": UTC_TIME, "stop_at": UTC_TIME, "running": pl.Boolean,
 }
 #: the free text columns whose values are read from the data (``sql/clock_text_values.sql``)
 FREE_TEXT = {"team": "teams", "category": "categories", "agent": "agents", "channel": "channels"}
@@ -85,6 +85,18 @@ class _Level:
     end: int | None = None
 
 
+def categories(policy: Policy, lists: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The categories of every Enum column but ``period`` of an evaluation of ``policy`` (already a
+    scope's) whose value lists (``_read``) are ``lists``: every level of every version has its names
+    there, whether or not it clocks a ticket."""
+    levels = _levels(policy)
+    return {"contract": sorted({lv.contract.key for lv in levels}),
+            "service_level": sorted({lv.level.name for lv in levels}),
+            "metric": sorted({lv.level.metric for lv in levels}), "measure": list(MEASURES),
+            "priority": lists["priorities"], "outcome": list(OUTCOMES), "client": lists["clients"],
+            **{name: lists[values] for name, values in FREE_TEXT.items()}}
+
+
 def _month_number(month: str | None) -> int | None:
     return None if month is None else (int(month[:4]) - 1970) * 12 + int(month[5:7]) - 1
 
@@ -94,10 +106,42 @@ def _levels(policy: Policy) -> list[_Level]:
                    _month_number(end)) for terms, sl, first, end in tables.levels(policy)]
 
 
+@dataclass(frozen=True)
+class Reread:
+    """The tickets a refresh reads again (slametrics.stored): those not settled by ``base`` (epoch
+    seconds), those numbered ``changed`` (tkeys an ingest wrote since) and those of the ``redo`` clients
+    (whose terms changed). Every other ticket's clocks stopped by ``base`` and are kept."""
+
+    base: int
+    changed: tuple[int, ...] = ()
+    redo: tuple[str, ...] = ()
+
+    def params(self) -> dict:
+        return {"base": self.base, "changed": list(self.changed), "redo": list(self.redo)}
+
+
+NO_REREAD = {"base": None, "changed": [], "redo": []}
+
+
+@dataclass
+class Evaluated:
+    """What ``evaluate`` gives: the clock rows, of which the first ``kept`` belong to tickets settled by
+    its ``split`` moment (so no later as-of changes them), ``tkeys`` the ticket number of each of those
+    rows, and the value lists the text columns are coded in."""
+
+    frame: pl.DataFrame
+    kept: int
+    tkeys: np.ndarray
+    lists: dict[str, list[str]]
+    read: int = 0  # tickets read
+
+
 def _read(con: duckdb.DuckDBPyConnection, as_of: int, clients: list[str], priorities: list[str], statuses: list[str],
-          every_priority: bool = False, since: int | None = None
-          ) -> tuple[dict[str, pl.Series], dict[str, list[str]], pl.DataFrame]:
-    """(ticket columns, value lists, pausing spans) as of ``as_of``, in one snapshot.
+          every_priority: bool = False, since: int | None = None, reread: Reread | None = None,
+          lists: dict[str, list[str]] | None = None) -> tuple[dict[str, pl.Series], dict[str, list[str]], pl.DataFrame]:
+    """(ticket columns, value lists, pausing spans) as of ``as_of``, in one snapshot; with ``reread``
+    only the tickets it names, and their spans (the value lists are always every stored ticket's, so
+    ``lists`` from an earlier read of the same database and scope may be given instead of found).
 
     The value lists are ``clients``, ``priorities`` (with ``every_priority``, also every priority the
     tickets hold) and the free text columns' values found (sorted),
@@ -114,14 +158,19 @@ def _read(con: duckdb.DuckDBPyConnection, as_of: int, clients: list[str], priori
         cur.execute("BEGIN TRANSACTION")
         try:
             where = {"as_of": as_of, "clients": clients, "since": since}  # the scope: its clients' tickets only
-            found = cur.sql(statement("clock_text_values"), params=where).fetchall()[0]
-            lists = {"clients": clients,
-                     "priorities": sorted({*priorities, *(found[len(FREE_TEXT)] or [])} if every_priority else priorities),
-                     **{column: sorted(values or []) for column, values in zip(FREE_TEXT.values(), found)}}
-            numbers = cur.sql(statement("evaluate_clocks"), params={"as_of": as_of, "since": since, **lists}).pl().rechunk()
-            ids = cur.sql(statement("clock_ticket_ids"), params=where).pl().rechunk()
+            if lists is None:
+                found = cur.sql(statement("clock_text_values"), params=where).fetchall()[0]
+                lists = {"clients": clients,
+                         "priorities": sorted({*priorities, *(found[len(FREE_TEXT)] or [])} if every_priority
+                                              else priorities),
+                         **{column: sorted(values or []) for column, values in zip(FREE_TEXT.values(), found)}}
+            which = NO_REREAD if reread is None else reread.params()
+            numbers = cur.sql(statement("evaluate_clocks"), params={"as_of": as_of, "since": since, **lists,
+                                                                    **which}).pl().rechunk()
+            ids = cur.sql(statement("clock_ticket_ids"), params={**where, **which}).pl().rechunk()
+            tkeys = None if reread is None else numbers["tkey"].to_list()  # a refresh: only its tickets' spans
             spans = cur.sql(statement("pause_spans"), params={"as_of": as_of, "clients": clients,
-                                                              "statuses": statuses}).pl()
+                                                              "statuses": statuses, "tkeys": tkeys}).pl()
         finally:
             cur.execute("COMMIT")
     except duckdb.BinderException as exc:
@@ -176,8 +225,23 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
 
     >>> # ticket created Mon 09:00 Berlin, answered 09:20, P1 target 15m on 08:00-18:00
     >>> # -> elapsed_seconds 1200, outcome 'breached', overrun_seconds 300
+
+    This is the full evaluation; the product reads through ``slametrics.stored``, which keeps the clocks
+    that stopped and evaluates only the rest again (the same rows, checked against this in the tests).
     """
-    as_of_s = int(parse_as_of(as_of).timestamp())
+    return evaluate(con, policy, int(parse_as_of(as_of).timestamp()), scope=scope,
+                    since=None if since is None else int(since.timestamp())).frame
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, policy: Policy, as_of_s: int, *, scope: Scope, since: int | None = None,
+             reread: Reread | None = None, split: int | None = None,
+             lists: dict[str, list[str]] | None = None) -> Evaluated:
+    """``evaluate_clocks`` as of ``as_of_s`` (epoch seconds), of the tickets ``reread`` names (default all).
+
+    With ``split``, the rows of the tickets settled by then come first (``Evaluated.kept`` of them, with
+    their ticket numbers), each part grouped by contract and service level; without, ``kept`` is 0.
+    ``lists``: the value lists of an earlier evaluation of the same database, scope and clock terms.
+    """
     policy = scope.policy(policy)
     levels = _levels(policy)
     statuses = sorted({s for lv in levels for s in lv.pausing})
@@ -185,11 +249,11 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
     # every priority a level covers: its targets' (a clock), its own list or, without one, all (§9)
     named = {p for lv in levels for p in (lv.level.targets if lv.level.measure == "clock" else lv.level.priorities or ())}
     every = any(lv.level.measure == "ticket" and lv.level.priorities is None for lv in levels)
-    tickets, lists, spans = _read(con, as_of_s, clients, sorted(named), statuses, every,
-                                  None if since is None else int(since.timestamp()))
+    tickets, lists, spans = _read(con, as_of_s, clients, sorted(named), statuses, every, since, reread, lists)
     priorities = lists["priorities"]
+    none = Evaluated(pl.DataFrame(schema=CLOCK_SCHEMA), 0, np.empty(0, dtype=np.int64), lists, len(tickets["tkey"]))
     if len(tickets["tkey"]) == 0 or not levels:
-        return pl.DataFrame(schema=CLOCK_SCHEMA)
+        return none
 
     created = tickets.pop("created_s").to_numpy()
     responded = tickets.pop("first_response_s").fill_null(_NONE).to_numpy()
@@ -201,7 +265,9 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
     kind = (tickets["client"].fill_null(0).to_numpy().astype(np.int64) * (len(priorities) + 1)
             + tickets["priority"].fill_null(0).to_numpy())
 
-    span_row = _positions(tickets.pop("tkey").to_numpy(), spans["tkey"].to_numpy())
+    settled = tickets.pop("settled_s").fill_null(_NONE).to_numpy()
+    tkey = tickets.pop("tkey").to_numpy()
+    span_row = _positions(tkey, spans["tkey"].to_numpy())
     keep = span_row >= 0
     span_row = span_row[keep]
     span_status = spans["status"].to_numpy()[keep]  # 1-based code into statuses
@@ -210,7 +276,7 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
     del spans
 
     # first which tickets each level clocks, so every output column is allocated once and filled in place
-    chosen = []
+    measured = []
     months: dict[str, np.ndarray] = {}  # each zone's local month of every ticket's creation, where versions need it
     for lv in levels:
         # which (client, priority) kinds of ticket this level measures, and their targets (clocks only)
@@ -233,11 +299,20 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
                 mine &= months[zone] >= lv.first
             if lv.end is not None:
                 mine &= months[zone] < lv.end
-        chosen.append((lv, targets, mine, np.flatnonzero(mine)))
+        measured.append((lv, targets, mine))
+    # one job per level, or with a split two: the settled tickets' clocks first, then the others'
+    parts = [None] if split is None else [settled <= split, settled > split]
+    chosen = []
+    for part in parts:
+        for lv, targets, mine in measured:
+            mine = mine if part is None else mine & part
+            chosen.append((lv, targets, mine, np.flatnonzero(mine)))
+    del measured
     counts = [len(rows) for *_, rows in chosen]
+    kept = sum(counts[:len(levels)]) if split is not None else 0
     total = sum(counts)
     if total == 0:
-        return pl.DataFrame(schema=CLOCK_SCHEMA)
+        return none
     c = {"row": np.empty(total, dtype=np.uint32), "month": np.empty(total, dtype=np.int64),
          "target": np.zeros(total, dtype=np.int64), "elapsed": np.zeros(total, dtype=np.int64),
          "paused": np.zeros(total, dtype=np.int64), "stop": np.empty(total, dtype=np.int64),
@@ -287,9 +362,12 @@ def evaluate_clocks(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str |
 
     ends = np.cumsum(counts)
     _side_by_side(fill, [(*job, slice(int(e) - len(job[3]), int(e))) for job, e in zip(chosen, ends) if len(job[3])])
-    del chosen, responded, resolved, reopened, rated, kind, span_row, span_status, span_start, span_end
+    tkeys = np.take(tkey, c["row"][:kept]) if kept else np.empty(0, dtype=np.int64)
+    jobs = [job[0] for job in chosen]
+    del chosen, responded, resolved, reopened, rated, kind, span_row, span_status, span_start, span_end, settled, tkey
     c["created"] = created
-    return _frame(tickets, lists, levels, counts, c)
+    read = len(created)
+    return Evaluated(_frame(tickets, categories(policy, lists), jobs, counts, c), kept, tkeys, lists, read)
 
 
 def _side_by_side(work: Callable[[Any], Any], items: list) -> list:
@@ -314,7 +392,7 @@ def _times(seconds: np.ndarray) -> pl.Series:
     return pl.from_arrow(pa.array(seconds * 1_000_000, mask=seconds == _NONE)).cast(UTC_TIME)
 
 
-def _frame(tickets: dict[str, pl.Series], lists: dict[str, list[str]], levels: list[_Level], counts: list[int],
+def _frame(tickets: dict[str, pl.Series], cats: dict[str, list[str]], levels: list[_Level], counts: list[int],
            c: dict[str, np.ndarray]) -> pl.DataFrame:
     """The clock rows, one chunk per column (a group-by over many chunks is 2x slower): the tickets'
     columns gathered once for every level (text as Enum codes: the 1-based codes of ``_read``), the
@@ -323,9 +401,9 @@ def _frame(tickets: dict[str, pl.Series], lists: dict[str, list[str]], levels: l
     """
     row = pl.Series(c.pop("row"))
 
-    def per_level(values: list[str]) -> pl.Series:
-        categories = sorted(set(values))
-        return enum_of(np.repeat(np.array([categories.index(v) for v in values], dtype=np.uint32), counts), categories)
+    def per_level(name: str, values: list[str]) -> pl.Series:
+        index = {v: i for i, v in enumerate(cats[name])}
+        return enum_of(np.repeat(np.array([index[v] for v in values], dtype=np.uint32), counts), cats[name])
 
     low = int(c["month"].min())
     periods = [month_label(m) for m in range(low, int(c["month"].max()) + 1)]
@@ -333,8 +411,7 @@ def _frame(tickets: dict[str, pl.Series], lists: dict[str, list[str]], levels: l
     month, paused, created = c.pop("month"), c.pop("paused"), c.pop("created")
     codes_, clock = c.pop("outcome"), c.pop("clock")
     ticket_id, csat, reopened = tickets.pop("ticket_id"), tickets.pop("csat"), tickets.pop("reopened")
-    coded_names = {"priority": "priorities", "client": "clients", **FREE_TEXT}
-    codes = {name: tickets.pop(name) for name in coded_names}
+    codes = {name: tickets.pop(name) for name in ("priority", "client", *FREE_TEXT)}
 
     def figure(values: np.ndarray) -> pl.Series:
         """A clock's figure in seconds: null on ticket-outcome rows, which have none (docs/semantics.md §9)."""
@@ -343,20 +420,18 @@ def _frame(tickets: dict[str, pl.Series], lists: dict[str, list[str]], levels: l
     # each column on its own (they run side by side), in the order of the frame
     make: dict[str, Callable[[], pl.Series]] = {
         "ticket_id": lambda: ticket_id.gather(row),
-        "contract": lambda: per_level([lv.contract.key for lv in levels]),
-        "service_level": lambda: per_level([lv.level.name for lv in levels]),
-        "metric": lambda: per_level([lv.level.metric for lv in levels]),
-        "measure": lambda: enum_of(np.repeat(np.array([MEASURES.index(lv.level.measure) for lv in levels],
-                                                      dtype=np.uint32), counts), list(MEASURES)),
-        "priority": lambda: enum_of(codes["priority"] - 1, lists["priorities"]).gather(row),
+        "contract": lambda: per_level("contract", [lv.contract.key for lv in levels]),
+        "service_level": lambda: per_level("service_level", [lv.level.name for lv in levels]),
+        "metric": lambda: per_level("metric", [lv.level.metric for lv in levels]),
+        "measure": lambda: per_level("measure", [lv.level.measure for lv in levels]),
+        "priority": lambda: enum_of(codes["priority"] - 1, cats["priority"]).gather(row),
         "period": lambda: enum_of(month - low, periods),
         "target_seconds": lambda: figure(target),
         "elapsed_seconds": lambda: figure(elapsed),
         "paused_seconds": lambda: figure(paused),
-        "outcome": lambda: enum_of(codes_, OUTCOMES),
+        "outcome": lambda: enum_of(codes_, cats["outcome"]),
         "overrun_seconds": lambda: figure(np.maximum(elapsed - target, 0)),
-        **{name: (lambda name=name: enum_of(codes[name] - 1, lists[coded_names[name]]).gather(row))
-           for name in ("client", *FREE_TEXT)},
+        **{name: (lambda name=name: enum_of(codes[name] - 1, cats[name]).gather(row)) for name in ("client", *FREE_TEXT)},
         "csat": lambda: csat.gather(row),
         "reopened": lambda: reopened.gather(row),
         "created_at": lambda: _times(created).gather(row),

@@ -35,7 +35,7 @@ from slametrics.errors import DataError
 from slametrics.sql import statement
 
 DEFAULT_DB = Path("data/sla.duckdb")
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 READABLE_FROM = 3  # the reads of this version understand databases from version 3 on (same tables)
 Version = tuple[int, int, int]  # (mtime in ns, inode, size) of the database file: changes with every write
 
@@ -278,6 +278,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]], 
     (2, "tickets numbered (tkey) and their status spans stored", _number_tickets),
     (3, "status spans carry their ticket's client, for scoped reads", _spans_with_client),
     (4, "the schema version is recorded", lambda con: None),
+    (5, "the tickets each ingest writes are recorded (ticket_changes)", lambda con: None),
 )
 
 

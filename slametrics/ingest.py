@@ -503,7 +503,8 @@ def _store(con: duckdb.DuckDBPyConnection, good: pl.DataFrame, bad: pl.DataFrame
     """Write everything in one transaction: all of it lands, or none of it.
 
     Each ticket is numbered (``tkey``, kept across re-ingests), and the status spans of every ticket
-    this input touches (its tickets, and the stored tickets it carries events for) are derived again.
+    this input touches (its tickets, and the stored tickets it carries events for) are derived again;
+    ``ticket_changes`` records those tickets under this ingest's number (what slametrics.stored reads again).
     """
     rejects = [bad.with_columns(source=pl.lit(summary.source))]
     if ev_bad is not None:
@@ -528,6 +529,8 @@ def _store(con: duckdb.DuckDBPyConnection, good: pl.DataFrame, bad: pl.DataFrame
         if ev_good is not None:
             con.execute(statement("store_events"))
         con.execute(statement("store_spans"), {"all": not stored})
+        con.execute("INSERT INTO ticket_changes SELECT (SELECT count(*) + 1 FROM ingests), t.tkey "
+                    "FROM tickets t SEMI JOIN span_tickets s ON s.ticket_id = t.ticket_id")
         con.execute("DELETE FROM rejects WHERE list_contains($sources, source)", {"sources": sources})
         con.execute("INSERT INTO rejects BY NAME SELECT source, kind, line, ticket_id, reason, row_json FROM new_rejects")
         con.execute("INSERT INTO ingests VALUES ($source, now(), $read, $stored, $rejected, $eread, $estored, $erejected)",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SECONDS = ("ingest_s", "clocks_s", "compliance_s", "credits_s", "whatif_s", "scan_floor_s", "peer_s_per_1k",
-           "report_model_s", "report_pdf_s", "report_pptx_s", "watch_s")
+           "report_model_s", "report_pdf_s", "report_pptx_s", "watch_s", "refresh_s", "ingest_refresh_s")
 
 
 def test_a_small_benchmark_run_writes_every_figure(tmp_path: Path) -> None:
@@ -33,6 +33,12 @@ def test_a_small_benchmark_run_writes_every_figure(tmp_path: Path) -> None:
     assert 50 < figures["peak_rss_mb"] < 8000
     assert figures["whatif_checked"] is True  # the fast what-if path gave exactly the slow path's frames
     assert figures["watch_checked"] is True and figures["watch_running_clocks"] > 0  # the full evaluation's clocks
+    # the store answered every refresh by reading again only what could change, and gave the full evaluation
+    assert figures["stored_evaluations"] == {"full": 2, "refresh": 4}
+    assert figures["refresh_checked"] is True and figures["ingest_refresh_checked"] is True
+    assert 0 < figures["refresh_read_tickets"] < figures["tickets"] / 2
+    assert figures["ingest_refresh_tickets"] == 10_000  # 5,000 changed and 5,000 new, all read again
+    assert 5_000 < figures["ingest_refresh_read_tickets"] < figures["tickets"] + 5_000  # the covered clients' of them
     assert figures["page_s"], "no dashboard page was measured"
     assert figures["whatif_page_s"] and figures["whatif_page_s"] > 0, figures["page_errors"]
     for page, seconds in figures["page_s"].items():

@@ -29,6 +29,9 @@ def database_of_version(path: Path, policy, version: int):
     tickets, events = tickets_and_events()
     ingest_frames(con, tickets, events, source="fixture", policy=policy)
     clocks = evaluate_clocks(con, policy, AS_OF, scope=EVERYTHING)
+    if version <= 4:
+        con.execute("DROP TABLE ticket_changes")
+        con.execute("UPDATE schema_version SET version = 4")
     if version <= 3:
         con.execute("DROP TABLE schema_version")
     if version <= 2:
@@ -44,25 +47,28 @@ def database_of_version(path: Path, policy, version: int):
 def test_a_new_database_is_created_at_the_current_version(tmp_path):
     with writing(tmp_path / "new.duckdb") as con:
         assert con.execute("SELECT version, change FROM schema_version").fetchall() == [(SCHEMA_VERSION, "created")]
-    assert stored_version(tmp_path / "new.duckdb") == SCHEMA_VERSION == 4
+    assert stored_version(tmp_path / "new.duckdb") == SCHEMA_VERSION == 5
 
 
-def test_the_previous_version_is_read_unchanged_by_a_read_only_open_and_migrated_by_the_first_write(tmp_path, policy):
-    path = tmp_path / "v3.duckdb"
-    before = database_of_version(path, policy, 3)
+@pytest.mark.parametrize("version", [3, 4])
+def test_the_previous_versions_are_read_unchanged_by_a_read_only_open_and_migrated_by_the_first_write(tmp_path, policy,
+                                                                                                      version):
+    path = tmp_path / f"v{version}.duckdb"
+    before = database_of_version(path, policy, version)
     untouched = digest(path)
     con = connect(path, read_only=True)
     try:
-        assert stored_version(con) == 3
+        assert stored_version(con) == version
         assert evaluate_clocks(con, policy, AS_OF, scope=EVERYTHING).equals(before)
     finally:
         con.close()
     assert digest(path) == untouched  # reading wrote nothing
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["v3.duckdb"]  # nor left anything beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # nor left anything beside it
     with writing(path) as con:
-        assert con.execute("SELECT version, change FROM schema_version").fetchall() == [
-            (4, "the schema version is recorded")]
-    assert stored_version(path) == 4
+        steps = con.execute("SELECT version, change FROM schema_version ORDER BY version").fetchall()
+        assert steps == [(4, "the schema version is recorded" if version == 3 else "created"),
+                         (5, "the tickets each ingest writes are recorded (ticket_changes)")]
+    assert stored_version(path) == 5
     con = connect(path, read_only=True)
     try:
         assert evaluate_clocks(con, policy, AS_OF, scope=EVERYTHING).equals(before)
@@ -78,23 +84,23 @@ def test_an_older_version_is_refused_by_a_read_and_migrated_in_order_by_migrate(
     with pytest.raises(DataError) as refused:
         connect(path, read_only=True)
     assert refused.value.problems == [
-        f"{path}: written by an older slametrics (schema version {version}; this one reads 3 to 4): bring it up to "
+        f"{path}: written by an older slametrics (schema version {version}; this one reads 3 to 5): bring it up to "
         f"date once with `python -m slametrics migrate --db {path}` (any ingest does it too); reading never "
         "changes the file"]
     assert digest(path) == untouched
     done = run_cli("migrate", "--db", str(path), cwd=tmp_path)
-    assert (done.returncode, done.stdout, done.stderr) == (0, f"{path}: schema version {version} -> 4\n", "")
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"{path}: schema version {version} -> 5\n", "")
     con = connect(path, read_only=True)
     try:
         steps = con.execute("SELECT version, change FROM schema_version ORDER BY version").fetchall()
-        assert [v for v, _ in steps] == list(range(version + 1, 5))
+        assert [v for v, _ in steps] == list(range(version + 1, 6))
         assert evaluate_clocks(con, policy, AS_OF, scope=EVERYTHING).equals(before)
         acme = Scope.of(policy, ["acme"])  # the re-derived spans carry their client: a scoped read sees its pauses
         assert evaluate_clocks(con, policy, AS_OF, scope=acme)["paused_seconds"].sum() == 36_000
     finally:
         con.close()
     again = run_cli("migrate", "--db", str(path), cwd=tmp_path)
-    assert again.stdout == f"{path}: schema version 4, up to date; nothing was written\n"
+    assert again.stdout == f"{path}: schema version 5, up to date; nothing was written\n"
 
 
 def test_a_database_of_a_newer_version_is_refused_by_reads_and_writes_alike(tmp_path, policy):
@@ -104,7 +110,7 @@ def test_a_database_of_a_newer_version_is_refused_by_reads_and_writes_alike(tmp_
     con.execute("INSERT INTO schema_version VALUES (9, now(), 'from the future')")
     con.close()
     untouched = digest(path)
-    message = "written by a newer slametrics (schema version 9; this one knows up to 4): update slametrics to read or write it"
+    message = "written by a newer slametrics (schema version 9; this one knows up to 5): update slametrics to read or write it"
     with pytest.raises(DataError) as read:
         connect(path, read_only=True)
     assert read.value.problems == [f"{path}: {message}"]

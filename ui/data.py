@@ -5,7 +5,8 @@ takes a cursor per query: Streamlit runs each session in its own thread and a Du
 to be shared between threads. A run reads the version in place when it starts (``pinned``). Every read goes through the engine with the session's scope (``ui.session.scope``:
 the contracts the signed-in user may see), and every cached figure is keyed by it: a session is never
 handed a frame that holds another contract's rows. Clocks are evaluated once per (database version,
-policy version, as-of moment, scope) and reused by every page, what-if included. A write (the Data
+policy version, as-of moment, scope) and reused by every page, what-if included; a new as-of moment, an
+ingest or a policy change evaluates only the clocks that can have changed (``slametrics.stored``). A write (the Data
 page's upload, or ``slametrics ingest`` from another process while the app serves) swaps in a new
 file whole: no session waits for it or sees half of it, and each sees the new version on its next run.
 """
@@ -23,11 +24,12 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from slametrics import clock, inventory
+from slametrics import inventory
 from slametrics.db import open_snapshot, version_of, writing
 from slametrics.errors import PolicyError, SlaError
 from slametrics.policy import Policy, load_policy
 from slametrics.scope import Scope
+from slametrics.stored import STORE
 from ui import session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,6 +165,7 @@ def clear_caches() -> None:
     _connection.clear()
     _policy.clear()
     _clocks.clear()
+    STORE.clear()
     _last_activity.clear()
     _volume_cache.clear()
     _holdings.clear()
@@ -228,7 +231,7 @@ def _clocks(db: str, db_version: tuple, policy_file: str, policy_version: tuple,
             scope: Scope) -> pl.DataFrame:
     policy = _policy(policy_file, policy_version)
     with cursor() as cur:
-        return clock.evaluate_clocks(cur, policy, as_of, scope=scope)
+        return STORE.clocks(cur, policy, as_of, scope=scope, database=db)
 
 
 def clocks(as_of: dt.datetime) -> pl.DataFrame:
@@ -376,19 +379,20 @@ def report_settings():
 
 @st.cache_resource(show_spinner="Gathering the review's figures ...", max_entries=16)
 def _review(db: str, db_version: tuple, policy_file: str, policy_version: tuple, contract: str, period: str,
-            previous: str, as_of: dt.datetime, scope: Scope, settings):
+            previous: str, as_of: dt.datetime, scope: Scope, settings, _clocks: pl.DataFrame):
     from slametrics.report import build_review
     from slametrics.report.document import render_html
 
     policy = _policy(policy_file, policy_version)
     with cursor() as cur:
-        made = build_review(cur, policy, contract, period, as_of, scope=scope, settings=settings, previous=previous)
+        made = build_review(cur, policy, contract, period, as_of, scope=scope, settings=settings, previous=previous,
+                            clocks=_clocks)
     return made, render_html(made)
 
 
 def review(contract: str, period: str, previous: str, as_of: dt.datetime):
     """The quarterly review of ``contract`` (``slametrics.report``), read through the session's scope, and
-    its HTML page: (Review, str)."""
+    its HTML page: (Review, str). Its clocks are the session's (``clocks``), not evaluated again."""
     db, pol = db_path(), policy_path()
     return _review(str(db), db_version(), str(pol), file_version(pol), contract, period, previous, as_of,
-                   session.scope(), report_settings())
+                   session.scope(), report_settings(), clocks(as_of))

@@ -146,8 +146,12 @@ def _month_of(column: str) -> pl.Expr:
 
 
 def build_review(con: duckdb.DuckDBPyConnection, policy: Policy, contract: str, period: str, as_of: dt.datetime, *,
-                 scope: Scope, settings: Settings | None = None, previous: str | None = None) -> Review:
+                 scope: Scope, settings: Settings | None = None, previous: str | None = None,
+                 clocks: pl.DataFrame | None = None) -> Review:
     """The review of ``contract`` over ``period`` ('2026-Q3', a month or a year) as of ``as_of``.
+
+    ``clocks``: the clocks of the scope as of ``as_of``, where the caller holds them already (the
+    dashboard's); without, they are evaluated.
 
     Refuses (``DataError``) a contract outside the scope or the policy, and a period that is not one.
     """
@@ -167,7 +171,8 @@ def build_review(con: duckdb.DuckDBPyConnection, policy: Policy, contract: str, 
     zone = policy.calendars[terms.calendar].timezone
     own = Scope.of(policy, [contract])
     mine = own.policy(policy)
-    clocks = evaluate_clocks(con, mine, as_of, scope=own if scope.everyone else scope)
+    if clocks is None:
+        clocks = evaluate_clocks(con, mine, as_of, scope=own if scope.everyone else scope)
     clocks = clocks.filter(pl.col("contract") == contract)
     monthly = compliance(clocks, mine)
     pooled = periods.compliance_over(clocks, mine, grain)

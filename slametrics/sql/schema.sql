@@ -1,4 +1,5 @@
--- schema: the stored ticket history (timestamps in UTC), its rejected rows, an ingest log and the schema version.
+-- schema: the stored ticket history (timestamps in UTC), its rejected rows, an ingest log, the tickets
+-- each ingest wrote, and the schema version.
 -- status_spans is derived from events at ingest (sql/store_spans.sql): the clocks read pauses there.
 -- Parameters: none. Idempotent.
 CREATE TABLE IF NOT EXISTS tickets (
@@ -49,6 +50,11 @@ CREATE TABLE IF NOT EXISTS ingests (
     events_read BIGINT,
     events_stored BIGINT,
     events_rejected BIGINT
+);
+CREATE TABLE IF NOT EXISTS ticket_changes (
+    ingest BIGINT NOT NULL,          -- the ingest that wrote them: its place in ingests (1 for the first)
+    tkey BIGINT NOT NULL             -- a ticket it stored, or whose events it replaced (slametrics.stored
+                                     -- evaluates exactly these again, and keeps every other stopped clock)
 );
 CREATE TABLE IF NOT EXISTS schema_version (
     version INTEGER NOT NULL,        -- slametrics.db.SCHEMA_VERSION when this row was written

@@ -7,7 +7,7 @@ import dataclasses
 import polars as pl
 import pytest
 
-import slametrics.clock
+import slametrics.stored
 from slametrics import whatif
 from slametrics.policy import parse_policy
 from tests.dashboard.fixture import POLICY
@@ -26,13 +26,13 @@ def scenario_credit(policy, clocks, **changes) -> float:
 @pytest.fixture
 def counted_evaluations(monkeypatch):
     calls = []
-    original = slametrics.clock.evaluate_clocks
+    original = slametrics.stored.evaluate  # what the dashboard's clocks come from (through the store)
 
     def counting(*args, **kwargs):
         calls.append(args)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(slametrics.clock, "evaluate_clocks", counting)
+    monkeypatch.setattr(slametrics.stored, "evaluate", counting)
     return calls
 
 

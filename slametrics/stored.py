@@ -1,0 +1,195 @@
+"""Stored clocks (docs/semantics.md §12): the clocks that stopped are kept, and only the rest are evaluated
+again at each new as-of moment, after an ingest, or after a policy change.
+
+A ticket is *settled* once it is resolved and, if it was ever answered, answered: from then on no as-of
+moment changes any of its clock rows (the stop is known, the pauses before it are fixed, a
+ticket outcome is decided). So a store keeps, per database, scope and policy, the rows of the tickets
+settled by a moment ``base`` (the as-of of its first evaluation), and answers any as-of at or after
+``base`` by evaluating only the other tickets (``clock.Reread``: those not settled by ``base``):
+
+- an ingest records the tickets it wrote (``ticket_changes``, under the ingest's number); the next
+  evaluation reads those again too and drops their kept rows, so exactly the tickets it touched change;
+- a policy change re-reads the tickets of the contracts whose clock terms changed (calendar, targets,
+  levels, pausing statuses, versions; a change of objective or credits changes no clock) and drops their
+  kept rows; a change of which clients a contract covers starts again from a full evaluation;
+- an as-of before ``base``, a database replaced whole, or one written before ``ticket_changes`` existed
+  gets a full evaluation.
+
+The rows are exactly ``clock.evaluate_clocks``'s (``tests/test_stored.py`` compares them after random
+sequences of ingests, policy changes and as-of moves); only their order differs: the kept rows first,
+then the ones evaluated again, each part grouped by contract and service level. ``evaluate --full``
+on the command line bypasses the store.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from slametrics.calendar import month_label
+from slametrics.clock import CLOCK_SCHEMA, Evaluated, Reread, _levels, _month_number, categories, evaluate
+from slametrics.outcomes import enum_of
+from slametrics.policy import Policy
+from slametrics.scope import Scope
+from slametrics.timeparse import parse_as_of
+
+#: kept rows are made one chunk again once a store's kept part has this many (each ingest adds one)
+MAX_CHUNKS = 8
+
+
+@dataclass
+class _Entry:
+    """What a store keeps for one database, scope and policy: the rows of the tickets settled by ``base``
+    (``kept``, with each row's ticket number), as of the database's ingest count ``ingests``."""
+
+    base: int
+    ingests: int
+    terms: dict[str, str]
+    clients: dict[str, str]
+    kept: pl.DataFrame
+    tkeys: np.ndarray
+    lists: dict[str, list[str]]
+
+
+def _identity(con: duckdb.DuckDBPyConnection) -> tuple[str, int] | None:
+    """(when the database was created, how many ingests it has had), or None where it records no changes."""
+    has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                      "AND table_name IN ('ticket_changes', 'schema_version')").fetchall()[0][0]
+    if has < 2:
+        return None
+    created, ingests = con.execute("SELECT (SELECT min(applied_at) FROM schema_version), "
+                                   "(SELECT count(*) FROM ingests)").fetchall()[0]
+    return str(created), int(ingests)
+
+
+def clock_terms(policy: Policy) -> dict[str, str]:
+    """Per contract of ``policy``, everything its clock rows depend on, as text to compare: each version's
+    months, levels (metric, targets, priorities, the satisfaction bar), calendars and pausing statuses.
+    Objectives, credits and money change no clock and are left out."""
+    terms: dict[str, list] = {key: [] for key in policy.contracts}
+    for lv in _levels(policy):
+        level = lv.level
+        terms[lv.contract.key].append((lv.first, lv.end, level.name, level.metric, level.measure,
+                                       sorted(level.targets.items()), level.priorities, str(level.satisfied_at_least),
+                                       policy.calendars[lv.calendar], policy.calendars[lv.contract.calendar].timezone,
+                                       lv.pausing))
+    return {key: repr(found) for key, found in terms.items()}
+
+
+def _recoded(frame: pl.DataFrame, wanted: dict[str, list[str]]) -> pl.DataFrame:
+    """``frame`` with each Enum column named in ``wanted`` made an Enum of those categories (every value
+    a row has is among them; a category no row has may not be, e.g. a level a policy change removed):
+    the codes are mapped, the text is not touched."""
+    changed = []
+    for name, values in wanted.items():
+        have = frame.schema[name].categories.to_list()
+        if have == values:
+            continue
+        index = {v: i for i, v in enumerate(values)}
+        mapping = pl.Series([index.get(v) for v in have], dtype=pl.UInt32)
+        changed.append(enum_of(mapping.gather(frame[name].cat.physical()), values).alias(name))
+    return frame.with_columns(changed) if changed else frame
+
+
+def _periods(frames: list[pl.DataFrame]) -> list[str]:
+    """The months from the earliest to the latest period any row of ``frames`` has (what a full
+    evaluation's ``period`` categories are)."""
+    low, high = None, None
+    for frame in frames:
+        if frame.height == 0:
+            continue
+        labels = frame.schema["period"].categories
+        codes = frame["period"].cat.physical()
+        first, last = _month_number(labels[int(codes.min())]), _month_number(labels[int(codes.max())])
+        low = first if low is None else min(low, first)
+        high = last if high is None else max(high, last)
+    return [] if low is None else [month_label(m) for m in range(low, high + 1)]
+
+
+class ClockStore:
+    """Clocks per (database, scope), keeping the stopped ones (module docstring). Thread-safe: sessions of
+    one server share a store; each evaluation runs outside the lock, on the caller's connection."""
+
+    def __init__(self, entries: int = 8) -> None:
+        self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
+        self._size = entries
+        self._lock = threading.Lock()
+        self.evaluations = {"full": 0, "refresh": 0}  # how each request was answered (for tests and the benchmark)
+        self.last_read = 0  # tickets the last request read
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def clocks(self, con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str | dt.datetime | None, *,
+               scope: Scope, database: str) -> pl.DataFrame:
+        """The clocks of ``scope`` as of ``as_of`` in the database at path ``database`` (read through
+        ``con``): ``evaluate_clocks``'s rows, the kept ones first."""
+        at = int(parse_as_of(as_of).timestamp())
+        identity = _identity(con)
+        if identity is None:
+            return self._full(con, policy, at, scope, None, 0)
+        created, ingests = identity
+        key = (database, created, scope)
+        mine = scope.policy(policy)
+        clients = dict(mine.client_contract)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+        if entry is None or at < entry.base or ingests < entry.ingests or clients != entry.clients:
+            return self._full(con, policy, at, scope, key, ingests)
+        terms = clock_terms(mine)
+        redo = [k for k in terms if terms[k] != entry.terms.get(k)]
+        changed: tuple[int, ...] = ()
+        if ingests > entry.ingests:
+            changed = tuple(r[0] for r in con.execute(
+                "SELECT DISTINCT tkey FROM ticket_changes WHERE ingest > $after", {"after": entry.ingests}).fetchall())
+        redo_clients = tuple(sorted(c for c, k in clients.items() if k in redo))
+        same = not redo and ingests == entry.ingests  # the same values: no text to look up again
+        found = evaluate(con, policy, at, scope=scope, reread=Reread(entry.base, changed, redo_clients), split=entry.base,
+                         lists=entry.lists if same else None)
+        kept, tkeys = entry.kept, entry.tkeys
+        if changed or redo:
+            drop = np.isin(tkeys, np.array(changed, dtype=np.int64))
+            if redo:
+                drop |= kept["contract"].cast(pl.String).is_in(redo).to_numpy()
+            kept, tkeys = kept.filter(pl.Series(~drop)), tkeys[~drop]
+        wanted = categories(mine, found.lists)
+        wanted["period"] = _periods([kept, found.frame])
+        kept = _recoded(kept, wanted)
+        settled, rest = (_recoded(part, wanted) for part in (found.frame.head(found.kept), found.frame.slice(found.kept)))
+        if settled.height:
+            kept = pl.concat([kept, settled], rechunk=kept.n_chunks() >= MAX_CHUNKS)
+            tkeys = np.concatenate([tkeys, found.tkeys])
+        with self._lock:
+            self.evaluations["refresh"] += 1
+            self.last_read = found.read
+            self._entries[key] = _Entry(entry.base, ingests, terms, clients, kept, tkeys, found.lists)
+        if kept.height + rest.height == 0:
+            return pl.DataFrame(schema=CLOCK_SCHEMA)  # as a full evaluation gives it
+        return pl.concat([kept, rest], rechunk=False) if rest.height else kept
+
+    def _full(self, con: duckdb.DuckDBPyConnection, policy: Policy, at: int, scope: Scope, key: tuple | None,
+              ingests: int) -> pl.DataFrame:
+        found: Evaluated = evaluate(con, policy, at, scope=scope, split=at)
+        with self._lock:
+            self.evaluations["full"] += 1
+            self.last_read = found.read
+            if key is not None:
+                mine = scope.policy(policy)
+                self._entries[key] = _Entry(at, ingests, clock_terms(mine), dict(mine.client_contract),
+                                            found.frame.head(found.kept), found.tkeys, found.lists)
+                self._entries.move_to_end(key)
+                while len(self._entries) > self._size:
+                    self._entries.popitem(last=False)
+        return found.frame
+
+
+#: the process's store: the dashboard's sessions and a looping watch share it
+STORE = ClockStore()

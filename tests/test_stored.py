@@ -1,0 +1,253 @@
+"""Stored clocks (slametrics.stored, docs/semantics.md §12): whatever happens between two evaluations
+(ingests that add or change tickets and their events, policy changes, as-of moves either way), the
+store's clocks are exactly the full evaluation's, row for row; and a refresh reads only what can have
+changed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from slametrics.clock import evaluate_clocks
+from slametrics.db import connect, writing
+from slametrics.ingest import ingest_frames
+from slametrics.policy import parse_policy
+from slametrics.scope import EVERYTHING, Scope
+from slametrics.stored import ClockStore
+
+BASE = """
+calendars:
+  berlin: {timezone: Europe/Berlin, hours: {mon-fri: "08:00-18:00"}}
+  nonstop: {timezone: UTC, hours: always}
+contracts:
+  a:
+    clients: [A]
+    calendar: CALENDAR
+    pause_statuses: [waiting]
+    service_levels:
+      response: {metric: first_response, targets: {P1: RESPONSE, P2: 4h}, objective: 0.9}
+      resolution: {metric: resolution, targets: {P1: 8h, P2: 16h}, objective: 0.9}
+      satisfaction: {metric: satisfaction, objective: 0.8}
+  b:
+    clients: [B]
+    calendar: nonstop
+    service_levels:
+      resolution: {metric: resolution, targets: {P1: 4h, P2: 12h}, objective: OBJECTIVE}
+      first_contact: {metric: first_contact_resolution, objective: 0.5, priorities: [P2]}
+AMENDMENT"""
+AMENDED = """    amendments:
+      - from: 2026-03
+        service_levels:
+          resolution: {metric: resolution, targets: {P1: 2h, P2: 12h}, objective: 0.9}
+"""
+#: the policy's versions a test moves between: clock terms changed for a (a target, then its calendar),
+#: for b from an amendment on, and b's objective only (which changes no clock)
+VARIANTS = [
+    {"CALENDAR": "berlin", "RESPONSE": "1h", "OBJECTIVE": "0.9", "AMENDMENT": ""},
+    {"CALENDAR": "berlin", "RESPONSE": "2h", "OBJECTIVE": "0.9", "AMENDMENT": ""},
+    {"CALENDAR": "nonstop", "RESPONSE": "1h", "OBJECTIVE": "0.9", "AMENDMENT": ""},
+    {"CALENDAR": "berlin", "RESPONSE": "1h", "OBJECTIVE": "0.95", "AMENDMENT": ""},
+    {"CALENDAR": "berlin", "RESPONSE": "1h", "OBJECTIVE": "0.9", "AMENDMENT": AMENDED},
+]
+START = dt.datetime(2026, 2, 23, 8, 0, tzinfo=dt.timezone.utc)
+UTC_US = pl.Datetime("us", "UTC")
+
+
+def policy_of(variant: int):
+    text = BASE
+    for key, value in VARIANTS[variant].items():
+        text = text.replace(key, value)
+    return parse_policy(text, f"variant {variant}")
+
+
+@st.composite
+def batches(draw) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Tickets from a pool of 12 ids (so that a batch also changes stored ones: client, times, events),
+    created over two weeks across February and March; some still open, some answered after resolution."""
+    ids = draw(st.lists(st.integers(0, 11), min_size=1, max_size=6, unique=True))
+    tickets, events = [], []
+    for i in ids:
+        created = START + dt.timedelta(minutes=draw(st.integers(0, 14 * 24 * 60)))
+        answer = draw(st.none() | st.integers(0, 3 * 24 * 60))
+        solve = draw(st.none() | st.integers(0, 5 * 24 * 60))
+        tickets.append({
+            "ticket_id": f"T{i}", "client": draw(st.sampled_from(["A", "B"])), "priority": draw(st.sampled_from(["P1", "P2"])),
+            "created_at": created,
+            "first_response_at": None if answer is None else created + dt.timedelta(minutes=answer),
+            "resolved_at": None if solve is None else created + dt.timedelta(minutes=solve),
+            "csat": draw(st.none() | st.integers(1, 5).map(float)), "reopened": draw(st.none() | st.integers(0, 2)),
+            "team": draw(st.sampled_from(["Desk", "Network", f"Team {i}"])),
+        })
+        for offset in draw(st.lists(st.integers(0, 4 * 24 * 60), max_size=3)):
+            events.append({"ticket_id": f"T{i}", "at": created + dt.timedelta(minutes=offset),
+                           "status": draw(st.sampled_from(["waiting", "open"]))})
+    frame = pl.DataFrame(tickets, schema={"ticket_id": pl.String, "client": pl.String, "priority": pl.String,
+                                          "created_at": UTC_US, "first_response_at": UTC_US, "resolved_at": UTC_US,
+                                          "csat": pl.Float64, "reopened": pl.Int64, "team": pl.String})
+    return frame, pl.DataFrame(events, schema={"ticket_id": pl.String, "at": UTC_US, "status": pl.String})
+
+
+def rows(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.sort("contract", "service_level", "ticket_id")
+
+
+class StoreAgainstFullEvaluation(RuleBasedStateMachine):
+    """Random ingests, policy changes and as-of moves; after each, the store's clocks are the full
+    evaluation's, for everyone and for one contract's scope."""
+
+    @initialize(first=batches())
+    def start(self, first):
+        self.folder = Path(tempfile.mkdtemp(prefix="stored-"))
+        self.db = self.folder / "sla.duckdb"
+        self.store = ClockStore()
+        self.variant = 0
+        self.as_of = START + dt.timedelta(days=7)
+        self.ingest(first)
+
+    def teardown(self):
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    @rule(batch=batches())
+    def ingest(self, batch):
+        tickets, events = batch
+        with writing(self.db) as con:
+            ingest_frames(con, tickets, events if events.height else None, source=f"batch", policy=policy_of(self.variant))
+
+    @rule(variant=st.integers(0, len(VARIANTS) - 1))
+    def change_policy(self, variant):
+        self.variant = variant
+
+    @rule(hours=st.integers(-72, 96))
+    def move_as_of(self, hours):
+        self.as_of += dt.timedelta(hours=hours)
+
+    @invariant()
+    def the_same_clocks(self):
+        if not hasattr(self, "store"):
+            return
+        policy = policy_of(self.variant)
+        con = connect(self.db, read_only=True)
+        try:
+            for scope in (EVERYTHING, Scope.of(policy, ["a"])):
+                stored = self.store.clocks(con, policy, self.as_of, scope=scope, database=str(self.db))
+                full = evaluate_clocks(con, policy, self.as_of, scope=scope)
+                assert stored.schema == full.schema  # Enum categories included
+                assert rows(stored).equals(rows(full)), (scope, self.as_of, self.variant)
+        finally:
+            con.close()
+
+
+StoreAgainstFullEvaluation.TestCase.settings = settings(max_examples=25, stateful_step_count=10, deadline=None,
+                                                         suppress_health_check=[HealthCheck.too_slow])
+test_the_store_gives_the_full_evaluation_after_any_sequence = StoreAgainstFullEvaluation.TestCase
+
+
+@pytest.fixture
+def stored(tmp_path):
+    """A database of 40 tickets of a and b over March, most of them closed, and a store that has seen it once."""
+    db = tmp_path / "sla.duckdb"
+    tickets = []
+    for i in range(40):
+        created = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc) + dt.timedelta(hours=13 * i)
+        closed = i % 5 != 0  # every fifth still open
+        tickets.append({"ticket_id": f"S{i}", "client": "A" if i % 2 else "B", "priority": "P1", "created_at": created,
+                        "first_response_at": created + dt.timedelta(minutes=30),
+                        "resolved_at": created + dt.timedelta(hours=3) if closed else None})
+    frame = pl.DataFrame(tickets, schema={"ticket_id": pl.String, "client": pl.String, "priority": pl.String,
+                                          "created_at": UTC_US, "first_response_at": UTC_US, "resolved_at": UTC_US})
+    with writing(db) as con:
+        ingest_frames(con, frame, source="march", policy=policy_of(0))
+    return db, ClockStore()
+
+
+def _clocks(db: Path, store: ClockStore, as_of: str, variant: int = 0) -> tuple[pl.DataFrame, pl.DataFrame]:
+    con = connect(db, read_only=True)
+    try:
+        policy = policy_of(variant)
+        return (store.clocks(con, policy, as_of, scope=EVERYTHING, database=str(db)),
+                evaluate_clocks(con, policy, as_of, scope=EVERYTHING))
+    finally:
+        con.close()
+
+
+def test_a_later_as_of_reads_only_the_tickets_not_settled_by_the_first(stored):
+    db, store = stored
+    first, full = _clocks(db, store, "2026-03-25T00:00:00Z")
+    assert store.evaluations == {"full": 1, "refresh": 0} and rows(first).equals(rows(full))
+    later, full = _clocks(db, store, "2026-03-25T01:00:00Z")
+    assert store.evaluations == {"full": 1, "refresh": 1}
+    assert rows(later).equals(rows(full))
+    # the tickets not settled when the store first evaluated (open, or resolved since) are read again;
+    # every other ticket's clocks are kept
+    con = connect(db, read_only=True)
+    try:
+        unsettled = con.execute("SELECT count(*) FROM tickets WHERE created_at <= TIMESTAMPTZ '2026-03-25 01:00:00+00' "
+                                "AND (resolved_at IS NULL OR resolved_at > TIMESTAMPTZ '2026-03-25 00:00:00+00')"
+                                ).fetchall()[0][0]
+    finally:
+        con.close()
+    assert store.last_read == unsettled > 0
+
+
+def test_an_ingest_reads_again_exactly_the_tickets_it_wrote(stored):
+    db, store = stored
+    _clocks(db, store, "2026-03-30T00:00:00Z")
+    changed = pl.DataFrame({"ticket_id": ["S1"], "client": ["A"], "priority": ["P1"],
+                            "created_at": [dt.datetime(2026, 3, 2, 22, tzinfo=dt.timezone.utc)],
+                            "first_response_at": [dt.datetime(2026, 3, 4, 22, tzinfo=dt.timezone.utc)],
+                            "resolved_at": [dt.datetime(2026, 3, 5, 22, tzinfo=dt.timezone.utc)]},
+                           schema_overrides={"created_at": UTC_US, "first_response_at": UTC_US, "resolved_at": UTC_US})
+    with writing(db) as con:
+        ingest_frames(con, changed, source="fix", policy=policy_of(0))
+    after, full = _clocks(db, store, "2026-03-30T00:00:00Z")
+    assert store.evaluations == {"full": 1, "refresh": 1}
+    assert rows(after).equals(rows(full))
+    s1 = after.filter(pl.col("ticket_id") == "S1").sort("service_level")
+    assert s1["outcome"].cast(pl.String).to_list() == ["breached", "breached"]  # answered two days late now
+    assert store.last_read == 1 + 8  # S1, and the 8 tickets still open (S0, S5, ..., S35)
+
+
+def test_an_objective_changes_no_clock_and_a_target_reads_its_contract_again(stored):
+    db, store = stored
+    _clocks(db, store, "2026-03-30T00:00:00Z")
+    same, full = _clocks(db, store, "2026-03-30T00:00:00Z", variant=3)  # b's objective only
+    assert rows(same).equals(rows(full)) and store.last_read == 8
+    target, full = _clocks(db, store, "2026-03-30T00:00:00Z", variant=1)  # a's P1 response target
+    assert rows(target).equals(rows(full)) and store.evaluations == {"full": 1, "refresh": 2}
+    assert store.last_read == 20 + 4  # every ticket of A, and the 4 of B still open
+
+
+def test_an_earlier_as_of_is_evaluated_in_full(stored):
+    db, store = stored
+    _clocks(db, store, "2026-03-30T00:00:00Z")
+    earlier, full = _clocks(db, store, "2026-03-10T00:00:00Z")
+    assert store.evaluations == {"full": 2, "refresh": 0} and rows(earlier).equals(rows(full))
+
+
+def test_a_ticket_answered_after_its_resolution_is_not_settled_until_the_answer(tmp_path):
+    # resolved on the 3rd, answered (a late reply recorded) on the 6th: as of the 4th its response clock
+    # stops at the resolution, as of the 7th at the answer, so a store first evaluated on the 4th must read it again
+    db = tmp_path / "sla.duckdb"
+    late = pl.DataFrame({"ticket_id": ["L1"], "client": ["A"], "priority": ["P1"],
+                         "created_at": [dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)],
+                         "first_response_at": [dt.datetime(2026, 3, 6, 9, tzinfo=dt.timezone.utc)],
+                         "resolved_at": [dt.datetime(2026, 3, 3, 9, tzinfo=dt.timezone.utc)]},
+                        schema_overrides={"created_at": UTC_US, "first_response_at": UTC_US, "resolved_at": UTC_US})
+    with writing(db) as con:
+        ingest_frames(con, late, source="late", policy=policy_of(0))
+    store = ClockStore()
+    before, _ = _clocks(db, store, "2026-03-04T00:00:00Z")
+    after, full = _clocks(db, store, "2026-03-07T00:00:00Z")
+    assert store.evaluations == {"full": 1, "refresh": 1} and rows(after).equals(rows(full))
+    response = after.filter(pl.col("service_level") == "response")
+    assert response["stop_at"][0] == dt.datetime(2026, 3, 6, 9, tzinfo=dt.timezone.utc)
+    assert before.filter(pl.col("service_level") == "response")["stop_at"][0] == dt.datetime(2026, 3, 3, 9,
+                                                                                             tzinfo=dt.timezone.utc)
