@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         if compute:
             p.add_argument("--as-of", default=None, help="evaluate as of this moment (default now; UTC without an offset)")
             p.add_argument("--out", default=None, help="write CSV here instead of standard output")
+            p.add_argument("--full", action="store_true",
+                           help="evaluate every clock in full, not through the store of stopped clocks the "
+                                "dashboard also reads (docs/semantics.md §12): the same rows, for checking")
 
     ing = sub.add_parser("ingest", help="load tickets (and status events) into the database")
     ing.add_argument("--tickets", required=True, help="tickets file (CSV or Parquet); for an export format, the export")
@@ -208,16 +211,21 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _computed(args: argparse.Namespace):
+    """(policy, clocks): through the store of stopped clocks, as the dashboard reads them (one process keeps
+    nothing between runs, so here it evaluates once in full), or with ``--full`` the full evaluation itself."""
     from slametrics.clock import evaluate_clocks
     from slametrics.db import connect
     from slametrics.policy import load_policy
+    from slametrics.stored import STORE
     from slametrics.timeparse import parse_as_of
 
     policy = load_policy(args.policy)
     as_of = parse_as_of(args.as_of)
     con = connect(args.db, read_only=True)
     try:
-        return policy, evaluate_clocks(con, policy, as_of, scope=EVERYTHING)
+        if args.full:
+            return policy, evaluate_clocks(con, policy, as_of, scope=EVERYTHING)
+        return policy, STORE.clocks(con, policy, as_of, scope=EVERYTHING, database=str(Path(args.db).resolve()))
     finally:
         con.close()
 

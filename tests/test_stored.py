@@ -22,6 +22,7 @@ from slametrics.ingest import ingest_frames
 from slametrics.policy import parse_policy
 from slametrics.scope import EVERYTHING, Scope
 from slametrics.stored import ClockStore
+from tests.cli_runner import run_cli
 
 BASE = """
 calendars:
@@ -251,3 +252,22 @@ def test_a_ticket_answered_after_its_resolution_is_not_settled_until_the_answer(
     assert response["stop_at"][0] == dt.datetime(2026, 3, 6, 9, tzinfo=dt.timezone.utc)
     assert before.filter(pl.col("service_level") == "response")["stop_at"][0] == dt.datetime(2026, 3, 3, 9,
                                                                                              tzinfo=dt.timezone.utc)
+
+
+def test_the_command_line_reads_through_the_store_and_full_gives_the_same_figures(stored, tmp_path):
+    db, _ = stored
+    (tmp_path / "policy.yaml").write_text(BASE.replace("CALENDAR", "berlin").replace("RESPONSE", "1h")
+                                          .replace("OBJECTIVE", "0.9").replace("AMENDMENT", ""))
+    outputs = {}
+    for command in ("evaluate", "compliance", "credits"):
+        for full in ((), ("--full",)):
+            done = run_cli(command, "--db", str(db), "--policy", str(tmp_path / "policy.yaml"),
+                           "--as-of", "2026-03-25T00:00:00Z", *full, cwd=tmp_path)
+            assert done.returncode == 0, done.stderr
+            outputs[command, bool(full)] = done.stdout.splitlines()
+    stored_rows, full_rows = outputs["evaluate", False], outputs["evaluate", True]
+    assert stored_rows[0] == full_rows[0] and len(full_rows) == 1 + 20 * 2 + 20  # A: response, resolution; B: resolution
+    assert stored_rows != full_rows and sorted(stored_rows) == sorted(full_rows)  # kept rows first: same rows
+    assert len(outputs["compliance", True]) == 1 + 3  # March: a's two levels and b's resolution
+    for command in ("compliance", "credits"):  # (the policy sets no fee: credits are the header alone)
+        assert outputs[command, False] == outputs[command, True]
