@@ -98,7 +98,19 @@ def sessions(db: Path, policy: Path, n: int = 10, timeout: float = 600) -> dict:
             with lock:
                 errors.append(f"{user}: {type(exc).__name__}: {exc}"[:300])
 
-    ast.parse = _parse_one_at_a_time
+    import streamlit.runtime as runtime
+
+    # each AppTest run installs a mock runtime and removes it when it ends; with runs side by side, one
+    # ending must not take it from one starting (``Runtime hasn't been created``): keep the last one
+    get_instance, last = runtime.get_instance, []
+
+    def the_runtime():
+        found = runtime.Runtime._instance
+        if found is not None:
+            last[:] = [found]
+        return found if found is not None else last[0]
+
+    ast.parse, runtime.get_instance = _parse_one_at_a_time, the_runtime
     try:
         first: list = []
         visit(*users[0], first, [])
@@ -114,7 +126,7 @@ def sessions(db: Path, policy: Path, n: int = 10, timeout: float = 600) -> dict:
         wall = time.perf_counter() - start
         after = _rss_mb()
     finally:
-        ast.parse = _parse
+        ast.parse, runtime.get_instance = _parse, get_instance
         st.cache_resource.clear()
     seconds = sorted(t for _, t in times)
 
