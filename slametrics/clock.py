@@ -301,12 +301,15 @@ def evaluate(con: duckdb.DuckDBPyConnection, policy: Policy, as_of_s: int, *, sc
                 mine &= months[zone] < lv.end
         measured.append((lv, targets, mine))
     # one job per level, or with a split two: the settled tickets' clocks first, then the others'
-    parts = [None] if split is None else [settled <= split, settled > split]
-    chosen = []
-    for part in parts:
-        for lv, targets, mine in measured:
-            mine = mine if part is None else mine & part
-            chosen.append((lv, targets, mine, np.flatnonzero(mine)))
+    # (a job's ``part``: which tickets are in its half, None: all; its rows are the level's in that half)
+    if split is None:
+        chosen = [(lv, targets, mine, None, np.flatnonzero(mine)) for lv, targets, mine in measured]
+    else:
+        halves = [settled <= split, settled > split]
+        found = [(lv, targets, mine, np.flatnonzero(mine)) for lv, targets, mine in measured]
+        chosen = [(lv, targets, mine, half, rows[np.take(half, rows)])
+                  for half in halves for lv, targets, mine, rows in found]
+        del found
     del measured
     counts = [len(rows) for *_, rows in chosen]
     kept = sum(counts[:len(levels)]) if split is not None else 0
@@ -321,7 +324,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, policy: Policy, as_of_s: int, *, sc
     def fill(job: tuple[_Level, np.ndarray, np.ndarray, np.ndarray, slice]) -> None:
         """One level's rows, written to its own slice of ``c`` (levels run side by side): by the
         producer of its measure, a clock or the ticket's outcome."""
-        lv, targets, mine, rows, here = job
+        lv, targets, mine, part, rows, here = job
         zone = policy.calendars[lv.contract.calendar].timezone
         c["row"][here] = rows
         c["month"][here] = local_months(zone, first, last).of(np.take(created, rows))
@@ -343,6 +346,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, policy: Policy, as_of_s: int, *, sc
         elapsed = at_end - clock.before(start)
         if lv.pausing and len(span_row):
             pausing = np.take(_member(statuses, lv.pausing), span_status) & np.take(mine, span_row)
+            if part is not None:  # this job's half of the level's tickets only
+                pausing &= np.take(part, span_row)
             slot = np.empty(len(mine), dtype=np.int64)
             slot[rows] = np.arange(len(rows))  # a ticket's clock of this level (only read for its rows)
             owner = np.take(slot, span_row[pausing])  # the clock each span belongs to
@@ -361,7 +366,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, policy: Policy, as_of_s: int, *, sc
         c["clock"][here] = True
 
     ends = np.cumsum(counts)
-    _side_by_side(fill, [(*job, slice(int(e) - len(job[3]), int(e))) for job, e in zip(chosen, ends) if len(job[3])])
+    _side_by_side(fill, [(*job, slice(int(e) - len(job[4]), int(e))) for job, e in zip(chosen, ends) if len(job[4])])
     tkeys = np.take(tkey, c["row"][:kept]) if kept else np.empty(0, dtype=np.int64)
     jobs = [job[0] for job in chosen]
     del chosen, responded, resolved, reopened, rated, kind, span_row, span_status, span_start, span_end, settled, tkey

@@ -12,8 +12,9 @@ settled by a moment ``base`` (the as-of of its first evaluation), and answers an
 - a policy change re-reads the tickets of the contracts whose clock terms changed (calendar, targets,
   levels, pausing statuses, versions; a change of objective or credits changes no clock) and drops their
   kept rows; a change of which clients a contract covers starts again from a full evaluation;
-- an as-of before ``base``, a database replaced whole, or one written before ``ticket_changes`` existed
-  gets a full evaluation.
+- an as-of before ``base`` gets a full evaluation (the entry keeps its base); so does a database replaced
+  whole (another creation, or a copy restored from before and ingested into since: its ingests are not
+  the entry's), or one written before ``ticket_changes`` existed.
 
 The rows are exactly ``clock.evaluate_clocks``'s (``tests/test_stored.py`` compares them after random
 sequences of ingests, policy changes and as-of moves); only their order differs: the kept rows first,
@@ -49,6 +50,7 @@ class _Entry:
 
     base: int
     ingests: int
+    last: object  # when its last ingest ran (None: none): what tells a continued history from a restored copy
     terms: dict[str, str]
     clients: dict[str, str]
     kept: pl.DataFrame
@@ -56,15 +58,29 @@ class _Entry:
     lists: dict[str, list[str]]
 
 
-def _identity(con: duckdb.DuckDBPyConnection) -> tuple[str, int] | None:
-    """(when the database was created, how many ingests it has had), or None where it records no changes."""
+def _identity(con: duckdb.DuckDBPyConnection) -> tuple[int, int, object] | None:
+    """(when the database was created, how many ingests it has had, when the last ran), or None where it
+    records no changes. Instants as epoch microseconds (whatever the connection's time zone)."""
     has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
                       "AND table_name IN ('ticket_changes', 'schema_version')").fetchall()[0][0]
     if has < 2:
         return None
-    created, ingests = con.execute("SELECT (SELECT min(applied_at) FROM schema_version), "
-                                   "(SELECT count(*) FROM ingests)").fetchall()[0]
-    return str(created), int(ingests)
+    created, ingests, last = con.execute(
+        "SELECT (SELECT epoch_us(min(applied_at)) FROM schema_version), count(*), epoch_us(max(ingested_at)) "
+        "FROM ingests").fetchall()[0]
+    return int(created), int(ingests), last
+
+
+def _continues(con: duckdb.DuckDBPyConnection, entry: _Entry) -> bool:
+    """Whether the database's history is the entry's, with only ingests after it: its first
+    ``entry.ingests`` ingests are the entry's (the last of them at the moment the entry recorded). A copy
+    restored from before and ingested into since has the same creation but another history."""
+    if entry.last is None:
+        return entry.ingests == 0
+    before, at = con.execute("SELECT count(*) FILTER (WHERE epoch_us(ingested_at) <= $last), "
+                             "count(*) FILTER (WHERE epoch_us(ingested_at) = $last) FROM ingests",
+                             {"last": entry.last}).fetchall()[0]
+    return before == entry.ingests and at == 1
 
 
 def clock_terms(policy: Policy) -> dict[str, str]:
@@ -94,6 +110,19 @@ def _recoded(frame: pl.DataFrame, wanted: dict[str, list[str]]) -> pl.DataFrame:
         mapping = pl.Series([index.get(v) for v in have], dtype=pl.UInt32)
         changed.append(enum_of(mapping.gather(frame[name].cat.physical()), values).alias(name))
     return frame.with_columns(changed) if changed else frame
+
+
+def _among(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``np.isin(keys, wanted)`` for ticket numbers (small non-negative integers): one look-up table, not a
+    sort of every kept row (1-2 s at 10M)."""
+    if len(wanted) == 0 or len(keys) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    top = int(max(keys.max(), wanted.max()))
+    if top > 8 * len(keys) + 1_000_000 or min(keys.min(), wanted.min()) < 0:
+        return np.isin(keys, wanted)
+    table = np.zeros(top + 1, dtype=bool)
+    table[wanted] = True
+    return table[keys]
 
 
 def _periods(frames: list[pl.DataFrame]) -> list[str]:
@@ -133,8 +162,8 @@ class ClockStore:
         at = int(parse_as_of(as_of).timestamp())
         identity = _identity(con)
         if identity is None:
-            return self._full(con, policy, at, scope, None, 0)
-        created, ingests = identity
+            return self._full(con, policy, at, scope, None, identity)
+        created, ingests, last = identity
         key = (database, created, scope)
         mine = scope.policy(policy)
         clients = dict(mine.client_contract)
@@ -142,8 +171,10 @@ class ClockStore:
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
-        if entry is None or at < entry.base or ingests < entry.ingests or clients != entry.clients:
-            return self._full(con, policy, at, scope, key, ingests)
+        if entry is not None and at < entry.base:  # before the base: in full, and the later base is kept
+            return self._full(con, policy, at, scope, None, identity)
+        if entry is None or clients != entry.clients or not _continues(con, entry):
+            return self._full(con, policy, at, scope, key, identity)
         terms = clock_terms(mine)
         redo = [k for k in terms if terms[k] != entry.terms.get(k)]
         changed: tuple[int, ...] = ()
@@ -151,12 +182,13 @@ class ClockStore:
             changed = tuple(r[0] for r in con.execute(
                 "SELECT DISTINCT tkey FROM ticket_changes WHERE ingest > $after", {"after": entry.ingests}).fetchall())
         redo_clients = tuple(sorted(c for c, k in clients.items() if k in redo))
-        same = not redo and ingests == entry.ingests  # the same values: no text to look up again
+        # the same tickets and the same levels: the value lists (priorities included) are the entry's
+        same = not redo and terms.keys() == entry.terms.keys() and ingests == entry.ingests
         found = evaluate(con, policy, at, scope=scope, reread=Reread(entry.base, changed, redo_clients), split=entry.base,
                          lists=entry.lists if same else None)
         kept, tkeys = entry.kept, entry.tkeys
         if changed or redo:
-            drop = np.isin(tkeys, np.array(changed, dtype=np.int64))
+            drop = _among(tkeys, np.array(changed, dtype=np.int64))
             if redo:
                 drop |= kept["contract"].cast(pl.String).is_in(redo).to_numpy()
             kept, tkeys = kept.filter(pl.Series(~drop)), tkeys[~drop]
@@ -170,20 +202,24 @@ class ClockStore:
         with self._lock:
             self.evaluations["refresh"] += 1
             self.last_read = found.read
-            self._entries[key] = _Entry(entry.base, ingests, terms, clients, kept, tkeys, found.lists)
+            self._entries[key] = _Entry(entry.base, ingests, last, terms, clients, kept, tkeys, found.lists)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
         if kept.height + rest.height == 0:
             return pl.DataFrame(schema=CLOCK_SCHEMA)  # as a full evaluation gives it
         return pl.concat([kept, rest], rechunk=False) if rest.height else kept
 
     def _full(self, con: duckdb.DuckDBPyConnection, policy: Policy, at: int, scope: Scope, key: tuple | None,
-              ingests: int) -> pl.DataFrame:
+              identity: tuple | None) -> pl.DataFrame:
+        """A full evaluation; kept under ``key`` (None: not kept) as a new entry with base ``at``."""
         found: Evaluated = evaluate(con, policy, at, scope=scope, split=at)
         with self._lock:
             self.evaluations["full"] += 1
             self.last_read = found.read
             if key is not None:
                 mine = scope.policy(policy)
-                self._entries[key] = _Entry(at, ingests, clock_terms(mine), dict(mine.client_contract),
+                self._entries[key] = _Entry(at, identity[1], identity[2], clock_terms(mine), dict(mine.client_contract),
                                             found.frame.head(found.kept), found.tkeys, found.lists)
                 self._entries.move_to_end(key)
                 while len(self._entries) > self._size:

@@ -271,3 +271,60 @@ def test_the_command_line_reads_through_the_store_and_full_gives_the_same_figure
     assert len(outputs["compliance", True]) == 1 + 3  # March: a's two levels and b's resolution
     for command in ("compliance", "credits"):  # (the policy sets no fee: credits are the header alone)
         assert outputs[command, False] == outputs[command, True]
+
+
+def _ticket(ticket_id: str, client: str, resolved: dt.datetime) -> pl.DataFrame:
+    created = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)
+    return pl.DataFrame({"ticket_id": [ticket_id], "client": [client], "priority": ["P1"], "created_at": [created],
+                         "first_response_at": [created + dt.timedelta(minutes=10)], "resolved_at": [resolved]},
+                        schema_overrides={"created_at": UTC_US, "first_response_at": UTC_US, "resolved_at": UTC_US})
+
+
+def test_a_copy_restored_from_before_and_ingested_into_since_is_evaluated_in_full(tmp_path):
+    # the copy has the database's creation and, after one more ingest, as many ingests as the store saw;
+    # its history is another: X is back to its first resolution and has moved to B (another contract)
+    db, backup = tmp_path / "sla.duckdb", tmp_path / "backup.duckdb"
+    with writing(db) as con:
+        ingest_frames(con, _ticket("X", "A", dt.datetime(2026, 3, 2, 11, tzinfo=dt.timezone.utc)), source="one",
+                      policy=policy_of(0))
+    shutil.copy(db, backup)
+    with writing(db) as con:
+        ingest_frames(con, _ticket("X", "A", dt.datetime(2026, 3, 4, 11, tzinfo=dt.timezone.utc)), source="late",
+                      policy=policy_of(0))
+    store = ClockStore()
+    a = Scope.of(policy_of(0), ["a"])
+    con = connect(db, read_only=True)
+    try:
+        assert store.clocks(con, policy_of(0), "2026-03-20T00:00:00Z", scope=a, database=str(db)).height == 2
+    finally:
+        con.close()
+    shutil.copy(backup, db)
+    with writing(db) as con:
+        ingest_frames(con, _ticket("X", "B", dt.datetime(2026, 3, 2, 11, tzinfo=dt.timezone.utc)), source="moved",
+                      policy=policy_of(0))
+    con = connect(db, read_only=True)
+    try:
+        again = store.clocks(con, policy_of(0), "2026-03-21T00:00:00Z", scope=a, database=str(db))
+        assert again.schema == evaluate_clocks(con, policy_of(0), "2026-03-21T00:00:00Z", scope=a).schema
+    finally:
+        con.close()
+    assert store.evaluations == {"full": 2, "refresh": 0} and again.height == 0  # X is b's now: a sees nothing
+
+
+def test_a_contract_removed_from_the_policy_leaves_nothing_of_its_levels(stored):
+    # c covers no client (so which clients a contract covers does not change), and only c targets P9
+    db, store = stored
+    with_c = BASE.replace("AMENDMENT", "  c:\n    clients: []\n    calendar: nonstop\n    service_levels:\n"
+                                       "      resolution: {metric: resolution, targets: {P9: 1h}, objective: 0.9}\n")
+    for text in (with_c, BASE.replace("AMENDMENT", "")):
+        policy = parse_policy(text.replace("CALENDAR", "berlin").replace("RESPONSE", "1h").replace("OBJECTIVE", "0.9"),
+                              "policy")
+        con = connect(db, read_only=True)
+        try:
+            mine = store.clocks(con, policy, "2026-03-30T00:00:00Z", scope=EVERYTHING, database=str(db))
+            full = evaluate_clocks(con, policy, "2026-03-30T00:00:00Z", scope=EVERYTHING)
+        finally:
+            con.close()
+        assert mine.schema == full.schema and rows(mine).equals(rows(full))
+    assert full.schema["priority"].categories.to_list() == ["P1", "P2"]
+    assert store.evaluations == {"full": 1, "refresh": 1}
