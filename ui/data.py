@@ -165,6 +165,7 @@ def clear_caches() -> None:
     _connection.clear()
     _policy.clear()
     _clocks.clear()
+    _contract_clocks.clear()
     STORE.clear()
     _last_activity.clear()
     _volume_cache.clear()
@@ -238,6 +239,20 @@ def clocks(as_of: dt.datetime) -> pl.DataFrame:
     """The clocks of the session's scope as of ``as_of`` (cached per scope; the what-if page reuses them)."""
     db, pol = db_path(), policy_path()
     return _clocks(str(db), db_version(), str(pol), file_version(pol), as_of, session.scope())
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _contract_clocks(_clocks: pl.DataFrame, frame_id: int, db: str, db_version: tuple, policy_file: str,
+                     policy_version: tuple, as_of: dt.datetime, scope: Scope, contract: str) -> pl.DataFrame:
+    return _clocks.filter(pl.col("contract") == contract)
+
+
+def contract_clocks(frame: pl.DataFrame, contract: str, as_of: dt.datetime) -> pl.DataFrame:
+    """The rows of ``contract`` in ``frame`` (the session's clocks as of ``as_of``): filtered once per set of
+    clocks and shared by the sidebar, the view and every rerun, instead of three times a run."""
+    db, pol = db_path(), policy_path()
+    return _contract_clocks(frame, id(frame), str(db), db_version(), str(pol), file_version(pol), as_of,
+                            session.scope(), contract)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

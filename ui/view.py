@@ -81,7 +81,7 @@ class View:
 
     def contract_clocks(self, all_months: bool = False, filtered: bool = False) -> pl.DataFrame:
         """Clocks of the chosen contract (in the chosen months unless ``all_months``; filters if ``filtered``)."""
-        frame = self.clocks.filter(pl.col("contract") == self.contract)
+        frame = data.contract_clocks(self.clocks, self.contract, self.as_of)
         if not all_months:
             frame = frame.filter(pl.col("period").is_in(list(self.periods)))
         if filtered:
@@ -135,7 +135,7 @@ def sidebar(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> None:
     contract = side.selectbox("Contract", contracts, key="contract", bind="query-params",
                               format_func=lambda k: policy.contracts[k].name,
                               on_change=lambda: st.session_state.pop("_contract_notice", None))
-    mine = clocks.filter(pl.col("contract") == contract)
+    mine = data.contract_clocks(clocks, contract, as_of)
     periods = sorted(mine["period"].unique().to_list())
     by = side.segmented_control("Range in", ["month", "quarter"], default="month", key="range_by", required=True,
                                 bind="query-params", format_func={"month": "Months", "quarter": "Quarters"}.get)
@@ -206,7 +206,7 @@ def current(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> View:
     contract = state.get("contract") or next(iter(policy.contracts))
     if contract not in policy.contracts:
         contract = next(iter(policy.contracts))
-    mine = clocks.filter(pl.col("contract") == contract)
+    mine = data.contract_clocks(clocks, contract, as_of)
     all_periods = tuple(sorted(mine["period"].unique().to_list()))
     grain = "quarter" if state.get("range_by") == "quarter" and all_periods else "month"
     if grain == "quarter":
