@@ -33,7 +33,8 @@ import numpy as np
 import polars as pl
 
 from slametrics.calendar import month_label
-from slametrics.clock import CLOCK_SCHEMA, Evaluated, Reread, _levels, _month_number, categories, evaluate
+from slametrics.clock import (CLOCK_SCHEMA, Evaluated, Reread, _levels, _month_number, _positions, categories,
+                              evaluate)
 from slametrics.outcomes import enum_of
 from slametrics.policy import Policy
 from slametrics.scope import Scope
@@ -112,19 +113,6 @@ def _recoded(frame: pl.DataFrame, wanted: dict[str, list[str]]) -> pl.DataFrame:
     return frame.with_columns(changed) if changed else frame
 
 
-def _among(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """``np.isin(keys, wanted)`` for ticket numbers (small non-negative integers): one look-up table, not a
-    sort of every kept row (1-2 s at 10M)."""
-    if len(wanted) == 0 or len(keys) == 0:
-        return np.zeros(len(keys), dtype=bool)
-    top = int(max(keys.max(), wanted.max()))
-    if top > 8 * len(keys) + 1_000_000 or min(keys.min(), wanted.min()) < 0:
-        return np.isin(keys, wanted)
-    table = np.zeros(top + 1, dtype=bool)
-    table[wanted] = True
-    return table[keys]
-
-
 def _periods(frames: list[pl.DataFrame]) -> list[str]:
     """The months from the earliest to the latest period any row of ``frames`` has (what a full
     evaluation's ``period`` categories are)."""
@@ -188,7 +176,7 @@ class ClockStore:
                          lists=entry.lists if same else None)
         kept, tkeys = entry.kept, entry.tkeys
         if changed or redo:
-            drop = _among(tkeys, np.array(changed, dtype=np.int64))
+            drop = _positions(np.array(changed, dtype=np.int64), tkeys) >= 0  # (changed: distinct)
             if redo:
                 drop |= kept["contract"].cast(pl.String).is_in(redo).to_numpy()
             kept, tkeys = kept.filter(pl.Series(~drop)), tkeys[~drop]
@@ -199,13 +187,7 @@ class ClockStore:
         if settled.height:
             kept = pl.concat([kept, settled], rechunk=kept.n_chunks() >= MAX_CHUNKS)
             tkeys = np.concatenate([tkeys, found.tkeys])
-        with self._lock:
-            self.evaluations["refresh"] += 1
-            self.last_read = found.read
-            self._entries[key] = _Entry(entry.base, ingests, last, terms, clients, kept, tkeys, found.lists)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
+        self._answered("refresh", found, key, _Entry(entry.base, ingests, last, terms, clients, kept, tkeys, found.lists))
         if kept.height + rest.height == 0:
             return pl.DataFrame(schema=CLOCK_SCHEMA)  # as a full evaluation gives it
         return pl.concat([kept, rest], rechunk=False) if rest.height else kept
@@ -214,18 +196,26 @@ class ClockStore:
               identity: tuple | None) -> pl.DataFrame:
         """A full evaluation; kept under ``key`` (None: not kept) as a new entry with base ``at``."""
         found: Evaluated = evaluate(con, policy, at, scope=scope, split=at)
+        entry = None
+        if key is not None:
+            mine = scope.policy(policy)
+            entry = _Entry(at, identity[1], identity[2], clock_terms(mine), dict(mine.client_contract),
+                           found.frame.head(found.kept), found.tkeys, found.lists)
+        self._answered("full", found, key, entry)
+        return found.frame
+
+    def _answered(self, how: str, found: Evaluated, key: tuple | None, entry: _Entry | None) -> None:
+        """Count how a request was answered, and keep its entry (the newest last; the oldest beyond the
+        store's size dropped)."""
         with self._lock:
-            self.evaluations["full"] += 1
+            self.evaluations[how] += 1
             self.last_read = found.read
-            if key is not None:
-                mine = scope.policy(policy)
-                self._entries[key] = _Entry(at, identity[1], identity[2], clock_terms(mine), dict(mine.client_contract),
-                                            found.frame.head(found.kept), found.tkeys, found.lists)
+            if entry is not None:
+                self._entries[key] = entry
                 self._entries.move_to_end(key)
                 while len(self._entries) > self._size:
                     self._entries.popitem(last=False)
-        return found.frame
 
 
-#: the process's store: the dashboard's sessions and a looping watch share it
+#: the process's store: the dashboard's sessions share it, and the command line reads through it
 STORE = ClockStore()

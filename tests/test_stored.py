@@ -169,6 +169,14 @@ def stored(tmp_path):
     return db, ClockStore()
 
 
+def _ticket(ticket_id: str, client: str, created: dt.datetime, answered: dt.datetime, resolved: dt.datetime
+            ) -> pl.DataFrame:
+    """One P1 ticket to ingest."""
+    return pl.DataFrame({"ticket_id": [ticket_id], "client": [client], "priority": ["P1"], "created_at": [created],
+                         "first_response_at": [answered], "resolved_at": [resolved]},
+                        schema_overrides={"created_at": UTC_US, "first_response_at": UTC_US, "resolved_at": UTC_US})
+
+
 def _clocks(db: Path, store: ClockStore, as_of: str, variant: int = 0) -> tuple[pl.DataFrame, pl.DataFrame]:
     con = connect(db, read_only=True)
     try:
@@ -201,11 +209,9 @@ def test_a_later_as_of_reads_only_the_tickets_not_settled_by_the_first(stored):
 def test_an_ingest_reads_again_exactly_the_tickets_it_wrote(stored):
     db, store = stored
     _clocks(db, store, "2026-03-30T00:00:00Z")
-    changed = pl.DataFrame({"ticket_id": ["S1"], "client": ["A"], "priority": ["P1"],
-                            "created_at": [dt.datetime(2026, 3, 2, 22, tzinfo=dt.timezone.utc)],
-                            "first_response_at": [dt.datetime(2026, 3, 4, 22, tzinfo=dt.timezone.utc)],
-                            "resolved_at": [dt.datetime(2026, 3, 5, 22, tzinfo=dt.timezone.utc)]},
-                           schema_overrides={"created_at": UTC_US, "first_response_at": UTC_US, "resolved_at": UTC_US})
+    changed = _ticket("S1", "A", dt.datetime(2026, 3, 2, 22, tzinfo=dt.timezone.utc),
+                      dt.datetime(2026, 3, 4, 22, tzinfo=dt.timezone.utc),
+                      dt.datetime(2026, 3, 5, 22, tzinfo=dt.timezone.utc))
     with writing(db) as con:
         ingest_frames(con, changed, source="fix", policy=policy_of(0))
     after, full = _clocks(db, store, "2026-03-30T00:00:00Z")
@@ -237,11 +243,9 @@ def test_a_ticket_answered_after_its_resolution_is_not_settled_until_the_answer(
     # resolved on the 3rd, answered (a late reply recorded) on the 6th: as of the 4th its response clock
     # stops at the resolution, as of the 7th at the answer, so a store first evaluated on the 4th must read it again
     db = tmp_path / "sla.duckdb"
-    late = pl.DataFrame({"ticket_id": ["L1"], "client": ["A"], "priority": ["P1"],
-                         "created_at": [dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)],
-                         "first_response_at": [dt.datetime(2026, 3, 6, 9, tzinfo=dt.timezone.utc)],
-                         "resolved_at": [dt.datetime(2026, 3, 3, 9, tzinfo=dt.timezone.utc)]},
-                        schema_overrides={"created_at": UTC_US, "first_response_at": UTC_US, "resolved_at": UTC_US})
+    late = _ticket("L1", "A", dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc),
+                   dt.datetime(2026, 3, 6, 9, tzinfo=dt.timezone.utc),
+                   dt.datetime(2026, 3, 3, 9, tzinfo=dt.timezone.utc))
     with writing(db) as con:
         ingest_frames(con, late, source="late", policy=policy_of(0))
     store = ClockStore()
@@ -273,24 +277,21 @@ def test_the_command_line_reads_through_the_store_and_full_gives_the_same_figure
         assert outputs[command, False] == outputs[command, True]
 
 
-def _ticket(ticket_id: str, client: str, resolved: dt.datetime) -> pl.DataFrame:
-    created = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)
-    return pl.DataFrame({"ticket_id": [ticket_id], "client": [client], "priority": ["P1"], "created_at": [created],
-                         "first_response_at": [created + dt.timedelta(minutes=10)], "resolved_at": [resolved]},
-                        schema_overrides={"created_at": UTC_US, "first_response_at": UTC_US, "resolved_at": UTC_US})
-
-
 def test_a_copy_restored_from_before_and_ingested_into_since_is_evaluated_in_full(tmp_path):
     # the copy has the database's creation and, after one more ingest, as many ingests as the store saw;
     # its history is another: X is back to its first resolution and has moved to B (another contract)
     db, backup = tmp_path / "sla.duckdb", tmp_path / "backup.duckdb"
+
+    def x(client: str, resolved_day: int) -> pl.DataFrame:
+        return _ticket("X", client, dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc),
+                       dt.datetime(2026, 3, 2, 9, 10, tzinfo=dt.timezone.utc),
+                       dt.datetime(2026, 3, resolved_day, 11, tzinfo=dt.timezone.utc))
+
     with writing(db) as con:
-        ingest_frames(con, _ticket("X", "A", dt.datetime(2026, 3, 2, 11, tzinfo=dt.timezone.utc)), source="one",
-                      policy=policy_of(0))
+        ingest_frames(con, x("A", 2), source="one", policy=policy_of(0))
     shutil.copy(db, backup)
     with writing(db) as con:
-        ingest_frames(con, _ticket("X", "A", dt.datetime(2026, 3, 4, 11, tzinfo=dt.timezone.utc)), source="late",
-                      policy=policy_of(0))
+        ingest_frames(con, x("A", 4), source="late", policy=policy_of(0))
     store = ClockStore()
     a = Scope.of(policy_of(0), ["a"])
     con = connect(db, read_only=True)
@@ -300,8 +301,7 @@ def test_a_copy_restored_from_before_and_ingested_into_since_is_evaluated_in_ful
         con.close()
     shutil.copy(backup, db)
     with writing(db) as con:
-        ingest_frames(con, _ticket("X", "B", dt.datetime(2026, 3, 2, 11, tzinfo=dt.timezone.utc)), source="moved",
-                      policy=policy_of(0))
+        ingest_frames(con, x("B", 2), source="moved", policy=policy_of(0))
     con = connect(db, read_only=True)
     try:
         again = store.clocks(con, policy_of(0), "2026-03-21T00:00:00Z", scope=a, database=str(db))
