@@ -76,6 +76,7 @@ def sessions(db: Path, policy: Path, n: int = 10, timeout: float = 600) -> dict:
     st.cache_resource.clear()
     lock = threading.Lock()
     retried: list[str] = []  # page runs AppTest itself failed (not the app), run again
+    harness: list[str] = []  # page runs AppTest failed twice: not measured
 
     def visit(user: str, password: str, times: list, errors: list) -> None:
         app = AppTest.from_file(str(entry), default_timeout=timeout)
@@ -92,11 +93,16 @@ def sessions(db: Path, policy: Path, n: int = 10, timeout: float = 600) -> dict:
                 start = time.perf_counter()
                 try:
                     app.run()
-                except KeyError:  # AppTest's own bookkeeping, raced by a run side by side: that page once more
+                except Exception:  # noqa: BLE001 - AppTest's own bookkeeping, raced by a run side by side
                     with lock:
                         retried.append(f"{user} {name}")
-                    start = time.perf_counter()
-                    app.run()
+                    try:  # that page once more; a second failure is the harness's, not the app's
+                        start = time.perf_counter()
+                        app.run()
+                    except Exception as exc:  # noqa: BLE001
+                        with lock:
+                            harness.append(f"{user} {name}: {type(exc).__name__}: {exc}"[:300])
+                        continue
                 took = time.perf_counter() - start
                 with lock:
                     times.append((Path(name).stem, took))
@@ -150,7 +156,7 @@ def sessions(db: Path, policy: Path, n: int = 10, timeout: float = 600) -> dict:
             "sessions_alone_s": {page: round(t, 3) for page, t in first},
             "rss_one_session_mb": round(alone), "rss_sessions_mb": round(after),
             "rss_per_extra_session_mb": round((after - alone) / max(n - 1, 1), 1), "sessions_errors": errors[:5],
-            "sessions_retried": retried}
+            "sessions_retried": retried, "sessions_harness_errors": harness}
 
 
 def main(argv: list[str] | None = None) -> int:
