@@ -48,13 +48,31 @@ def compliance(clocks: pl.DataFrame, policy: Policy, by: list[str] | tuple[str, 
     >>> # 19 met, 1 breached, objective 0.95 -> compliance 0.95, status 'meets'
     """
     by = check_by(by)
-    keys = KEYS + [c for c in by if c not in KEYS]
-    counts = clocks.group_by(keys).agg(
+    return judged(counts(clocks, by), policy, by, judged_in)
+
+
+def counts(clocks: pl.DataFrame, by: list[str] | tuple[str, ...] = ()) -> pl.DataFrame:
+    """met, breached and pending clocks per period, contract, service level (and ``by`` columns), keys as
+    text: what ``judged`` turns into compliance. Counts of disjoint sets of clocks add up (the parts of a
+    history computed apart, ``slametrics.partitioned``): ``judged(summed(parts))`` is the whole's."""
+    keys = KEYS + [c for c in check_by(by) if c not in KEYS]
+    return as_text(clocks.group_by(keys).agg(
         met=(pl.col("outcome") == "met").sum().cast(pl.Int64),
         breached=(pl.col("outcome") == "breached").sum().cast(pl.Int64),
         pending=(pl.col("outcome") == "pending").sum().cast(pl.Int64),
-    )
-    counts = as_text(counts)
+    ))
+
+
+def summed(parts: pl.DataFrame) -> pl.DataFrame:
+    """Counts of several parts (stacked ``counts`` frames) added per key: integers, so exact."""
+    keys = [c for c in parts.columns if c not in ("met", "breached", "pending")]
+    return parts.group_by(keys).agg(pl.col("met", "breached", "pending").sum())
+
+
+def judged(counts: pl.DataFrame, policy: Policy, by: list[str] | tuple[str, ...] = (),
+           judged_in: pl.DataFrame | None = None) -> pl.DataFrame:
+    """``compliance`` from ``counts`` (see there)."""
+    keys = KEYS + [c for c in check_by(by) if c not in KEYS]
     if judged_in is not None:
         counts = counts.join(as_text(judged_in), on=KEYS, how="left")
     return finish(counts, policy, keys)

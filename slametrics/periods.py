@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from slametrics.compliance import compliance
+from slametrics.compliance import counts, judged, summed
 from slametrics.credits import Credits
 from slametrics.errors import DataError
 from slametrics.policy import Policy
@@ -74,14 +74,20 @@ def compliance_over(clocks: pl.DataFrame, policy: Policy, grain: str = "month",
 
     >>> # Jul 9 met of 10, Aug 1 of 1, Sep 80 of 100 -> Q3 90 met of 111 = 0.810811 (not the mean 0.9)
     """
+    return compliance_of_counts(counts(clocks, by), policy, grain, by)
+
+
+def compliance_of_counts(monthly: pl.DataFrame, policy: Policy, grain: str = "month",
+                         by: list[str] | tuple[str, ...] = ()) -> pl.DataFrame:
+    """``compliance_over`` from monthly ``compliance.counts`` (summed over parts computed apart, if any)."""
     check_grain(grain)
     if grain == "month":
-        return compliance(clocks, policy, by)
+        return judged(monthly, policy, by)
     longer = of_month(pl.col("period"), grain)
     # judged by the terms of the last month of the period that has clocks of the level (docs/semantics.md §10)
-    last = clocks.group_by(period=longer, contract=pl.col("contract"), service_level=pl.col("service_level")).agg(
-        month=pl.col("period").cast(pl.String).max())
-    return compliance(clocks.with_columns(period=longer), policy, by, judged_in=last)
+    last = monthly.group_by(period=longer, contract=pl.col("contract"), service_level=pl.col("service_level")).agg(
+        month=pl.col("period").max())
+    return judged(summed(monthly.with_columns(period=longer)), policy, by, judged_in=last)
 
 
 def credits_over(monthly: Credits, grain: str = "month") -> Credits:
