@@ -122,12 +122,37 @@ class BusinessTime:
         return np.where(reached == FAR, FAR, reached - 1)
 
 
-@lru_cache(maxsize=64)
+#: tables built elsewhere (on a Spark driver, ``slametrics.partitioned``) and handed to this process: a
+#: look-up for ``[first, last]`` takes one whose span holds it. Business time is read as differences
+#: ``F(b) - F(a)``, which do not depend on where a table starts, so a wider table gives the same figures.
+_SHIPPED: dict[tuple[str, object], "BusinessTime | Months"] = {}
+
+
+def ship(tables: dict[tuple[str, object], "BusinessTime | Months"]) -> None:
+    """Use ``tables`` (``("business", calendar)`` or ``("months", zone)`` -> table) where they span a look-up."""
+    _SHIPPED.clear()
+    _SHIPPED.update(tables)
+
+
+def _shipped(kind: str, key: object, first: dt.date, last: dt.date):
+    table = _SHIPPED.get((kind, key))
+    if table is not None and table.origin <= _utc_midnight(first) and _utc_midnight(last) + 86400 <= table.end:
+        return table
+    return None
+
+
 def business_time(cal: Calendar, first: dt.date, last: dt.date) -> BusinessTime:
-    """The look-up table of ``cal`` for instants from UTC midnight of ``first`` to the end of ``last``.
+    """The look-up table of ``cal`` for instants from UTC midnight of ``first`` to the end of ``last``
+    (or a shipped one spanning them, ``ship``).
 
     >>> # mon-fri 08:00-18:00 UTC: F(Mon 09:00) - F(Mon 08:30) = 1800; F(Sat 12:00) - F(Fri 17:00) = 3600
     """
+    return _shipped("business", cal, first, last) or build_business_time(cal, first, last)
+
+
+@lru_cache(maxsize=64)
+def build_business_time(cal: Calendar, first: dt.date, last: dt.date) -> BusinessTime:
+    """``business_time`` built here, from the time zone's rules and the holidays."""
     origin, end = _utc_midnight(first), _utc_midnight(last) + 86400
     spans = working_intervals(cal, first - dt.timedelta(days=2), last + dt.timedelta(days=2))
     starts = np.array([-_FAR] + [s for s, _ in spans], dtype=np.int64)  # a sentinel: every instant has an interval
@@ -166,9 +191,15 @@ class Months:
         return np.where(t >= np.take(self.switch, k), np.take(self.month_after, k), np.take(self.month_before, k))
 
 
-@lru_cache(maxsize=64)
 def local_months(timezone: str, first: dt.date, last: dt.date) -> Months:
-    """The month table of ``timezone`` for instants from UTC midnight of ``first`` to the end of ``last``."""
+    """The month table of ``timezone`` for instants from UTC midnight of ``first`` to the end of ``last``
+    (or a shipped one spanning them, ``ship``)."""
+    return _shipped("months", timezone, first, last) or build_local_months(timezone, first, last)
+
+
+@lru_cache(maxsize=64)
+def build_local_months(timezone: str, first: dt.date, last: dt.date) -> Months:
+    """``local_months`` built here, from the time zone's rules."""
     tz = ZoneInfo(timezone)
     origin, end = _utc_midnight(first), _utc_midnight(last) + 86400
     month = (first.year - 1970) * 12 + first.month - 1 - 2
