@@ -96,10 +96,16 @@ def _zone_bytes(zone: str) -> bytes:
 @lru_cache(maxsize=1)
 def _sources_digest() -> str:
     """A digest of this engine's own code (the slametrics package's Python and SQL files)."""
-    root = Path(__file__).parent
     h = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".sql")):
-        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+
+    def walk(folder, prefix: str) -> None:  # importlib.resources: the same inside a zip shipped to Spark
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.is_dir() and entry.name != "__pycache__":
+                walk(entry, f"{prefix}{entry.name}/")
+            elif entry.name.endswith((".py", ".sql")):
+                h.update(f"{prefix}{entry.name}".encode() + b"\0" + entry.read_bytes())
+
+    walk(importlib.resources.files("slametrics"), "")
     return h.hexdigest()[:16]
 
 
@@ -156,7 +162,7 @@ def _decoded(table: pa.Table, encoding: dict[str, str]) -> pl.DataFrame:
     """A group's rows as the ingest reads a file: instants back from epoch microseconds, routing dropped."""
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
-    frame = frame.drop([c for c in (GROUP, PART) if c in frame.columns])
+    frame = frame.drop([c for c in (GROUP, PART) if c in frame.columns]).sort(LINE)  # input order
     return frame.with_columns(
         pl.from_epoch(pl.col(c), time_unit="us").dt.replace_time_zone("UTC" if kind == "utc" else None)
         for c, kind in encoding.items() if c in frame.columns)
@@ -321,8 +327,8 @@ def _local_group(job: Job, source: LocalInput, group: str, part: int) -> pa.Tabl
                                 pl.coalesce(PART, _part(pl.col("ticket_id"), pl.lit(parts.get("", 1)))).alias(PART)))
         events = encode(routed.filter((pl.col(GROUP) == group) & (pl.col(PART) == part)).drop(GROUP, PART),
                         job.encoding.get("events", {})).collect()
-        events = events.sort(LINE).to_arrow()
-    return run_group(job, group, tickets.sort(LINE).to_arrow(), events)
+        events = events.to_arrow()
+    return run_group(job, group, tickets.to_arrow(), events)
 
 
 def local_groups(source: LocalInput, policy: Policy) -> list[tuple[str, int, int]]:

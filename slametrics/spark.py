@@ -1,0 +1,217 @@
+"""The Spark engine: the local engine's groups, on a Spark cluster or Spark Connect server (docs/engines.md).
+
+Tickets and events are read by Spark where they live, routed by the rules of ``slametrics.partitioned``
+(the same groups, parts and ``_line`` numbering), then co-grouped by (group, part) and handed to
+``partitioned.run_group`` as Arrow tables (``cogroup(...).applyInArrow``: instants are Int64 epoch
+microseconds, never pandas, which would shift times to the session's zone). The executors run the
+project's own engine: its code is shipped with the job, and each group checks that its process has
+the driver's versions of the libraries and time zones before it computes anything.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import sys
+import tempfile
+import zipfile
+from functools import partial
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+
+from slametrics import partitioned as P
+from slametrics.errors import DataError
+
+#: what a run with no --spark-remote starts: a local Spark in this process's JVM, on loopback only
+DEFAULT_MASTER = "local[2]"
+
+
+def session(remote: str | None = None, *, master: str | None = None, shuffle_partitions: int | None = None,
+            conf: dict[str, str] | None = None):
+    """A Spark session: the Spark Connect server at ``remote`` (``sc://HOST:PORT``), else a local one on
+    ``master`` (``$SLA_SPARK_MASTER`` or local[2]) bound to 127.0.0.1. The engine's code is added to it."""
+    import warnings
+
+    # PySpark 4.3 warns that pandas 3 is new to it; the engine hands Spark Arrow tables, never pandas
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise DataError("--engine spark needs pyspark: ./run installs it from requirements.txt") from None
+    if remote:
+        if not re.fullmatch(r"sc://[A-Za-z0-9.\-\[\]:]+(/.*)?", remote):
+            raise DataError(f"--spark-remote: {remote[:60]!r} is not a Spark Connect address; write sc://HOST:PORT")
+        builder = SparkSession.builder.remote(remote)
+    else:
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # executors run this environment's Python
+        builder = (SparkSession.builder.master(master or os.environ.get("SLA_SPARK_MASTER", DEFAULT_MASTER))
+                   .appName("slametrics")
+                   .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+                   .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+                   .config("spark.sql.session.timeZone", "UTC")
+                   .config("spark.executorEnv.PYSPARK_PYTHON", os.environ["PYSPARK_PYTHON"]))
+        for key, value in (conf or {}).items():
+            builder = builder.config(key, value)
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:  # no Java, a server that does not answer
+        raise DataError(f"cannot start Spark{' at ' + remote if remote else ''}: {_first_line(exc)}"
+                        + ("" if remote else " (is Java installed? ./run tests installs it)")) from None
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    if not remote:
+        spark.sparkContext.setLogLevel("ERROR")
+    if shuffle_partitions:
+        spark.conf.set("spark.sql.shuffle.partitions", str(shuffle_partitions))
+    _add_code(spark)
+    return spark
+
+
+def _connect(spark) -> bool:
+    try:
+        from pyspark.sql.connect.session import SparkSession as Remote
+    except ImportError:
+        return False
+    return isinstance(spark, Remote)
+
+
+_ADDED: set[int] = set()
+
+
+def _add_code(spark) -> None:
+    """Ship the slametrics package with every job of ``spark`` (once per session)."""
+    if id(spark) in _ADDED:
+        return
+    root = Path(__file__).parent
+    folder = Path(tempfile.mkdtemp(prefix="slametrics-code-"))
+    target = folder / "slametrics_code.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".sql"):
+                zf.write(path, Path("slametrics") / path.relative_to(root))
+    if _connect(spark):
+        spark.addArtifacts(str(target), pyfile=True)
+    else:
+        spark.sparkContext.addPyFile(str(target))
+    _ADDED.add(id(spark))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    found = re.findall(r"slametrics\.errors\.\w*Error: (.+)", text)
+    return found[-1].strip() if found else (text.splitlines() or ["(no message)"])[0][:300]
+
+
+def _read(spark, path: str, kind: str):
+    """``path`` as a Spark frame with ``_line`` (file number << 32 | row, from 1; files in path order),
+    and the sorted file names; the checks of ``partitioned.input_schema`` on Spark's schema."""
+    from pyspark.sql import functions as F
+
+    local = "://" not in path
+    if local and not Path(path).exists():
+        raise DataError(f"{path}: no such {kind} file or folder")
+    try:
+        frame = spark.read.option("recursiveFileLookup", "true").parquet(path)
+        names = frame.columns
+    except Exception as exc:
+        raise DataError(f"{path}: cannot read as Parquet: {_first_line(exc)}") from None
+    fields = {f.name: f.dataType.typeName() for f in frame.schema.fields}
+    nested = [n for n, t in fields.items() if t in ("array", "map", "struct")]
+    if nested:
+        raise DataError(f"{path}: column{'s' if len(nested) > 1 else ''} {', '.join(nested)} hold lists or "
+                        f"structures: every column of the {kind} holds one value per row (text, number or time)")
+    required = P.TICKET_REQUIRED if kind == "tickets" else P.EVENT_REQUIRED
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise DataError(f"{path}: missing required column{'s' if len(missing) > 1 else ''} "
+                        f"{', '.join(missing)} (SLA_SPEC §1: {', '.join(required)})")
+    frame = frame.select("*", F.col("_metadata.file_path").alias("_path"), F.col("_metadata.row_index").alias("_row"))
+    files = sorted(r[0] for r in frame.select("_path").distinct().collect())
+    numbers = spark.createDataFrame(list(enumerate(files)), "_fileno long, _path string")
+    frame = (frame.join(F.broadcast(numbers), "_path")
+             .withColumn(P.LINE, F.col("_fileno") * (2 ** P.LINE_BITS) + F.col("_row") + 1)
+             .drop("_path", "_row", "_fileno"))
+    encoding = {}
+    for name in P.INSTANTS[kind]:
+        kind_of = fields.get(name)
+        if kind_of in ("timestamp", "timestamp_ntz"):
+            encoding[name] = "utc" if kind_of == "timestamp" else "local"
+            # a time without a zone: its wall clock as if UTC (the session's zone is UTC), as polars' epoch
+            frame = frame.withColumn(name, F.unix_micros(F.col(name).cast("timestamp")))
+    shown = [re.sub(r"^file:(//)?", "", f) for f in files]
+    return frame.withColumn("ticket_id", F.col("ticket_id").cast("string")), shown, encoding
+
+
+def _spark_schema(schema: pa.Schema) -> str:
+    return ", ".join(f"{f.name} {'bigint' if pa.types.is_integer(f.type) else 'string'}" for f in schema)
+
+
+def _group_fn(job: P.Job, key, tickets: pa.Table, events: pa.Table) -> pa.Table:
+    return P.run_group(job, key[0].as_py(), tickets, events)
+
+
+def _group_fn_alone(job: P.Job, key, tickets: pa.Table) -> pa.Table:
+    return P.run_group(job, key[0].as_py(), tickets, None)
+
+
+def run(spark, job_of, tickets_path: str, events_path: str | None, *, max_group_rows: int = P.MAX_GROUP_ROWS,
+        parquet: str | None = None) -> tuple[P.Outcome, dict[str, int]]:
+    """Route, co-group and evaluate on ``spark``; ``job_of(encoding, earliest_s)`` makes the job once the
+    inputs' types are known. Returns the outcome (clock rows are left out where they were written to
+    ``parquet``) and the rows read per input."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    t, t_files, t_enc = _read(spark, tickets_path, "tickets")
+    e = e_files = None
+    e_enc: dict[str, str] = {}
+    if events_path is not None:
+        e, e_files, e_enc = _read(spark, events_path, "events")
+    earliest = None
+    if "created_at" in t_enc:
+        low = t.agg(F.min("created_at")).collect()[0][0]
+        earliest = None if low is None else int(low) // 1_000_000
+    job: P.Job = job_of({"tickets": t_enc, "events": e_enc}, earliest)
+
+    client_map = spark.createDataFrame(list(job.policy.client_contract.items()) or [("", "")],
+                                       "client string, _contract string")
+    repeated = F.col("ticket_id").isNull() | (F.count(F.lit(1)).over(Window.partitionBy("ticket_id")) > 1)
+    t = (t.withColumn("client", F.col("client").cast("string"))
+         .join(F.broadcast(client_map), "client", "left")
+         .withColumn(P.GROUP, F.when(repeated, F.lit("")).otherwise(F.coalesce(F.col("_contract"), F.lit(""))))
+         .drop("_contract")).persist()
+    sizes = {r[0]: r[1] for r in t.groupBy(P.GROUP).count().collect()}
+    read = {"tickets": sum(sizes.values())}
+    parts = P.parts_of(sizes, max_group_rows)
+    if e is not None and "" not in parts:
+        parts[""] = 1
+    k = F.create_map(*[F.lit(x) for g, n in parts.items() for x in (g, n)])
+
+    def part(ids):
+        return F.pmod(F.xxhash64(F.coalesce(ids, F.lit(""))), F.element_at(k, F.col(P.GROUP))).cast("bigint")
+
+    t = t.withColumn(P.PART, part(F.col("ticket_id")))
+    schema = _spark_schema(job.result_schema())
+    if e is None:
+        out = t.groupBy(P.GROUP, P.PART).applyInArrow(partial(_group_fn_alone, job), schema)
+    else:
+        owners = t.filter(F.col(P.GROUP) != "").select("ticket_id", F.col(P.GROUP).alias("_g"), F.col(P.PART).alias("_p"))
+        e = (e.join(owners, "ticket_id", "left")
+             .withColumn(P.GROUP, F.coalesce(F.col("_g"), F.lit("")))
+             .withColumn(P.PART, F.coalesce(F.col("_p"), part(F.col("ticket_id")))).drop("_g", "_p"))
+        read["events"] = e.count()
+        out = t.groupBy(P.GROUP, P.PART).cogroup(e.groupBy(P.GROUP, P.PART)).applyInArrow(partial(_group_fn, job), schema)
+    files = {"tickets": t_files, **({"events": e_files} if e_files is not None else {})}
+    try:
+        if parquet is not None and job.want == "clocks":
+            out = out.persist()
+            (out.filter(F.col("_kind") == "row").drop(*P.REJECT_COLUMNS).write.mode("errorifexists").parquet(parquet))
+            tables = [out.filter(F.col("_kind") != "row").toArrow()]
+        else:
+            tables = [out.toArrow()]
+    except Exception as exc:
+        raise DataError(_first_line(exc)) from None
+    finally:
+        t.unpersist()
+    return P.gathered(job, tables, files), read
