@@ -42,6 +42,23 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--full", action="store_true",
                            help="evaluate every clock in full, not through the store of stopped clocks the "
                                 "dashboard also reads (docs/semantics.md §12): the same rows, for checking")
+            engines = p.add_argument_group("Parquet histories, one contract at a time (docs/engines.md)")
+            engines.add_argument("--engine", choices=("local", "spark"), default=None,
+                                 help="read --tickets/--events Parquet instead of the database: local (a process "
+                                      "pool) or spark (a Spark cluster or Spark Connect server)")
+            engines.add_argument("--tickets", default=None, help="tickets: a Parquet file or folder (SLA_SPEC §1 columns)")
+            engines.add_argument("--events", default=None, help="status events: a Parquet file or folder (optional)")
+            engines.add_argument("--timezone", default="UTC",
+                                 help="time zone of timestamps written without an offset (default UTC)")
+            engines.add_argument("--spark-remote", default=None, help="Spark Connect server, sc://HOST:PORT "
+                                 "(default: a local Spark on $SLA_SPARK_MASTER or local[2])")
+            engines.add_argument("--parquet", default=None, help="write a folder of Parquet files here instead of CSV")
+            engines.add_argument("--rejects", default=None, help="write the rejected input rows, with reasons, to this CSV")
+            engines.add_argument("--max-group-rows", type=int, default=None,
+                                 help="cut a contract with more ticket rows than this into parts (default 2,000,000)")
+            engines.add_argument("--workers", type=int, default=None, help="local engine: processes (default: one per core)")
+            engines.add_argument("--shuffle-partitions", type=int, default=None, help="spark engine: spark.sql.shuffle.partitions")
+            engines.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
 
     ing = sub.add_parser("ingest", help="load tickets (and status events) into the database")
     ing.add_argument("--tickets", required=True, help="tickets file (CSV or Parquet); for an export format, the export")
@@ -230,12 +247,126 @@ def _computed(args: argparse.Namespace):
         con.close()
 
 
-def _evaluate(args: argparse.Namespace) -> int:
+def _engine_run(args: argparse.Namespace, want: str, by: tuple[str, ...] = ()):
+    """(policy, Outcome) of ``--engine local|spark`` over the Parquet inputs (slametrics.partitioned)."""
+    from slametrics import partitioned as P
+    from slametrics.errors import DataError
+    from slametrics.policy import load_policy
+    from slametrics.timeparse import parse_as_of
+
+    if args.tickets is None:
+        raise DataError(f"--engine {args.engine}: name the tickets with --tickets PATH (a Parquet file or folder)")
+    if args.out is not None and args.parquet is not None:
+        raise DataError("--out and --parquet: choose one (a CSV file, or a folder of Parquet files)")
+    if args.spark_remote is not None and args.engine != "spark":
+        raise DataError("--spark-remote: only with --engine spark")
+    for name in ("workers", "shuffle_partitions"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            raise DataError(f"--{name.replace('_', '-')}: {getattr(args, name)} is not a positive number")
+    if args.parquet is not None and Path(args.parquet).exists():
+        raise DataError(f"--parquet: {args.parquet} exists: name a new folder (nothing there is replaced)")
+    policy = load_policy(args.policy)
+    as_of = parse_as_of(args.as_of)
+    rows = args.max_group_rows or P.MAX_GROUP_ROWS
+    P.parts_of({}, rows)  # refuses a non-positive number
+    say = None if getattr(args, "quiet", False) else (lambda text: print(text, file=sys.stderr))
+
+    def job_of(encoding, earliest):
+        return P.make_job(policy, as_of, timezone=args.timezone, want=want, by=by, encoding=encoding, earliest_s=earliest)
+
+    if args.engine == "spark":
+        from slametrics import spark as S
+
+        session = S.session(args.spark_remote, shuffle_partitions=args.shuffle_partitions)
+        outcome, read = S.run(session, job_of, args.tickets, args.events, max_group_rows=rows,
+                              parquet=args.parquet if want == "clocks" else None)
+    else:
+        t_files = P.parquet_files(args.tickets, "tickets")
+        e_files = [] if args.events is None else P.parquet_files(args.events, "events")
+        encoding = {"tickets": P.encoding_of(P.input_schema(t_files, "tickets", args.tickets), "tickets")}
+        if e_files:
+            encoding["events"] = P.encoding_of(P.input_schema(e_files, "events", args.events), "events")
+        job = job_of(encoding, P.earliest_created(t_files, encoding["tickets"]))
+        source = P.LocalInput(tuple(map(str, t_files)), tuple(map(str, e_files)), rows)
+        report = (None if say is None else
+                  lambda done, total, group: say(f"[{done}/{total}] {group} ({time.monotonic() - started:.1f}s)"))
+        started = time.monotonic()
+        writer = _part_writer(args.parquet) if args.parquet is not None and want == "clocks" else None
+        outcome = P.gathered(job, P.run_local(job, source, workers=args.workers, on_group=report, keep=writer),
+                             {"tickets": [str(f) for f in t_files], **({"events": [str(f) for f in e_files]} if e_files else {})})
+        read = {"tickets": P.rows_in(t_files), **({"events": P.rows_in(e_files)} if e_files else {})}
+    if say is not None:
+        for line in outcome.summary(read):
+            say(line)
+    if args.rejects is not None:
+        from slametrics.output import write_csv
+
+        table = outcome.rejects_table()
+        write_csv(table, table.columns, args.rejects)
+    elif outcome.rejects.height and say is not None:
+        say(f"{outcome.rejects.height} input rows were rejected; --rejects FILE keeps them with their reasons")
+    return policy, outcome
+
+
+def _part_writer(folder: str):
+    """Write each group's clock rows as the next ``part-NNNNN.parquet`` of ``folder`` (the local engine's
+    --parquet), keeping only its rejected rows: the driver never holds every clock row at once."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     from slametrics.clock import CLOCK_COLUMNS
+
+    Path(folder).mkdir(parents=True)
+    written = [0]
+
+    def keep(table):
+        is_row = pc.equal(table.column("_kind"), "row")
+        rows = table.filter(is_row)
+        if rows.num_rows:
+            pq.write_table(rows.select(CLOCK_COLUMNS), Path(folder) / f"part-{written[0]:05d}.parquet")
+            written[0] += 1
+        return table.filter(pc.invert(is_row))
+
+    return keep
+
+
+def _written(frame, columns: list[str], args: argparse.Namespace) -> None:
+    """``frame``'s ``columns`` to --out (CSV; standard output without) or, with --parquet, a folder."""
     from slametrics.output import write_csv
 
+    if getattr(args, "parquet", None) is not None:
+        Path(args.parquet).mkdir(parents=True)
+        frame.select(columns).write_parquet(Path(args.parquet) / "part-00000.parquet")
+    else:
+        write_csv(frame, columns, args.out)
+
+
+def _engine_given(args: argparse.Namespace) -> bool:
+    from slametrics.errors import DataError
+
+    if args.engine is None:
+        given = [o for o, v in (("--tickets", args.tickets), ("--events", args.events), ("--parquet", args.parquet),
+                                ("--spark-remote", args.spark_remote), ("--rejects", args.rejects),
+                                ("--max-group-rows", args.max_group_rows), ("--workers", args.workers),
+                                ("--shuffle-partitions", args.shuffle_partitions)) if v is not None]
+        if given:
+            raise DataError(f"{', '.join(given)}: only with --engine local|spark (without it the commands read --db)")
+        return False
+    if args.full:
+        raise DataError("--full: only for the database (--db); --engine evaluates every clock in full anyway")
+    return True
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from slametrics.clock import CLOCK_COLUMNS
+
+    if _engine_given(args):
+        _, outcome = _engine_run(args, "clocks")
+        if args.parquet is None:  # with --parquet, the engine wrote the rows as it went
+            _written(outcome.rows, CLOCK_COLUMNS, args)
+        return 0
     _, clocks = _computed(args)
-    write_csv(clocks, CLOCK_COLUMNS, args.out)
+    _written(clocks, CLOCK_COLUMNS, args)
     return 0
 
 
@@ -261,10 +392,17 @@ def _compliance(args: argparse.Namespace) -> int:
 
     by = check_by([c.strip() for c in args.by.split(",") if c.strip()])
     grain = check_grain(args.period)
-    policy, clocks = _computed(args)
-    frame = _exact_shares(compliance_over(clocks, policy, grain, by), policy)
+    if _engine_given(args):
+        from slametrics.periods import compliance_of_counts
+
+        policy, outcome = _engine_run(args, "counts", tuple(by))
+        judged = compliance_of_counts(outcome.rows, policy, grain, by)
+    else:
+        policy, clocks = _computed(args)
+        judged = compliance_over(clocks, policy, grain, by)
+    frame = _exact_shares(judged, policy)
     keys = KEYS + [c for c in by if c not in KEYS]
-    write_csv(frame, keys + ["met", "breached", "pending", "assessed", "compliance", "objective", "status", "provisional"], args.out)
+    _written(frame, keys + ["met", "breached", "pending", "assessed", "compliance", "objective", "status", "provisional"], args)
     return 0
 
 
@@ -277,8 +415,14 @@ def _credits(args: argparse.Namespace) -> int:
     from slametrics.periods import check_grain, credits_over
 
     grain = check_grain(args.period)
-    policy, clocks = _computed(args)
-    owed = credits(compliance(clocks, policy), policy)
+    if _engine_given(args):
+        from slametrics.compliance import judged
+
+        policy, outcome = _engine_run(args, "counts")
+        owed = credits(judged(outcome.rows, policy), policy)
+    else:
+        policy, clocks = _computed(args)
+        owed = credits(compliance(clocks, policy), policy)
     if grain != "month":  # the months' amounts summed; no share describes a longer period's credit
         frame = credits_over(owed, grain).table().with_columns(
             **{c: pl.lit("") for c in ("compliance", "objective", "credit_rate", "bonus_rate", "claim_by")})
@@ -287,7 +431,7 @@ def _credits(args: argparse.Namespace) -> int:
         frame = frame.with_columns(**{  # exact shares (docs/semantics.md §6): the rates as the engine holds them
             rate: pl.Series([None if d is None else exact_share(Fraction(d)) for d in frame[f"{rate}_exact"]],
                             dtype=pl.String) for rate in ("credit_rate", "bonus_rate")})
-    write_csv(frame, CREDIT_COLUMNS, args.out)
+    _written(frame, CREDIT_COLUMNS, args)
     return 0
 
 

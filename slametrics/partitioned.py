@@ -342,27 +342,38 @@ def local_groups(source: LocalInput, policy: Policy) -> list[tuple[str, int, int
     return sorted(out, key=lambda gpn: -gpn[2])
 
 
-def run_local(job: Job, source: LocalInput, *, workers: int | None = None, on_group=None) -> list[pa.Table]:
+def run_local(job: Job, source: LocalInput, *, workers: int | None = None, on_group=None,
+              keep=None) -> list[pa.Table]:
     """Every group's ``run_group`` in a process pool of ``workers`` (default: one per core; 1: in this
-    process). ``on_group(done, total, group)`` reports progress."""
+    process), largest first. ``on_group(done, total, group)`` reports progress; ``keep(table)``, if
+    given, sees each group's result as it arrives and returns what of it to keep (a writer's)."""
     groups = local_groups(source, job.policy)
-    workers = workers or os.cpu_count() or 1
+    workers = min(workers or os.cpu_count() or 1, max(1, len(groups)))
+    keep = keep or (lambda table: table)
     out = []
+
+    def arrived(i: int, group: str, table: pa.Table) -> None:
+        out.append(keep(table))
+        if on_group:
+            on_group(i + 1, len(groups), group or "(checked only)")
+
     if workers == 1:
         for i, (g, p, _) in enumerate(groups):
-            out.append(_local_group(job, source, g, p))
-            if on_group:
-                on_group(i + 1, len(groups), g or "(checked only)")
+            arrived(i, g, _local_group(job, source, g, p))
         return out
     import multiprocessing
 
+    # spawn, not fork: a forked child inherits the parent's threads' locks (polars', DuckDB's)
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [(g, pool.submit(_local_group, job, source, g, p)) for g, p, _ in groups]
         for i, (g, fut) in enumerate(futures):
-            out.append(fut.result())
-            if on_group:
-                on_group(i + 1, len(groups), g or "(checked only)")
+            arrived(i, g, fut.result())
     return out
+
+
+def rows_in(files: list[Path]) -> int:
+    """Rows of Parquet files, from their footers."""
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
 
 
 # --- the driver's side -------------------------------------------------------------------------------

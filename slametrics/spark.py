@@ -46,12 +46,15 @@ def session(remote: str | None = None, *, master: str | None = None, shuffle_par
         builder = SparkSession.builder.remote(remote)
     else:
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # executors run this environment's Python
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # loopback only, and no warning that it is
+        logging = f"-Dlog4j2.configurationFile=file:{Path(__file__).with_name('spark_log4j2.properties')}"
         builder = (SparkSession.builder.master(master or os.environ.get("SLA_SPARK_MASTER", DEFAULT_MASTER))
                    .appName("slametrics")
                    .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
                    .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                    .config("spark.sql.session.timeZone", "UTC")
-                   .config("spark.executorEnv.PYSPARK_PYTHON", os.environ["PYSPARK_PYTHON"]))
+                   .config("spark.executorEnv.PYSPARK_PYTHON", os.environ["PYSPARK_PYTHON"])
+                   .config("spark.driver.extraJavaOptions", logging).config("spark.executor.extraJavaOptions", logging))
         for key, value in (conf or {}).items():
             builder = builder.config(key, value)
     try:
