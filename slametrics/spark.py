@@ -15,7 +15,6 @@ import re
 import sys
 import tempfile
 import zipfile
-from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -101,9 +100,16 @@ def _add_code(spark) -> None:
 
 
 def _first_line(exc: BaseException) -> str:
+    """What went wrong, from a Spark error that may carry an executor's Python traceback: our own
+    message where the engine raised one, else the traceback's last error line, else its first line."""
     text = str(exc).strip()
-    found = re.findall(r"slametrics\.errors\.\w*Error: (.+)", text)
-    return found[-1].strip() if found else (text.splitlines() or ["(no message)"])[0][:300]
+    ours = re.findall(r"slametrics\.errors\.\w*Error: (.+)", text)
+    if ours:
+        return ours[-1].strip()
+    raised = re.findall(r"^(\w+(?:Error|Exception): .+)$", text, flags=re.MULTILINE)
+    if raised:
+        return f"an executor failed: {raised[-1].strip()[:300]}"
+    return (text.splitlines() or ["(no message)"])[0][:300]
 
 
 def _read(spark, path: str, kind: str):
@@ -150,12 +156,16 @@ def _spark_schema(schema: pa.Schema) -> str:
     return ", ".join(f"{f.name} {'bigint' if pa.types.is_integer(f.type) else 'string'}" for f in schema)
 
 
-def _group_fn(job: P.Job, key, tickets: pa.Table, events: pa.Table) -> pa.Table:
-    return P.run_group(job, key[0].as_py(), tickets, events)
-
-
-def _group_fn_alone(job: P.Job, key, tickets: pa.Table) -> pa.Table:
-    return P.run_group(job, key[0].as_py(), tickets, None)
+def _group_fn(job: P.Job, events: bool):
+    """The function Spark calls per (group, part): a closure without type hints, which Spark Connect
+    would try to read (and fails to, in 4.3, on a ``functools.partial``)."""
+    if events:
+        def each(key, tickets, events):
+            return P.run_group(job, key[0].as_py(), tickets, events)
+    else:
+        def each(key, tickets):
+            return P.run_group(job, key[0].as_py(), tickets, None)
+    return each
 
 
 def run(spark, job_of, tickets_path: str, events_path: str | None, *, max_group_rows: int = P.MAX_GROUP_ROWS,
@@ -197,14 +207,14 @@ def run(spark, job_of, tickets_path: str, events_path: str | None, *, max_group_
     t = t.withColumn(P.PART, part(F.col("ticket_id")))
     schema = _spark_schema(job.result_schema())
     if e is None:
-        out = t.groupBy(P.GROUP, P.PART).applyInArrow(partial(_group_fn_alone, job), schema)
+        out = t.groupBy(P.GROUP, P.PART).applyInArrow(_group_fn(job, False), schema)
     else:
         owners = t.filter(F.col(P.GROUP) != "").select("ticket_id", F.col(P.GROUP).alias("_g"), F.col(P.PART).alias("_p"))
         e = (e.join(owners, "ticket_id", "left")
              .withColumn(P.GROUP, F.coalesce(F.col("_g"), F.lit("")))
              .withColumn(P.PART, F.coalesce(F.col("_p"), part(F.col("ticket_id")))).drop("_g", "_p"))
         read["events"] = e.count()
-        out = t.groupBy(P.GROUP, P.PART).cogroup(e.groupBy(P.GROUP, P.PART)).applyInArrow(partial(_group_fn, job), schema)
+        out = t.groupBy(P.GROUP, P.PART).cogroup(e.groupBy(P.GROUP, P.PART)).applyInArrow(_group_fn(job, True), schema)
     files = {"tickets": t_files, **({"events": e_files} if e_files is not None else {})}
     try:
         if parquet is not None and job.want == "clocks":

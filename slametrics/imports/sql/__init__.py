@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
 
-_DIR = Path(__file__).parent
+_DIR = files(__package__)  # a folder, or a folder inside a zip (the code Spark ships to executors)
 
 
 @cache
 def statement(name: str) -> str:
     """The text of ``imports/sql/<name>.sql``."""
-    return (_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return _DIR.joinpath(f"{name}.sql").read_text(encoding="utf-8")
