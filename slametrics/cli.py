@@ -267,7 +267,7 @@ def _engine_run(args: argparse.Namespace, want: str, by: tuple[str, ...] = ()):
         raise DataError(f"--parquet: {args.parquet} exists: name a new folder (nothing there is replaced)")
     policy = load_policy(args.policy)
     as_of = parse_as_of(args.as_of)
-    rows = args.max_group_rows or P.MAX_GROUP_ROWS
+    rows = P.MAX_GROUP_ROWS if args.max_group_rows is None else args.max_group_rows
     P.parts_of({}, rows)  # refuses a non-positive number
     say = None if getattr(args, "quiet", False) else (lambda text: print(text, file=sys.stderr))
 

@@ -163,6 +163,8 @@ def _decoded(table: pa.Table, encoding: dict[str, str]) -> pl.DataFrame:
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     frame = frame.drop([c for c in (GROUP, PART) if c in frame.columns]).sort(LINE)  # input order
+    if "at" in frame.columns:  # events: ties at one moment go by input order, numbered within the group
+        frame = frame.with_row_index("_seq").with_columns(pl.col("_seq").cast(pl.Int64))
     return frame.with_columns(
         pl.from_epoch(pl.col(c), time_unit="us").dt.replace_time_zone("UTC" if kind == "utc" else None)
         for c, kind in encoding.items() if c in frame.columns)
@@ -394,7 +396,7 @@ class Outcome:
         files = {kind: pl.Series(names, dtype=pl.String) for kind, names in self.files.items()}
         frame = self.rejects.with_columns(fileno=(pl.col("_line") // 2**LINE_BITS).cast(pl.Int64),
                                           line=(pl.col("_line") % 2**LINE_BITS).cast(pl.Int64))
-        name = pl.when(pl.col("_kind") == "ticket").then(
+        name = pl.when(pl.col("_kind") == "tickets").then(
             pl.col("fileno").map_elements(lambda n: files["tickets"][n], return_dtype=pl.String))
         if "events" in files:
             name = name.otherwise(pl.col("fileno").map_elements(lambda n: files["events"][n], return_dtype=pl.String))
@@ -405,10 +407,10 @@ class Outcome:
     def summary(self, read: dict[str, int]) -> list[str]:
         """Lines like the ingest's: rows read, evaluated or checked, rejected by reason."""
         out = []
-        for kind, label in (("ticket", "tickets"), ("event", "events")):
+        for label in ("tickets", "events"):
             if label not in read:
                 continue
-            mine = self.rejects.filter(pl.col("_kind") == kind)
+            mine = self.rejects.filter(pl.col("_kind") == label)
             out.append(f"{label}: {read[label]} read, {read[label] - mine.height} accepted, {mine.height} rejected")
             reasons = mine.select(pl.col("_reason").str.split("; ")).explode("_reason")["_reason"].value_counts(sort=True)
             out += [f"  rejected: {n} {reason}" for reason, n in reasons.iter_rows()]

@@ -9,11 +9,11 @@ the driver's versions of the libraries and time zones before it computes anythin
 """
 from __future__ import annotations
 
-import io
 import os
 import re
 import sys
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -31,8 +31,6 @@ def session(remote: str | None = None, *, master: str | None = None, shuffle_par
             conf: dict[str, str] | None = None):
     """A Spark session: the Spark Connect server at ``remote`` (``sc://HOST:PORT``), else a local one on
     ``master`` (``$SLA_SPARK_MASTER`` or local[2]) bound to 127.0.0.1. The engine's code is added to it."""
-    import warnings
-
     # PySpark 4.3 warns that pandas 3 is new to it; the engine hands Spark Arrow tables, never pandas
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     try:
@@ -177,10 +175,12 @@ def run(spark, job_of, tickets_path: str, events_path: str | None, *, max_group_
     from pyspark.sql import functions as F
 
     t, t_files, t_enc = _read(spark, tickets_path, "tickets")
+    t_columns = [c for c in t.columns if c != P.LINE]  # as in the files: a rejected row's record keeps their order
     e = e_files = None
     e_enc: dict[str, str] = {}
     if events_path is not None:
         e, e_files, e_enc = _read(spark, events_path, "events")
+        e_columns = [c for c in e.columns if c != P.LINE]
     earliest = None
     if "created_at" in t_enc:
         low = t.agg(F.min("created_at")).collect()[0][0]
@@ -204,15 +204,17 @@ def run(spark, job_of, tickets_path: str, events_path: str | None, *, max_group_
     def part(ids):
         return F.pmod(F.xxhash64(F.coalesce(ids, F.lit(""))), F.element_at(k, F.col(P.GROUP))).cast("bigint")
 
-    t = t.withColumn(P.PART, part(F.col("ticket_id")))
+    t = t.withColumn(P.PART, part(F.col("ticket_id"))).select(*t_columns, P.LINE, P.GROUP, P.PART)  # the input's order
     schema = _spark_schema(job.result_schema())
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     if e is None:
         out = t.groupBy(P.GROUP, P.PART).applyInArrow(_group_fn(job, False), schema)
     else:
         owners = t.filter(F.col(P.GROUP) != "").select("ticket_id", F.col(P.GROUP).alias("_g"), F.col(P.PART).alias("_p"))
         e = (e.join(owners, "ticket_id", "left")
              .withColumn(P.GROUP, F.coalesce(F.col("_g"), F.lit("")))
-             .withColumn(P.PART, F.coalesce(F.col("_p"), part(F.col("ticket_id")))).drop("_g", "_p"))
+             .withColumn(P.PART, F.coalesce(F.col("_p"), part(F.col("ticket_id"))))
+             .select(*e_columns, P.LINE, P.GROUP, P.PART))
         read["events"] = e.count()
         out = t.groupBy(P.GROUP, P.PART).cogroup(e.groupBy(P.GROUP, P.PART)).applyInArrow(_group_fn(job, True), schema)
     files = {"tickets": t_files, **({"events": e_files} if e_files is not None else {})}
