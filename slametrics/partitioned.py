@@ -26,6 +26,7 @@ import importlib.resources
 import math
 import os
 import platform
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -67,6 +68,7 @@ class Job:
     encoding: dict[str, dict[str, str]] = field(default_factory=dict)  # input -> instant column -> utc|local
     calendars: dict = field(default_factory=dict)  # calendar.ship's tables
     fingerprint: dict[str, str] = field(default_factory=dict)
+    measure: bool = False  # each group adds a row of _kind "metrics": its rows, seconds, process and memory
 
     def result_schema(self) -> pa.Schema:
         if self.want == "clocks":
@@ -142,7 +144,7 @@ def ship_calendars(policy: Policy, first: dt.date, last: dt.date) -> dict:
 
 
 def make_job(policy: Policy, as_of: dt.datetime, *, timezone: str, want: str, by: tuple[str, ...] = (),
-             encoding: dict[str, dict[str, str]], earliest_s: int | None) -> Job:
+             encoding: dict[str, dict[str, str]], earliest_s: int | None, measure: bool = False) -> Job:
     """The job of a run: ``earliest_s`` (the earliest creation, if known) sets the shipped tables' start."""
     _check_zone(timezone)
     if want not in ("clocks", "counts"):
@@ -153,7 +155,7 @@ def make_job(policy: Policy, as_of: dt.datetime, *, timezone: str, want: str, by
     first = dt.datetime.fromtimestamp(start, dt.timezone.utc).date() - dt.timedelta(days=3)
     return Job(policy=policy, as_of_s=as_of_s, timezone=timezone, want=want, by=tuple(check_by(list(by))),
                encoding=encoding, calendars=ship_calendars(policy, first, last),
-               fingerprint=fingerprint(policy, timezone))
+               fingerprint=fingerprint(policy, timezone), measure=measure)
 
 
 # --- the group function ------------------------------------------------------------------------------
@@ -180,6 +182,7 @@ def run_group(job: Job, contract: str, tickets: pa.Table, events: pa.Table | Non
     from slametrics.db import connect
     from slametrics.ingest import ingest_frames
 
+    started = time.perf_counter()
     check_here(job.fingerprint, job.policy, job.timezone)
     ship(job.calendars)
     schema = job.result_schema()
@@ -201,6 +204,15 @@ def run_group(job: Job, contract: str, tickets: pa.Table, events: pa.Table | Non
             parts.append(rejects)
     finally:
         con.close()
+    if job.measure:
+        import json
+        import resource
+
+        took = {"group": contract, "tickets": tickets.num_rows, "events": 0 if events is None else events.num_rows,
+                "rows_out": sum(p.height for p in parts), "seconds": round(time.perf_counter() - started, 4),
+                "pid": os.getpid(), "host": platform.node(),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+        parts.append(pl.DataFrame({"_kind": ["metrics"], "_reason": [json.dumps(took)]}))
     if not parts:
         return schema.empty_table()
     out = pl.concat(parts, how="diagonal_relaxed").to_arrow()
@@ -387,6 +399,7 @@ class Outcome:
     rows: pl.DataFrame
     rejects: pl.DataFrame
     files: dict[str, list[str]]  # input -> its files, in _line's numbering
+    metrics: list[dict] = field(default_factory=list)  # per group, where the job measured (Job.measure)
 
     def rejects_table(self) -> pl.DataFrame:
         """file, line, kind, ticket_id, reason, row_json: where each rejected row was, and why."""
@@ -425,8 +438,10 @@ def gathered(job: Job, tables: list[pa.Table], files: dict[str, list[str]]) -> O
     rows = whole.filter(pl.col("_kind") == "row").drop(list(REJECT_COLUMNS))
     if job.want == "counts":
         rows = summed(rows)
-    return Outcome(rows=rows, rejects=whole.filter(pl.col("_kind") != "row").select(list(REJECT_COLUMNS)),
-                   files=files)
+    import json
+
+    return Outcome(rows=rows, rejects=whole.filter(~pl.col("_kind").is_in(["row", "metrics"])).select(list(REJECT_COLUMNS)),
+                   files=files, metrics=[json.loads(m) for m in whole.filter(pl.col("_kind") == "metrics")["_reason"]])
 
 
 def canonical_hash(frame: pl.DataFrame) -> str:
