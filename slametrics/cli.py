@@ -271,30 +271,18 @@ def _engine_run(args: argparse.Namespace, want: str, by: tuple[str, ...] = ()):
     P.parts_of({}, rows)  # refuses a non-positive number
     say = None if getattr(args, "quiet", False) else (lambda text: print(text, file=sys.stderr))
 
-    def job_of(encoding, earliest):
-        return P.make_job(policy, as_of, timezone=args.timezone, want=want, by=by, encoding=encoding, earliest_s=earliest)
-
+    session = None
     if args.engine == "spark":
         from slametrics import spark as S
 
         session = S.session(args.spark_remote, shuffle_partitions=args.shuffle_partitions)
-        outcome, read = S.run(session, job_of, args.tickets, args.events, max_group_rows=rows,
-                              parquet=args.parquet if want == "clocks" else None)
-    else:
-        t_files = P.parquet_files(args.tickets, "tickets")
-        e_files = [] if args.events is None else P.parquet_files(args.events, "events")
-        encoding = {"tickets": P.encoding_of(P.input_schema(t_files, "tickets", args.tickets), "tickets")}
-        if e_files:
-            encoding["events"] = P.encoding_of(P.input_schema(e_files, "events", args.events), "events")
-        job = job_of(encoding, P.earliest_created(t_files, encoding["tickets"]))
-        source = P.LocalInput(tuple(map(str, t_files)), tuple(map(str, e_files)), rows)
-        report = (None if say is None else
-                  lambda done, total, group: say(f"[{done}/{total}] {group} ({time.monotonic() - started:.1f}s)"))
-        started = time.monotonic()
-        writer = _part_writer(args.parquet) if args.parquet is not None and want == "clocks" else None
-        outcome = P.gathered(job, P.run_local(job, source, workers=args.workers, on_group=report, keep=writer),
-                             {"tickets": [str(f) for f in t_files], **({"events": [str(f) for f in e_files]} if e_files else {})})
-        read = {"tickets": P.rows_in(t_files), **({"events": P.rows_in(e_files)} if e_files else {})}
+    started = time.monotonic()
+    report = (None if say is None else
+              lambda done, total, group: say(f"[{done}/{total}] {group} ({time.monotonic() - started:.1f}s)"))
+    outcome, read = P.compute(args.tickets, args.events, policy=policy, as_of=as_of, want=want, by=by,
+                              timezone=args.timezone, engine=args.engine, spark=session, max_group_rows=rows,
+                              workers=args.workers, parquet=args.parquet if want == "clocks" else None,
+                              on_group=report)
     if say is not None:
         for line in outcome.summary(read):
             say(line)
@@ -306,28 +294,6 @@ def _engine_run(args: argparse.Namespace, want: str, by: tuple[str, ...] = ()):
     elif outcome.rejects.height and say is not None:
         say(f"{outcome.rejects.height} input rows were rejected; --rejects FILE keeps them with their reasons")
     return policy, outcome
-
-
-def _part_writer(folder: str):
-    """Write each group's clock rows as the next ``part-NNNNN.parquet`` of ``folder`` (the local engine's
-    --parquet), keeping only its rejected rows: the driver never holds every clock row at once."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    from slametrics.clock import CLOCK_COLUMNS
-
-    Path(folder).mkdir(parents=True)
-    written = [0]
-
-    def keep(table):
-        is_row = pc.equal(table.column("_kind"), "row")
-        rows = table.filter(is_row)
-        if rows.num_rows:
-            pq.write_table(rows.select(CLOCK_COLUMNS), Path(folder) / f"part-{written[0]:05d}.parquet")
-            written[0] += 1
-        return table.filter(pc.invert(is_row))
-
-    return keep
 
 
 def _written(frame, columns: list[str], args: argparse.Namespace) -> None:

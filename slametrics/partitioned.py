@@ -459,3 +459,61 @@ def earliest_created(files: list[Path], encoding: dict[str, str]) -> int | None:
     low = (pl.concat([pl.scan_parquet(f).select(pl.col("created_at").dt.epoch("s").min()) for f in files])
            .min().collect().item())
     return None if low is None else int(low)
+
+
+def part_writer(folder: str | Path):
+    """A ``run_local`` ``keep`` that writes each group's clock rows as the next ``part-NNNNN.parquet`` of a
+    new ``folder`` and keeps only the rest (rejects): the driver never holds every clock row at once."""
+    import pyarrow.compute as pc
+
+    folder = Path(folder)
+    folder.mkdir(parents=True)
+    written = [0]
+
+    def keep(table: pa.Table) -> pa.Table:
+        is_row = pc.equal(table.column("_kind"), "row")
+        rows = table.filter(is_row)
+        if rows.num_rows:
+            pq.write_table(rows.select(CLOCK_COLUMNS), folder / f"part-{written[0]:05d}.parquet")
+            written[0] += 1
+        return table.filter(pc.invert(is_row))
+
+    return keep
+
+
+def compute(tickets: str | Path, events: str | Path | None = None, *, policy: Policy, as_of: dt.datetime,
+            want: str = "clocks", by: tuple[str, ...] = (), timezone: str = "UTC", engine: str = "local",
+            spark=None, max_group_rows: int = MAX_GROUP_ROWS, workers: int | None = None,
+            parquet: str | Path | None = None, on_group=None, measure: bool = False) -> tuple[Outcome, dict[str, int]]:
+    """The clock rows (``want="clocks"``) or monthly counts (``"counts"``, with ``by`` columns) of a Parquet
+    history, and the rows read per input: on this machine (``engine="local"``, a pool of ``workers``)
+    or on ``spark`` (a session from ``slametrics.spark.session``). With ``parquet``, clock rows are
+    written to that new folder instead of returned. Compliance and credits of the counts:
+    ``periods.compliance_of_counts(rows, policy, grain, by)``, ``credits.credits(compliance.judged(rows,
+    policy), policy)``, as the command line does (docs/engines.md).
+    """
+    if engine not in ("local", "spark"):
+        raise DataError(f"--engine: {engine!r} is not an engine; allowed: local, spark")
+    parts_of({}, max_group_rows)  # refuses a non-positive number
+
+    def job_of(encoding: dict[str, dict[str, str]], earliest: int | None) -> Job:
+        return make_job(policy, as_of, timezone=timezone, want=want, by=by, encoding=encoding, earliest_s=earliest,
+                        measure=measure)
+
+    if engine == "spark":
+        from slametrics import spark as S
+
+        return S.run(spark if spark is not None else S.session(), job_of, str(tickets),
+                     None if events is None else str(events), max_group_rows=max_group_rows,
+                     parquet=None if parquet is None else str(parquet))
+    files = {"tickets": parquet_files(tickets, "tickets")}
+    if events is not None:
+        files["events"] = parquet_files(events, "events")
+    encoding = {kind: encoding_of(input_schema(names, kind, str(tickets if kind == "tickets" else events)), kind)
+                for kind, names in files.items()}
+    job = job_of(encoding, earliest_created(files["tickets"], encoding["tickets"]))
+    source = LocalInput(tuple(map(str, files["tickets"])), tuple(map(str, files.get("events", []))), max_group_rows)
+    keep = part_writer(parquet) if parquet is not None and want == "clocks" else None
+    tables = run_local(job, source, workers=workers, on_group=on_group, keep=keep)
+    outcome = gathered(job, tables, {kind: [str(f) for f in names] for kind, names in files.items()})
+    return outcome, {kind: rows_in(names) for kind, names in files.items()}

@@ -144,23 +144,15 @@ def _job(history, policy, want="clocks", by=()):
 
 
 def _local(history, policy, want="clocks", by=(), rows=P.MAX_GROUP_ROWS, workers=1) -> P.Outcome:
-    paths = history[0]
-    job = _job(history, policy, want, by)
-    source = P.LocalInput(tuple(map(str, _files(paths, "tickets"))), tuple(map(str, _files(paths, "events"))), rows)
-    names = {kind: [str(f) for f in _files(paths, kind)] for kind in ("tickets", "events") if kind in paths}
-    return P.gathered(job, P.run_local(job, source, workers=workers), names)
+    paths, tz, _, _ = history
+    return P.compute(paths["tickets"], paths.get("events"), policy=policy, as_of=AS_OF, want=want, by=by,
+                     timezone=tz, max_group_rows=rows, workers=workers)[0]
 
 
 def _spark(spark, history, policy, want="clocks", by=(), rows=P.MAX_GROUP_ROWS) -> P.Outcome:
-    from slametrics import spark as S
-
     paths, tz, _, _ = history
-
-    def job_of(encoding, earliest):
-        return P.make_job(policy, AS_OF, timezone=tz, want=want, by=by, encoding=encoding, earliest_s=earliest)
-
-    events = str(paths["events"]) if "events" in paths else None
-    return S.run(spark, job_of, str(paths["tickets"]), events, max_group_rows=rows)[0]
+    return P.compute(paths["tickets"], paths.get("events"), policy=policy, as_of=AS_OF, want=want, by=by,
+                     timezone=tz, max_group_rows=rows, engine="spark", spark=spark)[0]
 
 
 def _same_rows(got: pl.DataFrame, want: pl.DataFrame) -> None:
