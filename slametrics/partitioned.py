@@ -39,9 +39,9 @@ import pyarrow.parquet as pq
 from slametrics.clock import CLOCK_COLUMNS, evaluate
 from slametrics.compliance import check_by, counts, summed
 from slametrics.errors import DataError
-from slametrics.ingest import EVENT_REQUIRED, TICKET_REQUIRED, TICKET_TIMES, _check_zone
+from slametrics.ingest import EVENT_REQUIRED, TICKET_REQUIRED, TICKET_TIMES, _check_zone, rejects_of
 from slametrics.policy import Policy
-from slametrics.scope import Scope
+from slametrics.scope import EVERYTHING, Scope
 
 #: instants of each input, as they cross into a group: Int64 epoch microseconds
 INSTANTS = {"tickets": TICKET_TIMES, "events": ("at",)}
@@ -198,8 +198,9 @@ def run_group(job: Job, contract: str, tickets: pa.Table, events: pa.Table | Non
             rows = rows.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
             if rows.height:
                 parts.append(rows.with_columns(_kind=pl.lit("row")))
-        rejects = con.sql("SELECT kind AS _kind, line AS _line, ticket_id AS _ticket, reason AS _reason, "
-                          "row_json AS _row_json FROM rejects").pl()
+        # the group's own database holds this group's rows only; the run's caller has the input's whole scope
+        rejects = rejects_of(con, scope=EVERYTHING).select(_kind="kind", _line="line", _ticket="ticket_id",
+                                                            _reason="reason", _row_json="row_json")
         if rejects.height:
             parts.append(rejects)
     finally:
@@ -406,13 +407,14 @@ class Outcome:
         if self.rejects.height == 0:
             return pl.DataFrame(schema={"file": pl.String, "line": pl.Int64, "kind": pl.String, "ticket_id": pl.String,
                                         "reason": pl.String, "row_json": pl.String})
-        files = {kind: pl.Series(names, dtype=pl.String) for kind, names in self.files.items()}
+        files = {kind: dict(enumerate(names)) for kind, names in self.files.items()}
         frame = self.rejects.with_columns(fileno=(pl.col("_line") // 2**LINE_BITS).cast(pl.Int64),
                                           line=(pl.col("_line") % 2**LINE_BITS).cast(pl.Int64))
         name = pl.when(pl.col("_kind") == "tickets").then(
-            pl.col("fileno").map_elements(lambda n: files["tickets"][n], return_dtype=pl.String))
+            pl.col("fileno").replace_strict(files["tickets"], default=None, return_dtype=pl.String))
         if "events" in files:
-            name = name.otherwise(pl.col("fileno").map_elements(lambda n: files["events"][n], return_dtype=pl.String))
+            name = name.otherwise(pl.col("fileno").replace_strict(files["events"], default=None,
+                                                                  return_dtype=pl.String))
         return (frame.with_columns(file=name).select("file", "line", kind="_kind", ticket_id="_ticket",
                                                      reason="_reason", row_json="_row_json")
                 .sort("kind", "file", "line", descending=[True, False, False]))

@@ -171,7 +171,6 @@ def run(spark, job_of, tickets_path: str, events_path: str | None, *, max_group_
     """Route, co-group and evaluate on ``spark``; ``job_of(encoding, earliest_s)`` makes the job once the
     inputs' types are known. Returns the outcome (clock rows are left out where they were written to
     ``parquet``) and the rows read per input."""
-    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     t, t_files, t_enc = _read(spark, tickets_path, "tickets")
@@ -181,20 +180,23 @@ def run(spark, job_of, tickets_path: str, events_path: str | None, *, max_group_
     if events_path is not None:
         e, e_files, e_enc = _read(spark, events_path, "events")
         e_columns = [c for c in e.columns if c != P.LINE]
-    earliest = None
-    if "created_at" in t_enc:
-        low = t.agg(F.min("created_at")).collect()[0][0]
-        earliest = None if low is None else int(low) // 1_000_000
-    job: P.Job = job_of({"tickets": t_enc, "events": e_enc}, earliest)
-
-    client_map = spark.createDataFrame(list(job.policy.client_contract.items()) or [("", "")],
-                                       "client string, _contract string")
-    repeated = F.col("ticket_id").isNull() | (F.count(F.lit(1)).over(Window.partitionBy("ticket_id")) > 1)
+    encoding = {"tickets": t_enc, "events": e_enc}
+    client_contract = job_of(encoding, None).policy.client_contract
+    client_map = spark.createDataFrame(list(client_contract.items()) or [("", "")], "client string, _contract string")
+    # every copy of an id that occurs more than once goes to "" (a hash aggregate, not a window's sort)
+    repeated_ids = (t.groupBy("ticket_id").count().filter("count > 1 AND ticket_id IS NOT NULL")
+                    .select("ticket_id", F.lit(True).alias("_repeated")))
     t = (t.withColumn("client", F.col("client").cast("string"))
          .join(F.broadcast(client_map), "client", "left")
-         .withColumn(P.GROUP, F.when(repeated, F.lit("")).otherwise(F.coalesce(F.col("_contract"), F.lit(""))))
-         .drop("_contract")).persist()
-    sizes = {r[0]: r[1] for r in t.groupBy(P.GROUP).count().collect()}
+         .join(repeated_ids, "ticket_id", "left")
+         .withColumn(P.GROUP, F.when(F.col("ticket_id").isNull() | F.col("_repeated").isNotNull(), F.lit(""))
+                     .otherwise(F.coalesce(F.col("_contract"), F.lit(""))))
+         .drop("_contract", "_repeated")).persist()
+    low = F.min("created_at") if "created_at" in t_enc else F.lit(None).cast("bigint")
+    stats = t.groupBy(P.GROUP).agg(F.count(F.lit(1)).alias("n"), low.alias("low")).collect()
+    sizes = {r[0]: r[1] for r in stats}
+    lows = [r[2] for r in stats if r[2] is not None]
+    job: P.Job = job_of(encoding, min(lows) // 1_000_000 if lows else None)
     read = {"tickets": sum(sizes.values())}
     parts = P.parts_of(sizes, max_group_rows)
     if e is not None and "" not in parts:
