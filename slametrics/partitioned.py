@@ -2,7 +2,7 @@
 
 Clocks are independent per ticket and every figure is per contract, so a history splits by contract:
 
-- **routing** (``route``): each ticket row goes to the group of its client's contract. A contract with
+- **routing** (``group_of_tickets``, ``parts_of``, ``_part``): each ticket row goes to the group of its client's contract. A contract with
   more than ``max_group_rows`` rows is cut into parts by a hash of the ticket id. Rows no contract
   evaluates go to the group ``""``, where they are only checked: a ticket id that occurs more than once
   (every copy, wherever its clients, so the duplicate check sees them together), no id, or a client no
@@ -16,7 +16,8 @@ Exactness by design: instants cross into a group as integer epoch microseconds w
 (``utc`` or ``local`` wall-clock); the calendars' tables are built once on the driver and shipped
 (``calendar.ship``); each group first checks that its process has the driver's versions of everything
 that decides a figure (``fingerprint``). The local engine runs the same groups in a process pool; the
-Spark engine (``slametrics.spark``) as a co-grouped Arrow map.
+Spark engine (``slametrics.spark``) as a co-grouped Arrow map. The local engine reads its input once
+for routing and once to write each group's rows to its own files (``_split``), which its processes read.
 """
 from __future__ import annotations
 
@@ -313,43 +314,17 @@ def _scan(files: tuple[str, ...]) -> pl.LazyFrame:
 
 
 def _routing(source: LocalInput, policy: Policy) -> tuple[pl.DataFrame, dict[str, int]]:
-    """(_line, ticket_id, _group, _part) of every ticket row, and each group's number of parts (kept
-    per process: a worker routes once for all its tasks)."""
-    return _routed(source, tuple(policy.client_contract.items()))
-
-
-@lru_cache(maxsize=2)
-def _routed(source: LocalInput, client_contract: tuple[tuple[str, str], ...]) -> tuple[pl.DataFrame, dict[str, int]]:
-    rows = group_of_tickets(_scan(source.tickets).select(LINE, "ticket_id", "client"), dict(client_contract)).collect()
+    """(_line, ticket_id, _group, _part) of every ticket row, and each group's number of parts."""
+    rows = group_of_tickets(_scan(source.tickets).select(LINE, "ticket_id", "client"), policy.client_contract).collect()
     parts = parts_of(dict(rows.group_by(GROUP).len().iter_rows()), source.max_group_rows)
     k = pl.DataFrame({GROUP: list(parts), "_k": list(parts.values())}, schema={GROUP: pl.String, "_k": pl.Int64})
     rows = rows.join(k, on=GROUP).with_columns(_part(pl.col("ticket_id"), pl.col("_k")).alias(PART))
     return rows.select(LINE, "ticket_id", GROUP, PART), parts
 
 
-def _local_group(job: Job, source: LocalInput, group: str, part: int) -> pa.Table:
-    """The local engine's task: read one group's rows from the files, then ``run_group``."""
-    routing, parts = _routing(source, job.policy)
-    mine = routing.filter((pl.col(GROUP) == group) & (pl.col(PART) == part))
-    tickets = encode(_scan(source.tickets).join(mine.select(LINE).lazy(), on=LINE, how="semi"),
-                     job.encoding.get("tickets", {})).collect()
-    events = None
-    if source.events:
-        owners = routing.unique("ticket_id").filter(pl.col(GROUP) != "").select("ticket_id", GROUP, PART)
-        scan = _scan(source.events).with_columns(pl.col("ticket_id").cast(pl.String))
-        routed = (scan.join(owners.lazy(), on="ticket_id", how="left")
-                  .with_columns(pl.col(GROUP).fill_null(""),
-                                pl.coalesce(PART, _part(pl.col("ticket_id"), pl.lit(parts.get("", 1)))).alias(PART)))
-        events = encode(routed.filter((pl.col(GROUP) == group) & (pl.col(PART) == part)).drop(GROUP, PART),
-                        job.encoding.get("events", {})).collect()
-        events = events.to_arrow()
-    return run_group(job, group, tickets.to_arrow(), events)
-
-
-def local_groups(source: LocalInput, policy: Policy) -> list[tuple[str, int, int]]:
+def _tasks(source: LocalInput, routing: pl.DataFrame, parts: dict[str, int]) -> list[tuple[str, int, int]]:
     """(group, part, ticket rows) of every part of every group, the largest first; ("", 0) too where
     there are events (those of unknown tickets go there)."""
-    routing, parts = _routing(source, policy)
     sizes = {(g, p): n for g, p, n in routing.group_by(GROUP, PART).len().iter_rows()}
     if source.events and "" not in parts:
         parts = {**parts, "": 1}
@@ -357,32 +332,83 @@ def local_groups(source: LocalInput, policy: Policy) -> list[tuple[str, int, int
     return sorted(out, key=lambda gpn: -gpn[2])
 
 
+def local_groups(source: LocalInput, policy: Policy) -> list[tuple[str, int, int]]:
+    """(group, part, ticket rows) of every task of the local engine, the largest first."""
+    return _tasks(source, *_routing(source, policy))
+
+
+def _split(source: LocalInput, routing: pl.DataFrame, parts: dict[str, int], tasks: list[tuple[str, int, int]],
+           folder: Path) -> dict[str, dict]:
+    """Every row read once and written to its task's files (``folder/tickets/_task=N/``, ``events/``), as
+    it was read plus ``_line``; returns each input's schema (for a task with no rows of it)."""
+    number = pl.DataFrame({GROUP: [g for g, _, _ in tasks], PART: [p for _, p, _ in tasks], "_task": range(len(tasks))},
+                          schema={GROUP: pl.String, PART: pl.Int64, "_task": pl.Int64})
+    schemas = {}
+    tickets = _scan(source.tickets)
+    schemas["tickets"] = dict(tickets.collect_schema())
+    mine = routing.join(number, on=[GROUP, PART]).select(LINE, "_task")
+    tickets.join(mine.lazy(), on=LINE).sink_parquet(pl.PartitionBy(folder / "tickets", key="_task", include_key=False))
+    if source.events:
+        owners = routing.unique("ticket_id").filter(pl.col(GROUP) != "").select("ticket_id", GROUP, PART)
+        events = _scan(source.events).with_columns(pl.col("ticket_id").cast(pl.String))
+        schemas["events"] = dict(events.collect_schema())
+        (events.join(owners.lazy(), on="ticket_id", how="left")
+         .with_columns(pl.col(GROUP).fill_null(""),
+                       pl.coalesce(PART, _part(pl.col("ticket_id"), pl.lit(parts.get("", 1)))).alias(PART))
+         .join(number.lazy(), on=[GROUP, PART]).drop(GROUP, PART)
+         .sink_parquet(pl.PartitionBy(folder / "events", key="_task", include_key=False)))
+    return schemas
+
+
+def _task_rows(folder: Path, kind: str, task: int, schema: dict) -> pl.DataFrame:
+    files = sorted((folder / kind / f"_task={task}").glob("*.parquet"))
+    return pl.read_parquet(files, hive_partitioning=False) if files else pl.DataFrame(schema=schema)
+
+
+def _local_group(job: Job, folder: str, task: int, group: str, schemas: dict[str, dict]) -> pa.Table:
+    """The local engine's task: read one group's files (written by ``_split``), then ``run_group``."""
+    tickets = encode(_task_rows(Path(folder), "tickets", task, schemas["tickets"]), job.encoding.get("tickets", {}))
+    events = None
+    if "events" in schemas:
+        events = encode(_task_rows(Path(folder), "events", task, schemas["events"]),
+                        job.encoding.get("events", {})).to_arrow()
+    return run_group(job, group, tickets.to_arrow(), events)
+
+
 def run_local(job: Job, source: LocalInput, *, workers: int | None = None, on_group=None,
               keep=None) -> list[pa.Table]:
     """Every group's ``run_group`` in a process pool of ``workers`` (default: one per core; 1: in this
-    process), largest first. ``on_group(done, total, group)`` reports progress; ``keep(table)``, if
+    process), largest first. The input is read once and split into each task's files in a temporary
+    folder (``tempfile``'s: ``TMPDIR``), so a process holds one group, and reading does not grow with
+    the number of contracts. ``on_group(done, total, group)`` reports progress; ``keep(table)``, if
     given, sees each group's result as it arrives and returns what of it to keep (a writer's)."""
-    groups = local_groups(source, job.policy)
-    workers = min(workers or os.cpu_count() or 1, max(1, len(groups)))
+    import tempfile
+
+    routing, parts = _routing(source, job.policy)
+    tasks = _tasks(source, routing, parts)
+    workers = min(workers or os.cpu_count() or 1, max(1, len(tasks)))
     keep = keep or (lambda table: table)
     out = []
 
     def arrived(i: int, group: str, table: pa.Table) -> None:
         out.append(keep(table))
         if on_group:
-            on_group(i + 1, len(groups), group or "(checked only)")
+            on_group(i + 1, len(tasks), group or "(checked only)")
 
-    if workers == 1:
-        for i, (g, p, _) in enumerate(groups):
-            arrived(i, g, _local_group(job, source, g, p))
-        return out
-    import multiprocessing
+    with tempfile.TemporaryDirectory(prefix="slametrics-groups-") as folder:
+        schemas = _split(source, routing, parts, tasks, Path(folder))
+        del routing
+        if workers == 1:
+            for i, (g, _, _) in enumerate(tasks):
+                arrived(i, g, _local_group(job, folder, i, g, schemas))
+            return out
+        import multiprocessing
 
-    # spawn, not fork: a forked child inherits the parent's threads' locks (polars', DuckDB's)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [(g, pool.submit(_local_group, job, source, g, p)) for g, p, _ in groups]
-        for i, (g, fut) in enumerate(futures):
-            arrived(i, g, fut.result())
+        # spawn, not fork: a forked child inherits the parent's threads' locks (polars', DuckDB's)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [(g, pool.submit(_local_group, job, folder, i, g, schemas)) for i, (g, _, _) in enumerate(tasks)]
+            for i, (g, fut) in enumerate(futures):
+                arrived(i, g, fut.result())
     return out
 
 

@@ -218,6 +218,34 @@ def test_local_engine_in_a_process_pool(histories, policy):
     _same_rows(_local(histories["skewed"], policy, rows=500, workers=2).rows, want)
 
 
+def test_the_local_engine_reads_its_input_once_whatever_the_number_of_groups(histories, policy, monkeypatch,
+                                                                             tmp_path):
+    """Tickets are read twice (routing, then the split into each task's files) and events once, for 2
+    parts as for more than 25; the tasks' files are gone afterwards."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # TMPDIR is read again
+    history = histories["skewed"]
+    want, _ = _embedded(history, policy)
+    scans = []
+    original = P._scan
+
+    def counting(files):
+        scans.append(files)
+        return original(files)
+
+    monkeypatch.setattr(P, "_scan", counting)
+    for rows, at_least in ((2_000, 3), (97, 26)):
+        source = P.LocalInput(tuple(map(str, _files(history[0], "tickets"))), tuple(map(str, _files(history[0], "events"))),
+                              rows)
+        assert len(P.local_groups(source, policy)) >= at_least
+        scans.clear()
+        _same_rows(_local(history, policy, rows=rows).rows, want)
+        assert scans == [source.tickets, source.tickets, source.events]  # routing, then the split's two reads
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_shipped_calendars_are_used_and_give_the_figures_of_calendars_built_here(histories, policy):
     """A group reads the driver's tables where they span its tickets (the history's creations are typed,
     so the driver knows the earliest), and those give the same rows as tables built for the group."""
