@@ -143,10 +143,10 @@ def _job(history, policy, want="clocks", by=()):
                       earliest_s=P.earliest_created(_files(paths, "tickets"), encoding["tickets"]))
 
 
-def _local(history, policy, want="clocks", by=(), rows=P.MAX_GROUP_ROWS, workers=1) -> P.Outcome:
+def _local(history, policy, want="clocks", by=(), rows=P.MAX_GROUP_ROWS, workers=1, measure=False) -> P.Outcome:
     paths, tz, _, _ = history
     return P.compute(paths["tickets"], paths.get("events"), policy=policy, as_of=AS_OF, want=want, by=by,
-                     timezone=tz, max_group_rows=rows, workers=workers)[0]
+                     timezone=tz, max_group_rows=rows, workers=workers, measure=measure)[0]
 
 
 def _spark(spark, history, policy, want="clocks", by=(), rows=P.MAX_GROUP_ROWS) -> P.Outcome:
@@ -155,12 +155,15 @@ def _spark(spark, history, policy, want="clocks", by=(), rows=P.MAX_GROUP_ROWS) 
                      timezone=tz, max_group_rows=rows, engine="spark", spark=spark)[0]
 
 
-def _same_rows(got: pl.DataFrame, want: pl.DataFrame) -> None:
-    assert got.height == want.height > 0
-    if P.canonical_hash(got) != P.canonical_hash(want):  # show the first difference
-        a, b = got.sort(got.columns), want.select(got.columns).sort(got.columns)
-        diff = a.with_row_index().join(b.with_row_index(), on="index", suffix="_want")
-        raise AssertionError(f"rows differ; {got.height} rows; e.g. {diff.head(3).to_dicts()}")
+def _differ(got: pl.DataFrame, want: pl.DataFrame) -> str:
+    """Empty where ``got`` holds exactly ``want``'s rows, else what differs."""
+    if not got.height == want.height > 0:
+        return f"{got.height} rows, {want.height} wanted"
+    if P.canonical_hash(got) == P.canonical_hash(want):
+        return ""
+    a, b = got.sort(got.columns), want.select(got.columns).sort(got.columns)  # show the first difference
+    diff = a.with_row_index().join(b.with_row_index(), on="index", suffix="_want")
+    return f"rows differ; {got.height} rows; e.g. {diff.head(3).to_dicts()}"
 
 
 # --- the local engine against the embedded one ---------------------------------------------------
@@ -169,7 +172,7 @@ def _same_rows(got: pl.DataFrame, want: pl.DataFrame) -> None:
 def test_local_engine_gives_the_embedded_clock_rows(histories, policy, name):
     got = _local(histories[name], policy)
     want, _ = _embedded(histories[name], policy)
-    _same_rows(got.rows, want)
+    assert not _differ(got.rows, want)
 
 
 def test_local_engine_rejects_what_the_ingest_rejects_with_its_line_and_reason(histories, policy):
@@ -208,14 +211,17 @@ def test_figures_do_not_change_with_the_number_of_parts(histories, policy):
         source = P.LocalInput(tuple(map(str, _files(history[0], "tickets"))), tuple(map(str, _files(history[0], "events"))), rows)
         groups = P.local_groups(source, policy)
         assert sum(1 for g, _, _ in groups if g == "acme") == -(-acme // rows)
-        _same_rows(_local(history, policy, rows=rows).rows, want)
+        assert not _differ(_local(history, policy, rows=rows).rows, want)
         summed = _local(history, policy, "counts", ("priority",), rows=rows).rows
-        _same_rows(summed, counts(want.with_columns(pl.col("outcome")), ["priority"]))
+        assert not _differ(summed, counts(want.with_columns(pl.col("outcome")), ["priority"]))
 
 
 def test_local_engine_in_a_process_pool(histories, policy):
     want, _ = _embedded(histories["skewed"], policy)
-    _same_rows(_local(histories["skewed"], policy, rows=500, workers=2).rows, want)
+    got = _local(histories["skewed"], policy, rows=500, workers=2, measure=True)
+    assert not _differ(got.rows, want)
+    ran = {m["pid"] for m in got.metrics}
+    assert len(ran) == 2 and os.getpid() not in ran  # two processes of the pool ran the groups, not this one
 
 
 def test_the_local_engine_reads_its_input_once_whatever_the_number_of_groups(histories, policy, monkeypatch,
@@ -241,7 +247,7 @@ def test_the_local_engine_reads_its_input_once_whatever_the_number_of_groups(his
                               rows)
         assert len(P.local_groups(source, policy)) >= at_least
         scans.clear()
-        _same_rows(_local(history, policy, rows=rows).rows, want)
+        assert not _differ(_local(history, policy, rows=rows).rows, want)
         assert scans == [source.tickets, source.tickets, source.events]  # routing, then the split's two reads
     assert list(tmp_path.iterdir()) == []
 
@@ -372,7 +378,7 @@ def test_spark_gives_the_local_engines_rows_and_rejects(spark, histories, policy
     local = _local(histories[name], policy)
     got = _spark(spark, histories[name], policy)
     assert P.canonical_hash(got.rows) == P.canonical_hash(local.rows)
-    _same_rows(got.rows, _embedded(histories[name], policy)[0])
+    assert not _differ(got.rows, _embedded(histories[name], policy)[0])
     rejects = got.rejects_table().with_columns(pl.col("file").str.replace(r"^.*/", ""))
     expected = local.rejects_table().with_columns(pl.col("file").str.replace(r"^.*/", ""))
     assert P.canonical_hash(rejects) == P.canonical_hash(expected)
@@ -388,7 +394,7 @@ def test_spark_counts_do_not_change_with_shuffle_partitions_or_parts(spark, hist
     finally:
         spark.conf.set("spark.sql.shuffle.partitions", "4")
     want = counts(_embedded(histories["skewed"], policy)[0], ["priority"])
-    _same_rows(got.rows, want)
+    assert not _differ(got.rows, want)
 
 
 def test_spark_on_an_executor_with_other_versions_says_which(spark, histories, policy, monkeypatch):
