@@ -64,7 +64,8 @@ def one(folder: Path, workers: int, group_rows: int, memory_mb: int) -> dict:
                       shuffle_partitions=max(2, 2 * workers), conf={"spark.executor.memory": f"{memory_mb}m"})
     session_s = time.perf_counter() - started
     started = time.perf_counter()
-    remote, read = S.run(spark, job_of, str(tickets), str(events), max_group_rows=group_rows)
+    remote, read = S.run(spark, job_of, str(tickets), str(events), client_contract=policy.client_contract,
+                         max_group_rows=group_rows)
     spark_s = time.perf_counter() - started
     spark.stop()
 

@@ -532,7 +532,8 @@ def compute(tickets: str | Path, events: str | Path | None = None, *, policy: Po
         from slametrics import spark as S
 
         return S.run(spark if spark is not None else S.session(), job_of, str(tickets),
-                     None if events is None else str(events), max_group_rows=max_group_rows,
+                     None if events is None else str(events), client_contract=policy.client_contract,
+                     max_group_rows=max_group_rows,
                      parquet=None if parquet is None else str(parquet))
     files = {"tickets": parquet_files(tickets, "tickets")}
     if events is not None:

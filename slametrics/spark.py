@@ -166,10 +166,10 @@ def _group_fn(job: P.Job, events: bool):
     return each
 
 
-def run(spark, job_of, tickets_path: str, events_path: str | None, *, max_group_rows: int = P.MAX_GROUP_ROWS,
-        parquet: str | None = None) -> tuple[P.Outcome, dict[str, int]]:
-    """Route, co-group and evaluate on ``spark``; ``job_of(encoding, earliest_s)`` makes the job once the
-    inputs' types are known. Returns the outcome (clock rows are left out where they were written to
+def run(spark, job_of, tickets_path: str, events_path: str | None, *, client_contract: dict[str, str],
+        max_group_rows: int = P.MAX_GROUP_ROWS, parquet: str | None = None) -> tuple[P.Outcome, dict[str, int]]:
+    """Route (each client to its contract by ``client_contract``, the policy's), co-group and evaluate on
+    ``spark``; ``job_of(encoding, earliest_s)`` makes the job once the inputs' types are known. Returns the outcome (clock rows are left out where they were written to
     ``parquet``) and the rows read per input."""
     from pyspark.sql import functions as F
 
@@ -181,7 +181,6 @@ def run(spark, job_of, tickets_path: str, events_path: str | None, *, max_group_
         e, e_files, e_enc = _read(spark, events_path, "events")
         e_columns = [c for c in e.columns if c != P.LINE]
     encoding = {"tickets": t_enc, "events": e_enc}
-    client_contract = job_of(encoding, None).policy.client_contract
     client_map = spark.createDataFrame(list(client_contract.items()) or [("", "")], "client string, _contract string")
     # every copy of an id that occurs more than once goes to "" (a hash aggregate, not a window's sort)
     repeated_ids = (t.groupBy("ticket_id").count().filter("count > 1 AND ticket_id IS NOT NULL")

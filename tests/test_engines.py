@@ -418,7 +418,7 @@ def test_spark_missing_column_is_refused_naming_the_file(spark, tmp_path, histor
     histories["demo"][3].drop("status").write_parquet(tmp_path / "e.parquet")
     with pytest.raises(DataError, match=r"e\.parquet: missing required column status"):
         S.run(spark, lambda enc, low: _job(histories["demo"], policy), str(histories["demo"][0]["tickets"]),
-              str(tmp_path / "e.parquet"))
+              str(tmp_path / "e.parquet"), client_contract=policy.client_contract)
 
 
 def test_cli_spark_engine_writes_the_same_csv_and_parquet(spark, histories, tmp_path, capsys):
