@@ -39,7 +39,7 @@ def tickets(point: dict | None, behind: Callable[[dict], tuple[str, pl.DataFrame
         if frame.is_empty():
             return
         tables.clock_list(frame, zone)
-        session.download_button("Download these tickets as CSV", tables.clocks_csv(frame), f"{name}.csv", "text/csv",
+        session.download_button("Download these tickets as CSV", lambda rows=frame: tables.clocks_csv(rows), f"{name}.csv", "text/csv",
                                 contract, key=f"download_{name}")
 
 

@@ -66,3 +66,29 @@ def test_what_is_no_duration_is_refused_saying_how_to_write_one(typed, hint):
     with pytest.raises(ValueError, match="is not a duration") as caught:
         fmt.parse_duration(typed)
     assert hint in str(caught.value) and "write it as 1h 30m, 45m or 2h" in str(caught.value)
+
+
+def test_the_tables_durations_read_as_fmt_duration_for_every_whole_number_of_seconds():
+    """The column form (polars) against the one-value form, on every edge: signs, under a minute, whole
+    hours, minutes under ten, days, and a sweep."""
+    import random
+
+    rng = random.Random(5)
+    values = [None, 0, 1, 59, 60, 61, 599, 600, 3599, 3600, 3601, 3660, 5400, 86_400, 90_061, 10**12, -1, -59, -60,
+              -3600, -5400, *range(-7300, 7300, 7), *(rng.randint(-10**9, 10**9) for _ in range(5000))]
+    frame = pl.DataFrame({"elapsed_seconds": values}, schema={"elapsed_seconds": pl.Int64})
+    shown = frame.select(tables.duration_text("elapsed_seconds")).to_series().to_list()
+    assert shown[:6] == ["–", "0m", "1s", "59s", "1m", "1m"] and shown[9:13] == ["1h", "1h", "1h 01m", "1h 30m"]
+    assert shown == [fmt.duration(v) for v in values]
+
+
+def test_a_ticket_link_quotes_the_id_as_urllib_does():
+    from urllib.parse import quote
+
+    ids = ["A-1", "ok_1.2~", "x y", "ä/ö", "a%b", "a+b", "=HYPER(1)", "T\n1", "tail\n", "", "&id=other"]
+    frame = pl.DataFrame({"ticket_id": ids})
+    links = frame.select(tables.ticket_link(frame)).to_series().to_list()
+    assert links[:3] == ["ticket?id=A-1", "ticket?id=ok_1.2~", "ticket?id=x%20y"]
+    assert links == [f"ticket?id={quote(t, safe='')}" for t in ids]
+    plain = pl.DataFrame({"ticket_id": ["A-1", "B-2"]})  # none to quote: polars alone
+    assert plain.select(tables.ticket_link(plain)).to_series().to_list() == ["ticket?id=A-1", "ticket?id=B-2"]
