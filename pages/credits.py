@@ -26,7 +26,7 @@ with app.guard():
     mine = v.contract_clocks()
     levels = compliance(mine, v.policy)
     level_rows, month_rows = credit_statement(levels, v.policy)
-    ahead = projection(mine, v.policy)
+    ahead = projection(mine, v.policy, levels)
 
 names = {k: c.name for k, c in v.policy.contracts.items()}
 if app.empty(totals, "No contract carries service credits, or there are no tickets in these months."):

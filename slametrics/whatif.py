@@ -311,15 +311,16 @@ def factor_finder(clocks: "pl.DataFrame | ElapsedIndex", policy: Policy, whole_r
     )
 
 
-def projection(clocks: pl.DataFrame, policy: Policy) -> Credits:
+def projection(clocks: pl.DataFrame, policy: Policy, levels: pl.DataFrame | None = None) -> Credits:
     """Credits now, and if every pending clock ends met or every one ends breached (SLA_SPEC §5).
+    ``levels``: ``compliance(clocks, policy)`` where the caller has it already (not computed twice).
 
     ``levels``: one row per level row of ``credits``: period, contract, service_level, currency,
     provisional, compliance, credit_rate, credit_amount, and the same three with ``all_met_`` and
     ``all_breached_`` in front; ``months`` likewise per period and contract, without compliance. Where
     nothing is pending the three agree.
     """
-    now = credits(compliance(clocks, policy), policy)
+    now = credits(compliance(clocks, policy) if levels is None else levels, policy)
     cases = []
     for name, outcome in (("all_met", "met"), ("all_breached", "breached")):
         settled = clocks.with_columns(outcome=pl.when(pl.col("outcome") == "pending").then(pl.lit(outcome))

@@ -217,7 +217,7 @@ def test_factor_finder_agrees_with_the_engines_compliance_at_its_answer_and_one_
                 assert level["status"][0] == status, (row["period"], percent)
 
 
-def test_projection_brackets_a_provisional_month(policy):
+def test_projection_brackets_a_provisional_month(policy, monkeypatch):
     # 8 met, 1 breached, 1 pending; objective 0.9: now 8/9 = 0.889 -> 5 %; all met 9/10 -> 0; all breached 8/10 -> 5 %
     rows = [(f"m{i}", "P1", 10 * MIN, False) for i in range(8)]
     rows += [("b", "P1", 90 * MIN, False), ("p", "P1", 10 * MIN, True)]
@@ -227,6 +227,14 @@ def test_projection_brackets_a_provisional_month(policy):
     assert (out["credit_amount"], out["all_met_credit_amount"], out["all_breached_credit_amount"]) == (50.0, 0.0, 50.0)
     level = whatif.projection(frame, policy).levels.filter(pl.col("service_level") == "response").row(0, named=True)
     assert level["all_met_compliance"] == 0.9 and level["all_breached_compliance"] == 0.8
+    # the page hands over the compliance it has: the same projection, compliance not computed again
+    levels = compliance(frame, policy)
+    seen = []
+    monkeypatch.setattr(whatif, "compliance", lambda *a, **k: seen.append(1) or compliance(*a, **k))
+    given = whatif.projection(frame, policy, levels)
+    assert len(seen) == 2  # the two settled cases only
+    assert given.levels.equals(whatif.projection(frame, policy).levels) and given.months.row(0, named=True) == out
+    assert len(seen) == 5  # without it: now and the two cases
 
 
 def test_projection_of_a_settled_month_is_the_credit_itself(policy):
