@@ -84,7 +84,7 @@ if paused.height:
 
 st.subheader("What fires now, and the alerts sent")
 if fired.height:
-    session.download_button("Download what fires (CSV)", lambda: tables.watch_csv(fired),
+    session.download_button("Download what fires (CSV)", lambda rows=fired: tables.watch_csv(rows),
                             f"watch-{v.contract}-{v.as_of:%Y%m%dT%H%M}.csv", "text/csv", v.contract)
 sent = data.alerts_sent().filter(pl.col("contract") == v.contract)
 if sent.is_empty():

@@ -312,8 +312,8 @@ def factor_finder(clocks: "pl.DataFrame | ElapsedIndex", policy: Policy, whole_r
 
 
 def projection(clocks: pl.DataFrame, policy: Policy, levels: pl.DataFrame | None = None) -> Credits:
-    """Credits now, and if every pending clock ends met or every one ends breached (SLA_SPEC §5).
-    ``levels``: ``compliance(clocks, policy)`` where the caller has it already (not computed twice).
+    """Credits now, and if every pending clock ends met or every one ends breached (SLA_SPEC §5). The
+    argument ``levels`` is ``compliance(clocks, policy)`` where the caller has it already (not computed twice).
 
     ``levels``: one row per level row of ``credits``: period, contract, service_level, currency,
     provisional, compliance, credit_rate, credit_amount, and the same three with ``all_met_`` and

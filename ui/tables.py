@@ -29,7 +29,7 @@ _UNQUOTED = r"^[A-Za-z0-9_.~-]*$"
 def ticket_link(frame: pl.DataFrame) -> pl.Expr:
     """A link to each row's ticket page (``ticket?id=...``, relative: it works under any base path), the
     id quoted as ``urllib.parse.quote(id, safe="")`` does: ids that need no quoting (nearly all) are
-    joined by polars, the others quoted in Python, each once."""
+    joined by polars, the others quoted in Python, each once. A row without an id gets no link."""
     from urllib.parse import quote
 
     ids = pl.col("ticket_id").cast(pl.String)
@@ -43,9 +43,9 @@ def ticket_link(frame: pl.DataFrame) -> pl.Expr:
 
 
 def duration_text(column: str) -> pl.Expr:
-    """``fmt.duration`` of each value of a whole-seconds column, by polars (a breaches list has tens of
-    thousands of distinct durations: one Python call each took most of the page's time). The same text
-    as ``fmt.duration`` for every integer, null as '–' (tests compare the two)."""
+    """``fmt.duration`` of each value of a signed whole-seconds column, by polars (a breaches list has
+    tens of thousands of distinct durations: one Python call each took most of the page's time). The
+    same text as ``fmt.duration`` for every Int64 but its minimum, null as '–' (tests compare the two)."""
     value = pl.col(column).cast(pl.Int64)
     size = value.abs()
     sign = pl.when(value < 0).then(pl.lit("-")).otherwise(pl.lit(""))
@@ -64,7 +64,7 @@ LINK = st.column_config.LinkColumn("Timeline", display_text="open", width="small
 
 
 def _durations(frame: pl.DataFrame, *columns: str) -> list[pl.Expr]:
-    return [duration_text(c) if frame.schema[c].is_integer() else text_of(frame, c, fmt.duration) for c in columns]
+    return [duration_text(c) if frame.schema[c].is_signed_integer() else text_of(frame, c, fmt.duration) for c in columns]
 
 
 def _local(column: str, zone: str) -> pl.Expr:
