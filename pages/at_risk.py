@@ -1,5 +1,6 @@
 """At risk: the running clocks of the chosen contract by due moment (paused ones apart), each service
 level's breach budget for the month, and the alerts the watch sent (docs/semantics.md §11)."""
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -84,7 +85,7 @@ if paused.height:
 
 st.subheader("What fires now, and the alerts sent")
 if fired.height:
-    session.download_button("Download what fires (CSV)", lambda rows=fired: tables.watch_csv(rows),
+    session.download_button("Download what fires (CSV)", partial(tables.watch_csv, fired),
                             f"watch-{v.contract}-{v.as_of:%Y%m%dT%H%M}.csv", "text/csv", v.contract)
 sent = data.alerts_sent().filter(pl.col("contract") == v.contract)
 if sent.is_empty():

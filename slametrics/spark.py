@@ -169,8 +169,9 @@ def _group_fn(job: P.Job, events: bool):
 def run(spark, job_of, tickets_path: str, events_path: str | None, *, client_contract: dict[str, str],
         max_group_rows: int = P.MAX_GROUP_ROWS, parquet: str | None = None) -> tuple[P.Outcome, dict[str, int]]:
     """Route (each client to its contract by ``client_contract``, the policy's), co-group and evaluate on
-    ``spark``; ``job_of(encoding, earliest_s)`` makes the job once the inputs' types are known. Returns the outcome (clock rows are left out where they were written to
-    ``parquet``) and the rows read per input."""
+    ``spark``; ``job_of(encoding, earliest_s)`` makes the job once the inputs' types are known. Returns
+    the outcome (clock rows are left out where they were written to ``parquet``) and the rows read per
+    input."""
     from pyspark.sql import functions as F
 
     t, t_files, t_enc = _read(spark, tickets_path, "tickets")

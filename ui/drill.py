@@ -6,6 +6,7 @@ or the frame the chart was drawn from, filtered by the point's period and level)
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Callable
 
 import plotly.graph_objects as go
@@ -39,8 +40,8 @@ def tickets(point: dict | None, behind: Callable[[dict], tuple[str, pl.DataFrame
         if frame.is_empty():
             return
         tables.clock_list(frame, zone)
-        session.download_button("Download these tickets as CSV", lambda rows=frame: tables.clocks_csv(rows), f"{name}.csv", "text/csv",
-                                contract, key=f"download_{name}")
+        session.download_button("Download these tickets as CSV", partial(tables.clocks_csv, frame), f"{name}.csv",
+                                "text/csv", contract, key=f"download_{name}")
 
 
 def _counts(frame: pl.DataFrame) -> list[tuple[str, int]]:

@@ -249,8 +249,8 @@ def target_finder(needed: pl.DataFrame) -> None:
                                  .over(["service_level", "priority"]).alias("latest_target"))
     rows = needed.with_columns(
         row=pl.concat_str(text_of(needed, "service_level", fmt.level), pl.lit(" · "), pl.col("priority").cast(pl.String)),
-        target=text_of(needed, "latest_target", fmt.duration),
-        cell=text_of(needed, "needed_seconds", fmt.duration),
+        *[shown.alias(name) for shown, name in zip(_durations(needed, "latest_target", "needed_seconds"),
+                                                    ("target", "cell"))],
         short=(pl.col("needed_seconds") > pl.col("target_seconds")).fill_null(False),
     ).rename({"row": "Service level · priority", "target": "Scenario target"})
     _by_month(rows, ["Service level · priority", "Scenario target"])
