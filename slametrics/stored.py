@@ -17,16 +17,30 @@ settled by a moment ``base`` (the as-of of its first evaluation), and answers an
   the entry's), or one written before ``ticket_changes`` existed.
 
 The rows are exactly ``clock.evaluate_clocks``'s (``tests/test_stored.py`` compares them after random
-sequences of ingests, policy changes and as-of moves); only their order differs: the kept rows first,
-then the ones evaluated again, each part grouped by contract and service level. ``evaluate --full``
-on the command line bypasses the store.
+sequences of ingests, policy changes, as-of moves and server restarts); only their order differs: the
+kept rows first, then the ones evaluated again, each part grouped by contract and service level.
+``evaluate --full`` on the command line bypasses the store.
+
+The dashboard's store also keeps each entry on disk (``on_disk=True``: a folder beside the database,
+``<database>.clocks``), written after each full evaluation. A new server process starts from it instead
+of a full evaluation: the same checks decide what to read again (the ingests since, the terms changed,
+the tickets not settled by its base), and a file made by other code, for another database or scope,
+older than ``FILE_DAYS`` before the as-of, or unreadable, is not used (a full evaluation writes it again).
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import json
+import logging
+import os
 import threading
+import time
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -42,6 +56,12 @@ from slametrics.timeparse import parse_as_of
 
 #: kept rows are made one chunk again once a store's kept part has this many (each ingest adds one)
 MAX_CHUNKS = 8
+#: a file whose base is older than this before the as-of asked is not used: everything created or
+#: resolved since its base would be read again at every refresh of the process
+FILE_DAYS = 7
+#: the file's layout (part of what must match for a file to be used)
+FILE_FORMAT = 1
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -128,6 +148,30 @@ def _periods(frames: list[pl.DataFrame]) -> list[str]:
     return [] if low is None else [month_label(m) for m in range(low, high + 1)]
 
 
+@functools.cache
+def code_digest() -> str:
+    """What a kept file was made by: the package's code (every ``.py`` and ``.sql`` of ``slametrics``) and
+    the versions of the libraries that compute and store its rows. Any change makes earlier files unused."""
+    import duckdb as _duckdb  # (the module's own import, named for the version)
+
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".sql")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(f"polars {pl.__version__} numpy {np.__version__} duckdb {_duckdb.__version__}".encode())
+    return digest.hexdigest()
+
+
+def folder_of(database: str) -> Path:
+    """Where the entries of the database at ``database`` are kept on disk."""
+    path = Path(database)
+    return path.with_name(f"{path.name}.clocks")
+
+
+def _file_stem(scope: Scope) -> str:
+    return hashlib.sha256(repr(scope.key).encode()).hexdigest()[:20]
+
+
 class ClockStore:
     """Clocks per (database, scope), keeping the stopped ones (module docstring). Thread-safe: sessions of
     one server share a store; each evaluation runs outside the lock, on the caller's connection."""
@@ -136,33 +180,51 @@ class ClockStore:
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._size = entries
         self._lock = threading.Lock()
+        self._writes: list[threading.Thread] = []
         self.evaluations = {"full": 0, "refresh": 0}  # how each request was answered (for tests and the benchmark)
+        self.loaded = 0  # entries read from disk
         self.last_read = 0  # tickets the last request read
+
+    def flush(self) -> None:
+        """Wait for the files being written (tests, the benchmark; a server never needs to)."""
+        while True:
+            with self._lock:
+                pending = list(self._writes)
+            if not pending:
+                return
+            for thread in pending:
+                thread.join()
+            with self._lock:
+                self._writes = [t for t in self._writes if t.is_alive()]
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
 
     def clocks(self, con: duckdb.DuckDBPyConnection, policy: Policy, as_of: str | dt.datetime | None, *,
-               scope: Scope, database: str) -> pl.DataFrame:
+               scope: Scope, database: str, on_disk: bool = False) -> pl.DataFrame:
         """The clocks of ``scope`` as of ``as_of`` in the database at path ``database`` (read through
-        ``con``): ``evaluate_clocks``'s rows, the kept ones first."""
+        ``con``): ``evaluate_clocks``'s rows, the kept ones first. ``on_disk``: start from the entry kept
+        in ``folder_of(database)`` where there is no entry in memory, and write one after a full evaluation."""
         at = int(parse_as_of(as_of).timestamp())
         identity = _identity(con)
         if identity is None:
             return self._full(con, policy, at, scope, None, identity)
         created, ingests, last = identity
         key = (database, created, scope)
+        disk = folder_of(database) if on_disk else None
         mine = scope.policy(policy)
         clients = dict(mine.client_contract)
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
+        if entry is None and disk is not None:
+            entry = self._load(disk, scope, created, at)
         if entry is not None and at < entry.base:  # before the base: in full, and the later base is kept
             return self._full(con, policy, at, scope, None, identity)
         if entry is None or clients != entry.clients or not _continues(con, entry):
-            return self._full(con, policy, at, scope, key, identity)
+            return self._full(con, policy, at, scope, key, identity, disk)
         terms = clock_terms(mine)
         redo = [k for k in terms if terms[k] != entry.terms.get(k)]
         changed: tuple[int, ...] = ()
@@ -193,16 +255,82 @@ class ClockStore:
         return pl.concat([kept, rest], rechunk=False) if rest.height else kept
 
     def _full(self, con: duckdb.DuckDBPyConnection, policy: Policy, at: int, scope: Scope, key: tuple | None,
-              identity: tuple | None) -> pl.DataFrame:
-        """A full evaluation; kept under ``key`` (None: not kept) as a new entry with base ``at``."""
+              identity: tuple | None, disk: Path | None = None) -> pl.DataFrame:
+        """A full evaluation; kept under ``key`` (None: not kept) as a new entry with base ``at``, and
+        written to ``disk`` (None: not) on a thread of its own."""
         found: Evaluated = evaluate(con, policy, at, scope=scope, split=at)
         entry = None
         if key is not None:
             mine = scope.policy(policy)
             entry = _Entry(at, identity[1], identity[2], clock_terms(mine), dict(mine.client_contract),
                            found.frame.head(found.kept), found.tkeys, found.lists)
+            if disk is not None:
+                thread = threading.Thread(target=self._save, args=(disk, scope, identity[0], entry),
+                                          name="clock-store-write", daemon=True)
+                with self._lock:
+                    self._writes.append(thread)
+                thread.start()
         self._answered("full", found, key, entry)
         return found.frame
+
+    # --- on disk -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _save(folder: Path, scope: Scope, created: int, entry: _Entry) -> None:
+        """Write ``entry``: its rows (and ticket numbers) as an Arrow file under a name of its own, then the
+        description naming it, swapped in whole; a reader sees the old entry or the new one, never half."""
+        stem = _file_stem(scope)
+        data = folder / f"{stem}-{uuid.uuid4().hex[:12]}.arrow"
+        try:
+            folder.mkdir(exist_ok=True)
+            entry.kept.with_columns(pl.Series("_tkey", entry.tkeys, dtype=pl.Int64)).write_ipc(data)
+            meta = {"format": FILE_FORMAT, "code": code_digest(), "created": created, "scope": repr(scope.key),
+                    "data": data.name, "rows": entry.kept.height, "base": entry.base, "ingests": entry.ingests,
+                    "last": entry.last, "terms": entry.terms, "clients": entry.clients, "lists": entry.lists}
+            part = folder / f".{stem}.{uuid.uuid4().hex[:12]}.json"
+            part.write_text(json.dumps(meta), encoding="utf-8")
+            os.replace(part, folder / f"{stem}.json")
+            for old in folder.glob(f"{stem}-*.arrow"):  # the earlier files (a reader's open map stays valid)
+                if old.name != data.name:
+                    old.unlink(missing_ok=True)
+            for stale in folder.glob(f".{stem}.*.json"):  # left by a process that stopped mid-write
+                if time.time() - stale.stat().st_mtime > 3600:
+                    stale.unlink(missing_ok=True)
+        except (OSError, pl.exceptions.PolarsError) as exc:  # a read-only folder, a full disk: memory only
+            try:
+                data.unlink(missing_ok=True)
+            except OSError:
+                pass
+            _LOG.warning("clock store: could not keep %s on disk (%s); it is kept in memory only", folder, exc)
+
+    def _load(self, folder: Path, scope: Scope, created: int, at: int) -> _Entry | None:
+        """The entry kept on disk for ``scope`` of the database created at ``created``, if it was made by
+        this code, is recent enough for ``at``, and reads back whole; otherwise None."""
+        description = folder / f"{_file_stem(scope)}.json"
+        if not description.exists():
+            return None
+        try:
+            meta = json.loads(description.read_text(encoding="utf-8"))
+            if (meta.get("format"), meta.get("code"), meta.get("created"), meta.get("scope")) != (
+                    FILE_FORMAT, code_digest(), created, repr(scope.key)):
+                return None
+            if at - meta["base"] > FILE_DAYS * 86400:
+                return None
+            try:
+                frame = pl.read_ipc(folder / meta["data"])
+            except (OSError, pl.exceptions.PolarsError) as exc:  # named: the description is not the broken file
+                raise ValueError(f"{meta['data']}: {exc}") from exc
+            if frame.height != meta["rows"] or frame.columns[:-1] != list(CLOCK_SCHEMA) or frame.columns[-1] != "_tkey":
+                raise ValueError(f"{meta['data']}: {frame.height} rows of {frame.columns}, not the description's")
+            tkeys = frame["_tkey"].to_numpy()
+            entry = _Entry(meta["base"], meta["ingests"], meta["last"], meta["terms"], meta["clients"],
+                           frame.drop("_tkey"), tkeys, meta["lists"])
+        except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError) as exc:
+            _LOG.warning("clock store: %s is not usable (%s); evaluating in full", description, exc)
+            return None
+        with self._lock:
+            self.loaded += 1
+        return entry
 
     def _answered(self, how: str, found: Evaluated, key: tuple | None, entry: _Entry | None) -> None:
         """Count how a request was answered, and keep its entry (the newest last; the oldest beyond the

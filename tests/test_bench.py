@@ -8,7 +8,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SECONDS = ("ingest_s", "clocks_s", "compliance_s", "credits_s", "whatif_s", "scan_floor_s", "peer_s_per_1k",
-           "report_model_s", "report_pdf_s", "report_pptx_s", "watch_s", "refresh_s", "ingest_refresh_s")
+           "report_model_s", "report_pdf_s", "report_pptx_s", "watch_s", "refresh_s", "ingest_refresh_s",
+           "stored_restart_s")
 
 
 def test_a_small_benchmark_run_writes_every_figure(tmp_path: Path) -> None:
@@ -37,6 +38,11 @@ def test_a_small_benchmark_run_writes_every_figure(tmp_path: Path) -> None:
     assert figures["stored_evaluations"] == {"full": 2, "refresh": 4}
     assert figures["refresh_checked"] is True and figures["ingest_refresh_checked"] is True
     assert 0 < figures["refresh_read_tickets"] < figures["tickets"] / 2
+    # a new process started from the store's file: it read only the tickets not settled by the file's base
+    assert figures["stored_restart_loaded"] == 1 and figures["stored_restart_checked"] is True
+    assert 0 < figures["stored_restart_read_tickets"] < figures["tickets"] / 2
+    assert figures["stored_file_mb"] >= 0 and figures["page_restart_s"] > 0, figures["page_errors"]
+    assert figures["page_restart_loaded"] == 1  # the restarted dashboard's first page started from the file
     assert figures["ingest_refresh_tickets"] == 10_000  # 5,000 changed and 5,000 new, all read again
     assert 5_000 < figures["ingest_refresh_read_tickets"] < figures["tickets"] + 5_000  # the covered clients' of them
     # (no sessions here: AppTest sessions side by side race in AppTest's own bookkeeping on a busy machine;

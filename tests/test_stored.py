@@ -101,7 +101,8 @@ def rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 class StoreAgainstFullEvaluation(RuleBasedStateMachine):
-    """Random ingests, policy changes and as-of moves; after each, the store's clocks are the full
+    """Random ingests, policy changes, as-of moves and server restarts (a new store starting from the
+    files the last one wrote, as the dashboard's does); after each, the store's clocks are the full
     evaluation's, for everyone and for one contract's scope."""
 
     @initialize(first=batches())
@@ -109,6 +110,7 @@ class StoreAgainstFullEvaluation(RuleBasedStateMachine):
         self.folder = Path(tempfile.mkdtemp(prefix="stored-"))
         self.db = self.folder / "sla.duckdb"
         self.store = ClockStore()
+        self.restarts = 0
         self.variant = 0
         self.as_of = START + dt.timedelta(days=7)
         self.ingest(first)
@@ -130,6 +132,11 @@ class StoreAgainstFullEvaluation(RuleBasedStateMachine):
     def move_as_of(self, hours):
         self.as_of += dt.timedelta(hours=hours)
 
+    @rule()
+    def restart(self):
+        self.store.flush()
+        self.store, self.restarts = ClockStore(), self.restarts + 1
+
     @invariant()
     def the_same_clocks(self):
         if not hasattr(self, "store"):
@@ -138,7 +145,7 @@ class StoreAgainstFullEvaluation(RuleBasedStateMachine):
         con = connect(self.db, read_only=True)
         try:
             for scope in (EVERYTHING, Scope.of(policy, ["a"])):
-                stored = self.store.clocks(con, policy, self.as_of, scope=scope, database=str(self.db))
+                stored = self.store.clocks(con, policy, self.as_of, scope=scope, database=str(self.db), on_disk=True)
                 full = evaluate_clocks(con, policy, self.as_of, scope=scope)
                 assert stored.schema == full.schema  # Enum categories included
                 assert rows(stored).equals(rows(full)), (scope, self.as_of, self.variant)
@@ -328,3 +335,105 @@ def test_a_contract_removed_from_the_policy_leaves_nothing_of_its_levels(stored)
         assert mine.schema == full.schema and rows(mine).equals(rows(full))
     assert full.schema["priority"].categories.to_list() == ["P1", "P2"]
     assert store.evaluations == {"full": 1, "refresh": 1}
+
+
+# --- kept on disk: a new server process starts from the last one's files ----------------------------
+
+
+def _on_disk(db: Path, store: ClockStore, as_of: str, variant: int = 0) -> tuple[pl.DataFrame, pl.DataFrame]:
+    con = connect(db, read_only=True)
+    try:
+        policy = policy_of(variant)
+        found = store.clocks(con, policy, as_of, scope=EVERYTHING, database=str(db), on_disk=True)
+        store.flush()
+        return found, evaluate_clocks(con, policy, as_of, scope=EVERYTHING)
+    finally:
+        con.close()
+
+
+def test_a_new_process_starts_from_the_file_and_reads_only_what_is_not_settled(stored):
+    db, store = stored
+    first, _ = _on_disk(db, store, "2026-03-25T00:00:00Z")
+    assert store.evaluations == {"full": 1, "refresh": 0} and store.loaded == 0
+    files = sorted(p.suffix for p in stored_folder(db).iterdir())
+    assert files == [".arrow", ".json"]  # one entry: its rows and their description
+    again = ClockStore()  # a restarted server
+    later, full = _on_disk(db, again, "2026-03-25T01:00:00Z")
+    assert again.loaded == 1 and again.evaluations == {"full": 0, "refresh": 1}
+    assert later.schema == full.schema and rows(later).equals(rows(full))
+    memory = ClockStore()  # the same request without the file: a full evaluation
+    memory.clocks(connect(db, read_only=True), policy_of(0), "2026-03-25T01:00:00Z", scope=EVERYTHING,
+                  database=str(db))
+    assert memory.evaluations == {"full": 1, "refresh": 0}
+    # only the 8 tickets open on the 25th (S0, S5, ..., S35) are read again: the file kept the other 32
+    assert again.last_read == 8 < memory.last_read == 40
+
+
+def test_a_file_is_used_only_by_the_code_database_scope_and_time_it_was_made_for(stored, monkeypatch):
+    db, store = stored
+    _on_disk(db, store, "2026-03-25T00:00:00Z")
+    import slametrics.stored as module
+
+    for name, change in (("other code", lambda: monkeypatch.setattr(module, "code_digest", lambda: "another")),
+                         ("too old", lambda: monkeypatch.setattr(module, "FILE_DAYS", 0))):
+        change()
+        again = ClockStore()
+        found, full = _on_disk(db, again, "2026-03-25T01:00:00Z")
+        assert (again.loaded, again.evaluations["full"]) == (0, 1), name
+        assert rows(found).equals(rows(full))
+        monkeypatch.undo()
+    # another scope has no file of its own yet: it is evaluated in full (and writes one)
+    a = Scope.of(policy_of(0), ["a"])
+    again = ClockStore()
+    con = connect(db, read_only=True)
+    try:
+        mine = again.clocks(con, policy_of(0), "2026-03-25T01:00:00Z", scope=a, database=str(db), on_disk=True)
+        again.flush()
+        assert again.loaded == 0 and set(mine["contract"].cast(pl.String)) == {"a"}
+    finally:
+        con.close()
+    assert len(list(stored_folder(db).glob("*.json"))) == 2
+
+
+def test_a_database_made_again_at_the_same_path_does_not_use_the_old_file(stored, tmp_path):
+    db, store = stored
+    _on_disk(db, store, "2026-03-25T00:00:00Z")
+    db.unlink()
+    with writing(db) as con:  # another database: one ticket, created anew at the same path
+        ingest_frames(con, _ticket("N1", "A", dt.datetime(2026, 3, 3, 9, tzinfo=dt.timezone.utc),
+                                   dt.datetime(2026, 3, 3, 9, 5, tzinfo=dt.timezone.utc),
+                                   dt.datetime(2026, 3, 3, 10, tzinfo=dt.timezone.utc)), source="new", policy=policy_of(0))
+    again = ClockStore()
+    found, full = _on_disk(db, again, "2026-03-25T01:00:00Z")
+    assert again.loaded == 0 and rows(found).equals(rows(full))
+    assert set(found["ticket_id"]) == {"N1"}
+
+
+def test_an_unreadable_file_is_evaluated_in_full_and_written_again(stored, caplog):
+    db, store = stored
+    _on_disk(db, store, "2026-03-25T00:00:00Z")
+    data = next(stored_folder(db).glob("*.arrow"))
+    data.write_bytes(data.read_bytes()[:200])  # cut short (a disk that filled up, a copy interrupted)
+    again = ClockStore()
+    found, full = _on_disk(db, again, "2026-03-25T01:00:00Z")
+    assert again.loaded == 0 and again.evaluations == {"full": 1, "refresh": 0}
+    assert rows(found).equals(rows(full))
+    assert "is not usable" in caplog.text and data.name in caplog.text
+    third = ClockStore()
+    _on_disk(db, third, "2026-03-25T02:00:00Z")
+    assert third.loaded == 1  # the full evaluation wrote it again
+
+
+def test_a_folder_that_cannot_be_written_leaves_the_store_in_memory(stored, caplog):
+    db, store = stored
+    stored_folder(db).write_text("not a folder")  # where the entries would go
+    found, full = _on_disk(db, store, "2026-03-25T00:00:00Z")
+    assert rows(found).equals(rows(full)) and "kept in memory only" in caplog.text
+    later, full = _on_disk(db, store, "2026-03-25T01:00:00Z")
+    assert store.evaluations == {"full": 1, "refresh": 1} and rows(later).equals(rows(full))
+
+
+def stored_folder(db: Path) -> Path:
+    from slametrics.stored import folder_of
+
+    return folder_of(str(db))

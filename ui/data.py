@@ -232,7 +232,7 @@ def _clocks(db: str, db_version: tuple, policy_file: str, policy_version: tuple,
             scope: Scope) -> pl.DataFrame:
     policy = _policy(policy_file, policy_version)
     with cursor() as cur:
-        return STORE.clocks(cur, policy, as_of, scope=scope, database=db)
+        return STORE.clocks(cur, policy, as_of, scope=scope, database=db, on_disk=True)
 
 
 def clocks(as_of: dt.datetime) -> pl.DataFrame:
