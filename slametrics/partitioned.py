@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.resources
 import math
 import os
 import platform
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -40,6 +38,7 @@ import pyarrow.parquet as pq
 from slametrics.clock import CLOCK_COLUMNS, evaluate
 from slametrics.compliance import check_by, counts, summed
 from slametrics.errors import DataError
+from slametrics.fingerprint import fingerprint
 from slametrics.ingest import EVENT_REQUIRED, TICKET_REQUIRED, TICKET_TIMES, _check_zone, rejects_of
 from slametrics.policy import Policy
 from slametrics.scope import EVERYTHING, Scope
@@ -81,49 +80,6 @@ class Job:
 
 
 # --- what decides a figure, on every process ---------------------------------------------------------
-
-def _zone_bytes(zone: str) -> bytes:
-    """The time zone file ``zoneinfo`` reads for ``zone``: the first on its search path, else tzdata's."""
-    import zoneinfo
-
-    for root in zoneinfo.TZPATH:
-        path = Path(root, zone)
-        if path.is_file():
-            return path.read_bytes()
-    try:
-        return importlib.resources.files("tzdata").joinpath("zoneinfo", *zone.split("/")).read_bytes()
-    except (ModuleNotFoundError, FileNotFoundError):
-        return b""
-
-
-@lru_cache(maxsize=1)
-def _sources_digest() -> str:
-    """A digest of this engine's own code (the slametrics package's Python and SQL files)."""
-    h = hashlib.sha256()
-
-    def walk(folder, prefix: str) -> None:  # importlib.resources: the same inside a zip shipped to Spark
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-            if entry.is_dir() and entry.name != "__pycache__":
-                walk(entry, f"{prefix}{entry.name}/")
-            elif entry.name.endswith((".py", ".sql")):
-                h.update(f"{prefix}{entry.name}".encode() + b"\0" + entry.read_bytes())
-
-    walk(importlib.resources.files("slametrics"), "")
-    return h.hexdigest()[:16]
-
-
-def fingerprint(policy: Policy, timezone: str) -> dict[str, str]:
-    """Versions of everything a figure depends on, in this process: the engine's code, Python, the
-    libraries, and the bytes of each time zone the policy's calendars and ``timezone`` use."""
-    import duckdb
-    import holidays
-
-    out = {"slametrics": _sources_digest(), "python": platform.python_version(), "polars": pl.__version__,
-           "duckdb": duckdb.__version__, "pyarrow": pa.__version__, "holidays": holidays.__version__}
-    for zone in sorted({cal.timezone for cal in policy.calendars.values()} | {timezone}):
-        out[f"time zone {zone}"] = hashlib.sha256(_zone_bytes(zone)).hexdigest()[:16]
-    return out
-
 
 def check_here(expected: dict[str, str], policy: Policy, timezone: str) -> None:
     """Raise ``DataError`` where this process's versions are not the driver's (an executor set up apart)."""

@@ -22,21 +22,21 @@ kept rows first, then the ones evaluated again, each part grouped by contract an
 ``evaluate --full`` on the command line bypasses the store.
 
 The dashboard's store also keeps each entry on disk (``on_disk=True``: a folder beside the database,
-``<database>.clocks``), written after each full evaluation. A new server process starts from it instead
-of a full evaluation: the same checks decide what to read again (the ingests since, the terms changed,
-the tickets not settled by its base), and a file made by other code, for another database or scope,
-older than ``FILE_DAYS`` before the as-of, or unreadable, is not used (a full evaluation writes it again).
+``<database>.clocks``), written after each full evaluation that makes a new entry. A new server process
+starts from it instead of a full evaluation: the same checks decide what to read again (the ingests
+since, the terms changed, the tickets not settled by its base). A file made with other code, libraries
+or time zone rules (``file_fingerprint``), for another database or scope, older than ``FILE_DAYS``
+before the as-of, or unreadable, is not used (the next full evaluation writes it again).
 """
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import threading
-import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -49,6 +49,7 @@ import polars as pl
 from slametrics.calendar import month_label
 from slametrics.clock import (CLOCK_SCHEMA, Evaluated, Reread, _levels, _month_number, _positions, categories,
                               evaluate)
+from slametrics.fingerprint import fingerprint
 from slametrics.outcomes import enum_of
 from slametrics.policy import Policy
 from slametrics.scope import Scope
@@ -148,18 +149,13 @@ def _periods(frames: list[pl.DataFrame]) -> list[str]:
     return [] if low is None else [month_label(m) for m in range(low, high + 1)]
 
 
-@functools.cache
-def code_digest() -> str:
-    """What a kept file was made by: the package's code (every ``.py`` and ``.sql`` of ``slametrics``) and
-    the versions of the libraries that compute and store its rows. Any change makes earlier files unused."""
-    import duckdb as _duckdb  # (the module's own import, named for the version)
-
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".sql")):
-        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(f"polars {pl.__version__} numpy {np.__version__} duckdb {_duckdb.__version__}".encode())
-    return digest.hexdigest()
+def file_fingerprint(policy: Policy) -> dict[str, str]:
+    """What a kept file of ``policy``'s clocks was made with, besides the database and the clock terms:
+    the engine's code as this process imported it, Python, the libraries (holidays included: a
+    calendar's public holidays come from it) and the bytes of each time zone the calendars use
+    (``slametrics.fingerprint``, as the Parquet engines check on each executor). Any change makes
+    earlier files unused."""
+    return {"file format": str(FILE_FORMAT), **fingerprint(policy, "UTC")}
 
 
 def folder_of(database: str) -> Path:
@@ -220,7 +216,9 @@ class ClockStore:
             if entry is not None:
                 self._entries.move_to_end(key)
         if entry is None and disk is not None:
-            entry = self._load(disk, scope, created, at)
+            entry, earlier = self._load(disk, scope, mine, created, at)
+            if earlier:  # before the file's base: in full, and the file (its later base) is kept
+                return self._full(con, policy, at, scope, None, identity)
         if entry is not None and at < entry.base:  # before the base: in full, and the later base is kept
             return self._full(con, policy, at, scope, None, identity)
         if entry is None or clients != entry.clients or not _continues(con, entry):
@@ -265,72 +263,13 @@ class ClockStore:
             entry = _Entry(at, identity[1], identity[2], clock_terms(mine), dict(mine.client_contract),
                            found.frame.head(found.kept), found.tkeys, found.lists)
             if disk is not None:
-                thread = threading.Thread(target=self._save, args=(disk, scope, identity[0], entry),
+                thread = threading.Thread(target=self._save, args=(disk, scope, mine, identity[0], entry),
                                           name="clock-store-write", daemon=True)
                 with self._lock:
-                    self._writes.append(thread)
+                    self._writes = [t for t in self._writes if t.is_alive()] + [thread]
                 thread.start()
         self._answered("full", found, key, entry)
         return found.frame
-
-    # --- on disk -----------------------------------------------------------------------------------
-
-    @staticmethod
-    def _save(folder: Path, scope: Scope, created: int, entry: _Entry) -> None:
-        """Write ``entry``: its rows (and ticket numbers) as an Arrow file under a name of its own, then the
-        description naming it, swapped in whole; a reader sees the old entry or the new one, never half."""
-        stem = _file_stem(scope)
-        data = folder / f"{stem}-{uuid.uuid4().hex[:12]}.arrow"
-        try:
-            folder.mkdir(exist_ok=True)
-            entry.kept.with_columns(pl.Series("_tkey", entry.tkeys, dtype=pl.Int64)).write_ipc(data)
-            meta = {"format": FILE_FORMAT, "code": code_digest(), "created": created, "scope": repr(scope.key),
-                    "data": data.name, "rows": entry.kept.height, "base": entry.base, "ingests": entry.ingests,
-                    "last": entry.last, "terms": entry.terms, "clients": entry.clients, "lists": entry.lists}
-            part = folder / f".{stem}.{uuid.uuid4().hex[:12]}.json"
-            part.write_text(json.dumps(meta), encoding="utf-8")
-            os.replace(part, folder / f"{stem}.json")
-            for old in folder.glob(f"{stem}-*.arrow"):  # the earlier files (a reader's open map stays valid)
-                if old.name != data.name:
-                    old.unlink(missing_ok=True)
-            for stale in folder.glob(f".{stem}.*.json"):  # left by a process that stopped mid-write
-                if time.time() - stale.stat().st_mtime > 3600:
-                    stale.unlink(missing_ok=True)
-        except (OSError, pl.exceptions.PolarsError) as exc:  # a read-only folder, a full disk: memory only
-            try:
-                data.unlink(missing_ok=True)
-            except OSError:
-                pass
-            _LOG.warning("clock store: could not keep %s on disk (%s); it is kept in memory only", folder, exc)
-
-    def _load(self, folder: Path, scope: Scope, created: int, at: int) -> _Entry | None:
-        """The entry kept on disk for ``scope`` of the database created at ``created``, if it was made by
-        this code, is recent enough for ``at``, and reads back whole; otherwise None."""
-        description = folder / f"{_file_stem(scope)}.json"
-        if not description.exists():
-            return None
-        try:
-            meta = json.loads(description.read_text(encoding="utf-8"))
-            if (meta.get("format"), meta.get("code"), meta.get("created"), meta.get("scope")) != (
-                    FILE_FORMAT, code_digest(), created, repr(scope.key)):
-                return None
-            if at - meta["base"] > FILE_DAYS * 86400:
-                return None
-            try:
-                frame = pl.read_ipc(folder / meta["data"])
-            except (OSError, pl.exceptions.PolarsError) as exc:  # named: the description is not the broken file
-                raise ValueError(f"{meta['data']}: {exc}") from exc
-            if frame.height != meta["rows"] or frame.columns[:-1] != list(CLOCK_SCHEMA) or frame.columns[-1] != "_tkey":
-                raise ValueError(f"{meta['data']}: {frame.height} rows of {frame.columns}, not the description's")
-            tkeys = frame["_tkey"].to_numpy()
-            entry = _Entry(meta["base"], meta["ingests"], meta["last"], meta["terms"], meta["clients"],
-                           frame.drop("_tkey"), tkeys, meta["lists"])
-        except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError) as exc:
-            _LOG.warning("clock store: %s is not usable (%s); evaluating in full", description, exc)
-            return None
-        with self._lock:
-            self.loaded += 1
-        return entry
 
     def _answered(self, how: str, found: Evaluated, key: tuple | None, entry: _Entry | None) -> None:
         """Count how a request was answered, and keep its entry (the newest last; the oldest beyond the
@@ -344,6 +283,101 @@ class ClockStore:
                 while len(self._entries) > self._size:
                     self._entries.popitem(last=False)
 
+    # --- on disk -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _save(folder: Path, scope: Scope, policy: Policy, created: int, entry: _Entry) -> None:
+        """Write ``entry``: its rows (and ticket numbers) as an Arrow file under a name of its own, then the
+        description naming it, swapped in whole; a reader sees the old entry or the new one, never half.
+        Writers of one folder take turns (a lock file: other processes; ``_WRITING``: this one's threads)."""
+        stem = _file_stem(scope)
+        data = folder / f"{stem}-{uuid.uuid4().hex[:12]}.arrow"
+        named = False
+        try:
+            folder.mkdir(exist_ok=True)
+            with _WRITING, open(folder / ".lock", "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+                entry.kept.with_columns(pl.Series("_tkey", entry.tkeys, dtype=pl.Int64)).write_ipc(data)
+                meta = {"fingerprint": file_fingerprint(policy), "created": created, "scope": repr(scope.key),
+                        "data": data.name, "rows": entry.kept.height, "base": entry.base, "ingests": entry.ingests,
+                        "last": entry.last, "terms": entry.terms, "clients": entry.clients, "lists": entry.lists}
+                part = folder / f".{stem}.{uuid.uuid4().hex[:12]}.json"
+                part.write_text(json.dumps(meta), encoding="utf-8")
+                os.replace(part, folder / f"{stem}.json")
+                named = True
+                for old in folder.glob(f"{stem}-*.arrow"):  # the earlier files (an open reader's copy is its own)
+                    if old.name != data.name:
+                        old.unlink(missing_ok=True)
+                for stale in folder.glob(f".{stem}.*.json"):  # left by a process that stopped mid-write
+                    stale.unlink(missing_ok=True)
+        except (OSError, pl.exceptions.PolarsError) as exc:  # a read-only folder, a full disk: memory only
+            if not named:
+                try:
+                    data.unlink(missing_ok=True)
+                except OSError:
+                    pass
+            _LOG.warning("clock store: could not keep %s on disk (%s); it is kept in memory only", folder, exc)
+
+    def _load(self, folder: Path, scope: Scope, policy: Policy, created: int, at: int) -> tuple[_Entry | None, bool]:
+        """(The entry kept on disk for ``scope`` of the database created at ``created``, or None where there is
+        none, it was made with other code, libraries or time zone rules, it is too old for ``at``, or it does
+        not read back whole; whether ``at`` is before its base)."""
+        description = folder / f"{_file_stem(scope)}.json"
+        if not description.exists():
+            return None, False
+        try:
+            meta = json.loads(description.read_text(encoding="utf-8"))
+            _check_description(meta)
+            if meta["fingerprint"] != file_fingerprint(policy) or (meta["created"], meta["scope"]) != (
+                    created, repr(scope.key)):
+                _LOG.info("clock store: %s was made by other code, libraries or time zone rules, or for another "
+                          "database or scope; evaluating in full", description)
+                return None, False
+            if at < meta["base"]:
+                return None, True
+            if at - meta["base"] > FILE_DAYS * 86400:
+                _LOG.info("clock store: %s is from more than %d days before the as-of; evaluating in full",
+                          description, FILE_DAYS)
+                return None, False
+            try:
+                frame = pl.read_ipc(folder / meta["data"])
+            except (OSError, pl.exceptions.PolarsError) as exc:  # named: the description is not the broken file
+                raise ValueError(f"{meta['data']}: {exc}") from exc
+            if frame.height != meta["rows"] or frame.columns[:-1] != list(CLOCK_SCHEMA) or frame.columns[-1] != "_tkey":
+                raise ValueError(f"{meta['data']}: {frame.height} rows of {frame.columns}, not the description's")
+            tkeys = frame["_tkey"].to_numpy()
+            entry = _Entry(meta["base"], meta["ingests"], meta["last"], meta["terms"], meta["clients"],
+                           frame.drop("_tkey"), tkeys, meta["lists"])
+        except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError) as exc:
+            _LOG.warning("clock store: %s is not usable (%s); evaluating in full", description, exc)
+            return None, False
+        with self._lock:
+            self.loaded += 1
+        return entry, False
+
+
+#: one writer at a time in this process (``flock`` orders processes, not the threads of one)
+_WRITING = threading.Lock()
+
+
+def _check_description(meta: object) -> None:
+    """Raise ValueError unless ``meta`` has every field a description has, each of its type."""
+    def text_map(value: object) -> bool:
+        return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+    def lists_map(value: object) -> bool:
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v) for k, v in value.items())
+
+    if not isinstance(meta, dict):
+        raise ValueError("the description is not a JSON object")
+    kinds = {"fingerprint": text_map, "created": lambda v: type(v) is int, "scope": lambda v: isinstance(v, str),
+             "data": lambda v: isinstance(v, str) and "/" not in v and v.endswith(".arrow"),
+             "rows": lambda v: type(v) is int, "base": lambda v: type(v) is int, "ingests": lambda v: type(v) is int,
+             "last": lambda v: v is None or type(v) is int, "terms": text_map, "clients": text_map, "lists": lists_map}
+    wrong = [name for name, ok in kinds.items() if name not in meta or not ok(meta[name])]
+    if wrong:
+        raise ValueError(f"the description's {', '.join(wrong)} missing or of the wrong kind")
 
 #: the process's store: the dashboard's sessions share it, and the command line reads through it
 STORE = ClockStore()

@@ -30,7 +30,7 @@ calendars:
   nonstop: {timezone: UTC, hours: always}
 contracts:
   a:
-    clients: [A]
+    clients: A_CLIENTS
     calendar: CALENDAR
     pause_statuses: [waiting]
     service_levels:
@@ -38,7 +38,7 @@ contracts:
       resolution: {metric: resolution, targets: {P1: 8h, P2: 16h}, objective: 0.9}
       satisfaction: {metric: satisfaction, objective: 0.8}
   b:
-    clients: [B]
+    clients: B_CLIENTS
     calendar: nonstop
     service_levels:
       resolution: {metric: resolution, targets: {P1: 4h, P2: 12h}, objective: OBJECTIVE}
@@ -50,13 +50,17 @@ AMENDED = """    amendments:
           resolution: {metric: resolution, targets: {P1: 2h, P2: 12h}, objective: 0.9}
 """
 #: the policy's versions a test moves between: clock terms changed for a (a target, then its calendar),
-#: for b from an amendment on, and b's objective only (which changes no clock)
+#: for b from an amendment on, b's objective only (which changes no clock), and the clients swapped
+#: between the two contracts
+SAME = {"CALENDAR": "berlin", "RESPONSE": "1h", "OBJECTIVE": "0.9", "AMENDMENT": "", "A_CLIENTS": "[A]",
+        "B_CLIENTS": "[B]"}
 VARIANTS = [
-    {"CALENDAR": "berlin", "RESPONSE": "1h", "OBJECTIVE": "0.9", "AMENDMENT": ""},
-    {"CALENDAR": "berlin", "RESPONSE": "2h", "OBJECTIVE": "0.9", "AMENDMENT": ""},
-    {"CALENDAR": "nonstop", "RESPONSE": "1h", "OBJECTIVE": "0.9", "AMENDMENT": ""},
-    {"CALENDAR": "berlin", "RESPONSE": "1h", "OBJECTIVE": "0.95", "AMENDMENT": ""},
-    {"CALENDAR": "berlin", "RESPONSE": "1h", "OBJECTIVE": "0.9", "AMENDMENT": AMENDED},
+    SAME,
+    {**SAME, "RESPONSE": "2h"},
+    {**SAME, "CALENDAR": "nonstop"},
+    {**SAME, "OBJECTIVE": "0.95"},
+    {**SAME, "AMENDMENT": AMENDED},
+    {**SAME, "A_CLIENTS": "[B]", "B_CLIENTS": "[A]"},
 ]
 START = dt.datetime(2026, 2, 23, 8, 0, tzinfo=dt.timezone.utc)
 UTC_US = pl.Datetime("us", "UTC")
@@ -116,6 +120,8 @@ class StoreAgainstFullEvaluation(RuleBasedStateMachine):
         self.ingest(first)
 
     def teardown(self):
+        if hasattr(self, "store"):
+            self.store.flush()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     @rule(batch=batches())
@@ -268,7 +274,8 @@ def test_a_ticket_answered_after_its_resolution_is_not_settled_until_the_answer(
 def test_the_command_line_reads_through_the_store_and_full_gives_the_same_figures(stored, tmp_path):
     db, _ = stored
     (tmp_path / "policy.yaml").write_text(BASE.replace("CALENDAR", "berlin").replace("RESPONSE", "1h")
-                                          .replace("OBJECTIVE", "0.9").replace("AMENDMENT", ""))
+                                          .replace("OBJECTIVE", "0.9").replace("AMENDMENT", "")
+                                          .replace("A_CLIENTS", "[A]").replace("B_CLIENTS", "[B]"))
     outputs = {}
     for command in ("evaluate", "compliance", "credits"):
         for full in ((), ("--full",)):
@@ -324,8 +331,8 @@ def test_a_contract_removed_from_the_policy_leaves_nothing_of_its_levels(stored)
     with_c = BASE.replace("AMENDMENT", "  c:\n    clients: []\n    calendar: nonstop\n    service_levels:\n"
                                        "      resolution: {metric: resolution, targets: {P9: 1h}, objective: 0.9}\n")
     for text in (with_c, BASE.replace("AMENDMENT", "")):
-        policy = parse_policy(text.replace("CALENDAR", "berlin").replace("RESPONSE", "1h").replace("OBJECTIVE", "0.9"),
-                              "policy")
+        policy = parse_policy(text.replace("CALENDAR", "berlin").replace("RESPONSE", "1h").replace("OBJECTIVE", "0.9")
+                              .replace("A_CLIENTS", "[A]").replace("B_CLIENTS", "[B]"), "policy")
         con = connect(db, read_only=True)
         try:
             mine = store.clocks(con, policy, "2026-03-30T00:00:00Z", scope=EVERYTHING, database=str(db))
@@ -355,7 +362,7 @@ def test_a_new_process_starts_from_the_file_and_reads_only_what_is_not_settled(s
     db, store = stored
     first, _ = _on_disk(db, store, "2026-03-25T00:00:00Z")
     assert store.evaluations == {"full": 1, "refresh": 0} and store.loaded == 0
-    files = sorted(p.suffix for p in stored_folder(db).iterdir())
+    files = sorted(p.suffix for p in stored_folder(db).iterdir() if p.name != ".lock")
     assert files == [".arrow", ".json"]  # one entry: its rows and their description
     again = ClockStore()  # a restarted server
     later, full = _on_disk(db, again, "2026-03-25T01:00:00Z")
@@ -374,7 +381,11 @@ def test_a_file_is_used_only_by_the_code_database_scope_and_time_it_was_made_for
     _on_disk(db, store, "2026-03-25T00:00:00Z")
     import slametrics.stored as module
 
-    for name, change in (("other code", lambda: monkeypatch.setattr(module, "code_digest", lambda: "another")),
+    made = module.file_fingerprint(policy_of(0))
+    for name, change in (("other code", lambda: monkeypatch.setattr(
+                              module, "file_fingerprint", lambda policy: {**made, "slametrics": "another"})),
+                         ("other holidays", lambda: monkeypatch.setattr(
+                              module, "file_fingerprint", lambda policy: {**made, "holidays": "0.1"})),
                          ("too old", lambda: monkeypatch.setattr(module, "FILE_DAYS", 0))):
         change()
         again = ClockStore()
@@ -437,3 +448,96 @@ def stored_folder(db: Path) -> Path:
     from slametrics.stored import folder_of
 
     return folder_of(str(db))
+
+
+def test_a_restored_backup_is_not_answered_from_the_file_of_the_history_it_replaced(tmp_path):
+    # as the in-memory case above, but across a restart: the file was written for the later history
+    db, backup = tmp_path / "sla.duckdb", tmp_path / "backup.duckdb"
+    x = [_ticket("X", client, dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc),
+                 dt.datetime(2026, 3, 2, 9, 10, tzinfo=dt.timezone.utc),
+                 dt.datetime(2026, 3, day, 11, tzinfo=dt.timezone.utc)) for client, day in (("A", 2), ("A", 4), ("B", 2))]
+    with writing(db) as con:
+        ingest_frames(con, x[0], source="one", policy=policy_of(0))
+    shutil.copy(db, backup)
+    with writing(db) as con:
+        ingest_frames(con, x[1], source="late", policy=policy_of(0))
+    _on_disk(db, ClockStore(), "2026-03-20T00:00:00Z")
+    shutil.copy(backup, db)
+    with writing(db) as con:
+        ingest_frames(con, x[2], source="moved", policy=policy_of(0))
+    again = ClockStore()
+    found, full = _on_disk(db, again, "2026-03-21T00:00:00Z")
+    assert again.loaded == 1 and again.evaluations == {"full": 1, "refresh": 0}  # read, then refused
+    assert rows(found).equals(rows(full)) and found["contract"].cast(pl.String).to_list() == ["b"]
+
+
+def test_writers_of_one_folder_take_turns_and_the_last_file_is_whole(stored):
+    db, _ = stored
+    import threading
+
+    stores = [ClockStore() for _ in range(4)]
+    barrier = threading.Barrier(len(stores))
+
+    def evaluate(store: ClockStore, hour: int) -> None:
+        con = connect(db, read_only=True)
+        try:
+            barrier.wait()
+            store.clocks(con, policy_of(0), f"2026-03-25T0{hour}:00:00Z", scope=EVERYTHING, database=str(db),
+                         on_disk=True)
+            store.flush()
+        finally:
+            con.close()
+
+    threads = [threading.Thread(target=evaluate, args=(s, k)) for k, s in enumerate(stores)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(s.evaluations["full"] == 1 for s in stores)
+    names = sorted(p.name for p in stored_folder(db).iterdir() if p.name != ".lock")
+    assert len(names) == 2 and names[0].endswith(".arrow") and names[1].endswith(".json")  # one entry, whole
+    again = ClockStore()
+    found, full = _on_disk(db, again, "2026-03-25T05:00:00Z")
+    assert again.loaded == 1 and rows(found).equals(rows(full))
+
+
+def test_a_description_of_the_wrong_shape_is_not_used(stored, caplog):
+    db, store = stored
+    _on_disk(db, store, "2026-03-25T00:00:00Z")
+    description = next(stored_folder(db).glob("*.json"))
+    import json
+
+    for broken in (lambda good: [1, 2], lambda good: {**good, "base": "soon"},
+                   lambda good: {**good, "data": "../../etc/passwd"}, lambda good: {**good, "terms": ["a"]},
+                   lambda good: {**good, "lists": {"team": "Desk"}},
+                   lambda good: {k: v for k, v in good.items() if k != "lists"}):
+        # each from the description the last full evaluation wrote again (naming its new rows' file)
+        broken = json.dumps(broken(json.loads(description.read_text())))
+        description.write_text(broken)
+        again = ClockStore()
+        found, full = _on_disk(db, again, "2026-03-25T01:00:00Z")
+        assert again.loaded == 0 and rows(found).equals(rows(full)), broken
+        assert "is not usable" in caplog.text
+        caplog.clear()
+    description.write_text("{not json")
+    found, full = _on_disk(db, ClockStore(), "2026-03-25T01:00:00Z")
+    assert rows(found).equals(rows(full)) and "is not usable" in caplog.text
+
+
+def test_the_fingerprint_follows_the_code_the_libraries_and_the_time_zones(tmp_path, monkeypatch):
+    import importlib.resources
+
+    import slametrics
+    import slametrics.fingerprint as fp
+
+    made = fp.fingerprint(policy_of(0), "UTC")
+    assert {"slametrics", "python", "polars", "numpy", "duckdb", "pyarrow", "holidays"} <= set(made)
+    assert {"time zone Europe/Berlin", "time zone UTC"} <= set(made)  # the calendars' zones, by their bytes
+    assert made["slametrics"] == fp._digest_of_sources()  # taken at import; the files are unchanged
+    copy = tmp_path / "slametrics"
+    shutil.copytree(Path(slametrics.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(importlib.resources, "files", lambda package: copy)
+    assert fp._digest_of_sources() == made["slametrics"]  # the same files, the same digest
+    (copy / "clock.py").write_text((copy / "clock.py").read_text() + "\n# changed\n")
+    assert fp._digest_of_sources() != made["slametrics"]
+    assert fp.sources_digest() == made["slametrics"]  # the process keeps the digest of the code it imported
