@@ -163,3 +163,22 @@ def test_no_module_outside_the_write_path_reads_the_ticket_history_with_inline_s
                     found.append((name, node.lineno))
     assert {name for name, _ in found} <= WRITE_MODULES, [f for f in found if f[0] not in WRITE_MODULES]
     assert found  # the ingest's own statements are seen, so the walk works
+
+
+def test_last_activity_counts_status_events_and_only_the_scopes_own(policy, globex):
+    # a Globex ticket's last event is after every ticket time of Globex; an Acme event later still
+    tickets = pl.DataFrame({"ticket_id": ["G1", "A1"], "client": ["Globex", "Acme"], "priority": ["P1", "P1"],
+                            "created_at": ["2026-03-02T09:00:00Z", "2026-03-02T09:00:00Z"],
+                            "first_response_at": ["2026-03-02T09:05:00Z", "2026-03-02T09:05:00Z"],
+                            "resolved_at": ["2026-03-02T10:00:00Z", "2026-03-02T10:00:00Z"]})
+    events = pl.DataFrame({"ticket_id": ["G1", "A1"], "at": ["2026-03-04T08:30:00Z", "2026-03-06T07:15:00Z"],
+                           "status": ["closed", "closed"]})
+    c = connect(":memory:")
+    try:
+        ingest_frames(c, tickets, events, source="events", policy=policy)
+        at = lambda day, hour, minute: dt.datetime(2026, 3, day, hour, minute, tzinfo=dt.timezone.utc)  # noqa: E731
+        assert inventory.last_activity(c, scope=globex) == at(4, 8, 30)
+        assert inventory.last_activity(c, scope=EVERYTHING) == at(6, 7, 15)
+        assert inventory.last_activity(c, scope=Scope.of(policy, ["nowhere"])) is None
+    finally:
+        c.close()
