@@ -541,3 +541,32 @@ def test_the_fingerprint_follows_the_code_the_libraries_and_the_time_zones(tmp_p
     (copy / "clock.py").write_text((copy / "clock.py").read_text() + "\n# changed\n")
     assert fp._digest_of_sources() != made["slametrics"]
     assert fp.sources_digest() == made["slametrics"]  # the process keeps the digest of the code it imported
+
+
+def test_another_process_starts_from_the_file_and_reads_only_what_is_not_settled(stored):
+    # a real new process, with another hash seed: what the file is checked against must not depend on it
+    import json
+    import os
+    import subprocess
+    import sys
+
+    db, store = stored
+    _on_disk(db, store, "2026-03-25T00:00:00Z")
+    script = (
+        "import json, sys\n"
+        "from slametrics.db import connect\n"
+        "from slametrics.scope import EVERYTHING\n"
+        "from slametrics.stored import ClockStore\n"
+        "from tests.test_stored import policy_of\n"
+        "store = ClockStore()\n"
+        "con = connect(sys.argv[1], read_only=True)\n"
+        "found = store.clocks(con, policy_of(0), '2026-03-25T01:00:00Z', scope=EVERYTHING, database=sys.argv[1],"
+        " on_disk=True)\n"
+        "print(json.dumps({'loaded': store.loaded, 'read': store.last_read, 'rows': found.height, **store.evaluations}))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(db)], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parents[1],
+                          env={**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert done.returncode == 0, done.stderr[-2000:]
+    there = json.loads(done.stdout.strip().splitlines()[-1])
+    _, full = _on_disk(db, ClockStore(), "2026-03-25T01:00:00Z")
+    assert there == {"loaded": 1, "read": 8, "rows": full.height, "full": 0, "refresh": 1}
