@@ -31,7 +31,6 @@ before the as-of, or unreadable, is not used (the next full evaluation writes it
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import logging
@@ -49,6 +48,8 @@ import polars as pl
 from slametrics.calendar import month_label
 from slametrics.clock import (CLOCK_SCHEMA, Evaluated, Reread, _levels, _month_number, _positions, categories,
                               evaluate)
+from slametrics.db import _turn
+from slametrics.errors import DataError
 from slametrics.fingerprint import fingerprint
 from slametrics.outcomes import enum_of
 from slametrics.policy import Policy
@@ -215,11 +216,10 @@ class ClockStore:
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
+        earlier = entry is not None and at < entry.base
         if entry is None and disk is not None:
             entry, earlier = self._load(disk, scope, mine, created, at)
-            if earlier:  # before the file's base: in full, and the file (its later base) is kept
-                return self._full(con, policy, at, scope, None, identity)
-        if entry is not None and at < entry.base:  # before the base: in full, and the later base is kept
+        if earlier:  # before the entry's (or the file's) base: in full, and the later base is kept
             return self._full(con, policy, at, scope, None, identity)
         if entry is None or clients != entry.clients or not _continues(con, entry):
             return self._full(con, policy, at, scope, key, identity, disk)
@@ -289,14 +289,13 @@ class ClockStore:
     def _save(folder: Path, scope: Scope, policy: Policy, created: int, entry: _Entry) -> None:
         """Write ``entry``: its rows (and ticket numbers) as an Arrow file under a name of its own, then the
         description naming it, swapped in whole; a reader sees the old entry or the new one, never half.
-        Writers of one folder take turns (a lock file: other processes; ``_WRITING``: this one's threads)."""
+        Writers of one folder take turns, threads and processes alike (``db._turn``, as writes to a database)."""
         stem = _file_stem(scope)
         data = folder / f"{stem}-{uuid.uuid4().hex[:12]}.arrow"
         named = False
         try:
             folder.mkdir(exist_ok=True)
-            with _WRITING, open(folder / ".lock", "a") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            with _turn(folder / ".writing", None):  # (the lock file: .writing.lock)
                 # one record batch: read back as one chunk, as the entry was (polars' default of many
                 # batches made the first refresh after a restart copy every kept row to join them)
                 entry.kept.with_columns(pl.Series("_tkey", entry.tkeys, dtype=pl.Int64)).write_ipc(
@@ -313,7 +312,7 @@ class ClockStore:
                         old.unlink(missing_ok=True)
                 for stale in folder.glob(f".{stem}.*.json"):  # left by a process that stopped mid-write
                     stale.unlink(missing_ok=True)
-        except (OSError, pl.exceptions.PolarsError) as exc:  # a read-only folder, a full disk: memory only
+        except (OSError, DataError, pl.exceptions.PolarsError) as exc:  # a read-only folder, a full disk: memory only
             if not named:
                 try:
                     data.unlink(missing_ok=True)
@@ -357,10 +356,6 @@ class ClockStore:
         with self._lock:
             self.loaded += 1
         return entry, False
-
-
-#: one writer at a time in this process (``flock`` orders processes, not the threads of one)
-_WRITING = threading.Lock()
 
 
 def _check_description(meta: object) -> None:

@@ -190,12 +190,16 @@ def _ticket(ticket_id: str, client: str, created: dt.datetime, answered: dt.date
                         schema_overrides={"created_at": UTC_US, "first_response_at": UTC_US, "resolved_at": UTC_US})
 
 
-def _clocks(db: Path, store: ClockStore, as_of: str, variant: int = 0) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _clocks(db: Path, store: ClockStore, as_of: str, variant: int = 0, on_disk: bool = False
+            ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(The store's clocks, the full evaluation's) for everyone; ``on_disk``: the dashboard's store, its
+    file written before this returns."""
     con = connect(db, read_only=True)
     try:
         policy = policy_of(variant)
-        return (store.clocks(con, policy, as_of, scope=EVERYTHING, database=str(db)),
-                evaluate_clocks(con, policy, as_of, scope=EVERYTHING))
+        found = store.clocks(con, policy, as_of, scope=EVERYTHING, database=str(db), on_disk=on_disk)
+        store.flush()
+        return found, evaluate_clocks(con, policy, as_of, scope=EVERYTHING)
     finally:
         con.close()
 
@@ -347,22 +351,15 @@ def test_a_contract_removed_from_the_policy_leaves_nothing_of_its_levels(stored)
 # --- kept on disk: a new server process starts from the last one's files ----------------------------
 
 
-def _on_disk(db: Path, store: ClockStore, as_of: str, variant: int = 0) -> tuple[pl.DataFrame, pl.DataFrame]:
-    con = connect(db, read_only=True)
-    try:
-        policy = policy_of(variant)
-        found = store.clocks(con, policy, as_of, scope=EVERYTHING, database=str(db), on_disk=True)
-        store.flush()
-        return found, evaluate_clocks(con, policy, as_of, scope=EVERYTHING)
-    finally:
-        con.close()
+def _on_disk(db: Path, store: ClockStore, as_of: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return _clocks(db, store, as_of, on_disk=True)
 
 
 def test_a_new_process_starts_from_the_file_and_reads_only_what_is_not_settled(stored):
     db, store = stored
     first, _ = _on_disk(db, store, "2026-03-25T00:00:00Z")
     assert store.evaluations == {"full": 1, "refresh": 0} and store.loaded == 0
-    files = sorted(p.suffix for p in stored_folder(db).iterdir() if p.name != ".lock")
+    files = sorted(p.suffix for p in stored_folder(db).iterdir() if p.suffix != ".lock")
     assert files == [".arrow", ".json"]  # one entry: its rows and their description
     again = ClockStore()  # a restarted server
     later, full = _on_disk(db, again, "2026-03-25T01:00:00Z")
@@ -494,7 +491,7 @@ def test_writers_of_one_folder_take_turns_and_the_last_file_is_whole(stored):
     for t in threads:
         t.join()
     assert all(s.evaluations["full"] == 1 for s in stores)
-    names = sorted(p.name for p in stored_folder(db).iterdir() if p.name != ".lock")
+    names = sorted(p.name for p in stored_folder(db).iterdir() if p.suffix != ".lock")
     assert len(names) == 2 and names[0].endswith(".arrow") and names[1].endswith(".json")  # one entry, whole
     again = ClockStore()
     found, full = _on_disk(db, again, "2026-03-25T05:00:00Z")
