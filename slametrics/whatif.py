@@ -12,7 +12,7 @@ which clocks exist, and need ``evaluate_clocks`` again.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -172,61 +172,95 @@ def _judged(months: pl.DataFrame, keys: list[str], policy: Policy) -> pl.DataFra
             .select(*keys, "objective", "obj_num", "obj_den"))
 
 
-def _curve(steps: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(curve, months) of ``steps``, which hold per clock (or per ``n`` clocks) the ``step`` from which on it
-    is no longer breached, ``running``, and the ``month`` whose terms judge it. At step ``s`` a stopped
-    clock is met where its step is <= ``s`` (else breached); a running one is pending (not assessed)
-    there, else breached (SLA_SPEC §3-4). ``curve``: per group and step, ``met`` and ``assessed`` there;
-    ``months``: per group its last ``month`` and its ``clocks``. Policy-free: a finder's index keeps it."""
-    weight = pl.col("n") if "n" in steps.columns else pl.lit(1, pl.Int64)  # clocks a row stands for
-    counted = as_text(steps.group_by(*keys, "step").agg(
-        stopped=weight.filter(~pl.col("running")).sum().cast(pl.Int64),
-        running=weight.filter(pl.col("running")).sum().cast(pl.Int64)))
-    zero = counted.select(keys).unique().with_columns(step=pl.lit(0, pl.Int64), stopped=pl.lit(0, pl.Int64),
-                                                      running=pl.lit(0, pl.Int64))
-    curve = (
-        pl.concat([counted, zero]).group_by(*keys, "step").agg(pl.col("stopped").sum(), pl.col("running").sum())
-        .sort(*keys, "step")
-        .with_columns(
-            met=pl.col("stopped").cum_sum().over(keys),
-            total_stopped=pl.col("stopped").sum().over(keys),
-            running_after=pl.col("running").sum().over(keys) - pl.col("running").cum_sum().over(keys),
-        )
-        .select(*keys, "step", "met", assessed=pl.col("total_stopped") + pl.col("running_after"))
-    )
-    months = as_text(steps.group_by(keys).agg(month=pl.col("month").max(), clocks=weight.sum().cast(pl.Int64)))
-    return curve, months
+@dataclass(frozen=True)
+class _Pools:
+    """A finder's groups (``pools``: its keys, ``month`` the last, ``clocks``, the objective in force then,
+    and ``target_seconds`` of that month's member: a priority's, where the pool is one), and their members: the index's groups the policy targets, each with its pool and target."""
+    pools: pl.DataFrame
+    pool: np.ndarray  # per member: its pool's row in ``pools``
+    group: np.ndarray  # per member: its group in the index
+    target: np.ndarray  # per member: the policy's target_seconds in its month
+    longest: np.ndarray  # per member: its longest clock, in whole minutes (elapsed rounded up)
 
 
-def _first_passing(curve: pl.DataFrame, months: pl.DataFrame, keys: list[str], policy: Policy) -> pl.DataFrame:
-    """Per group: the smallest step of ``curve`` at which it meets its objective. Met only grows with the
-    step and assessed only shrinks, so compliance only rises: the answer is the first step that passes,
-    exactly as ``compliance`` compares shares. Columns: ``keys``, step, compliance_at_step (none where no
-    step passes, that is where no clock of the group has stopped)."""
-    meets = pl.col("met") * pl.col("obj_den") >= pl.col("obj_num") * pl.col("assessed")  # exact, as compliance does
-    return (curve.join(_judged(months, keys, policy), on=keys, how="inner")
-            .filter((pl.col("assessed") > 0) & meets).group_by(keys).agg(
-                pl.col("step").min(), compliance_at_step=(pl.col("met") / pl.col("assessed")).sort_by("step").first()))
+def _pools(index: "ElapsedIndex", policy: Policy, keys: list[str], whole_range: bool) -> _Pools:
+    members = _targeted(index.groups, policy).with_columns(month=pl.col("period"))
+    if whole_range:
+        members = members.with_columns(period=pl.lit(WHOLE_RANGE))
+    pools = members.select(keys).unique(maintain_order=True).with_row_index("pool")
+    members = members.join(pools, on=keys, how="inner", maintain_order="left")
+    group = members["group"].to_numpy().astype(np.int64)
+    sizes = (index.stopped_start[group + 1] - index.stopped_start[group]
+             + index.running_start[group + 1] - index.running_start[group])
+    longest = np.maximum(_last(index.stopped, index.stopped_start, group),
+                         _last(index.running, index.running_start, group))
+    months = (members.with_columns(clocks=pl.Series(sizes, dtype=pl.Int64))
+              .group_by("pool", *keys).agg(pl.col("month").max(), pl.col("clocks").sum(),
+                                           pl.col("target_seconds").sort_by("month").last()).sort("pool"))
+    pools = months.join(_judged(months.select(*keys, "month"), keys, policy), on=keys, how="left",
+                        maintain_order="left")
+    return _Pools(pools, members["pool"].to_numpy().astype(np.int64), group,
+                  members["target_seconds"].to_numpy().astype(np.int64), (longest + 59) // 60)
 
 
-def minute_counts(clocks: pl.DataFrame) -> pl.DataFrame:
-    """The clocks as the finders read them: how many stopped and running clocks of each period, contract,
-    service level and priority took each whole number of minutes (elapsed rounded up: a clock is met by a
-    target of T whole minutes exactly where this is <= T). Policy-free, so made once per set of clocks
-    (``prepare``); every finder works on it."""
-    return as_text(clocks.filter(pl.col("measure") == "clock").group_by(
-        *_GROUP_KEYS, minute=(pl.col("elapsed_seconds") + 59) // 60, running=pl.col("running"))
-        .agg(n=pl.len().cast(pl.Int64)))
+def _last(values: np.ndarray, start: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Each group's largest elapsed seconds in ``values`` (sorted within groups); 0 where it has none."""
+    end = start[group + 1]
+    has = end > start[group]
+    return np.where(has, values[np.maximum(end - 1, 0)] - group * _SCALE if values.size else 0, 0)
 
 
-def _counts(source: "pl.DataFrame | ElapsedIndex") -> pl.DataFrame:
-    return source.minutes if isinstance(source, ElapsedIndex) else minute_counts(source)
+def _smallest_passing(index: "ElapsedIndex", found: _Pools, probe, highest: np.ndarray):
+    """Per pool, the smallest whole ``x`` in 0..``highest`` at which the pool meets its objective, its
+    members' clocks judged against the targets ``probe(x)`` (seconds, one per member, growing with x), and
+    the compliance there; -1 and NaN where none does.
+
+    With the targets T a stopped clock is met where elapsed <= T and breached otherwise, a running one
+    breached where elapsed > T and pending (not assessed) otherwise (SLA_SPEC §3-4): as T grows, met only
+    grows and assessed only shrinks, so "meets" (met * den >= num * assessed, exact as ``compliance``
+    compares shares) holds from some x on; a binary search per pool finds it, every pool at once, each
+    count one ``searchsorted`` in the index. A pool passes there only if something is assessed at that x
+    (assessed shrinks further beyond it)."""
+    pools = found.pools.height
+    num = found.pools["obj_num"].fill_null(1).to_numpy().astype(np.int64)
+    den = found.pools["obj_den"].fill_null(1).to_numpy().astype(np.int64)
+    stopped_n = index.stopped_start[found.group + 1] - index.stopped_start[found.group]
+    running_n = index.running_start[found.group + 1] - index.running_start[found.group]
+    base = found.group * _SCALE
+
+    def counts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        at = base + probe(x[found.pool])
+        met = np.searchsorted(index.stopped, at, side="right") - index.stopped_start[found.group]
+        pending = np.searchsorted(index.running, at, side="right") - index.running_start[found.group]
+        return (np.bincount(found.pool, met, minlength=pools).astype(np.int64),
+                np.bincount(found.pool, stopped_n + running_n - pending, minlength=pools).astype(np.int64))
+
+    def meets(x: np.ndarray) -> np.ndarray:
+        met, assessed = counts(x)
+        return met * den >= num * assessed
+
+    low, high = np.zeros(pools, dtype=np.int64), highest.astype(np.int64)
+    possible = meets(high) & found.pools["obj_num"].is_not_null().to_numpy()
+    while (open_ := low < high).any():
+        middle = (low + high) // 2
+        ok = meets(middle)
+        high = np.where(open_ & ok, middle, high)
+        low = np.where(open_ & ~ok, middle + 1, low)
+    met, assessed = counts(low)
+    passed = possible & (assessed > 0)
+    share = np.divide(met, assessed, out=np.full(pools, np.nan), where=assessed > 0)
+    return np.where(passed, low, -1), np.where(passed, share, np.nan)
 
 
-def _periods(clocks: pl.DataFrame, whole_range: bool) -> pl.DataFrame:
-    """The clocks with their ``month`` kept, and their period pooled into ``WHOLE_RANGE`` if asked."""
-    clocks = clocks.with_columns(month=pl.col("period").cast(pl.String))
-    return clocks.with_columns(period=pl.lit(WHOLE_RANGE)) if whole_range else clocks
+def _index_of(source: "pl.DataFrame | ElapsedIndex") -> "ElapsedIndex":
+    return source if isinstance(source, ElapsedIndex) else prepare(source)
+
+
+def _found(pools: pl.DataFrame, name: str, values: np.ndarray, share: np.ndarray) -> pl.DataFrame:
+    """``pools`` with the answers: ``name`` and compliance_at_needed, null where none passes (-1)."""
+    hit = pl.Series(values >= 0)
+    return pools.with_columns(pl.when(hit).then(pl.Series(values, dtype=pl.Int64)).alias(name),
+                              compliance_at_needed=pl.when(hit).then(pl.Series(share, dtype=pl.Float64)))
 
 
 def target_finder(clocks: "pl.DataFrame | ElapsedIndex", policy: Policy, whole_range: bool = False) -> pl.DataFrame:
@@ -239,41 +273,35 @@ def target_finder(clocks: "pl.DataFrame | ElapsedIndex", policy: Policy, whole_r
     assessed count lets a smaller target pass. Each priority is taken on its own, as if it alone had to
     meet its level's objective; ``min_tickets`` is not applied. Null where no clock of the group has stopped.
     With ``whole_range`` the months given are pooled into one period, ``WHOLE_RANGE``. ``clocks`` may be
-    the clocks or their ``prepare``d index (the page's: its minute counts are made once).
+    the clocks or their ``prepare``d index (the page's: made once per set of clocks, so that each answer
+    is a binary search over minutes, every group at once, in the index's sorted elapsed times).
 
-    Columns: period, contract, service_level, priority, clocks, target_seconds (the policy's),
-    needed_seconds (whole minutes), compliance_at_needed, objective.
+    Columns: period, contract, service_level, priority, clocks, target_seconds (the policy's; over a
+    whole range that spans versions, the latest), needed_seconds (whole minutes), compliance_at_needed,
+    objective.
 
     >>> # stopped elapsed 10m, 20m, 30m, 40m; objective 0.75 -> k = 3 -> needed 30m (3 of 4 met)
     """
     keys = ["period", "contract", "service_level", "priority"]
-    counts = _counts(clocks)
-    # the groups of months the policy targets, with the target in force in each (a few hundred rows)
-    targeted = _targeted(counts.select(_GROUP_KEYS).unique(), policy)
-    chosen = targeted.select(_GROUP_KEYS)
-    memo = clocks.memo if isinstance(clocks, ElapsedIndex) else {}
-    key = ("target", whole_range, tuple(sorted(chosen.iter_rows())))
-    if key not in memo:  # the curve depends on which groups are targeted, never on the targets themselves
-        known = _periods(counts.join(chosen, on=_GROUP_KEYS, how="semi"), whole_range)
-        # a stopped clock is met by T iff its elapsed time rounded up to whole minutes is <= T
-        memo[key] = _curve(known.select(*keys, "month", "n", step=pl.col("minute"), running=pl.col("running")), keys)
-    curve, months = memo[key]
-    needed = _first_passing(curve, months, keys, policy).select(
-        *keys, needed_seconds=pl.col("step") * 60, compliance_at_needed=pl.col("compliance_at_step"))
-    # the policy's target: of the version in force (over a whole range that spans one: the latest)
-    target = as_text(_periods(targeted, whole_range).group_by(keys).agg(
-        target_seconds=pl.col("target_seconds").sort_by("month").last()))
-    return (
-        months.join(target, on=keys, how="left").join(needed, on=keys, how="left")
-        .join(_judged(months, keys, policy).select(*keys, "objective"), on=keys, how="left")
-        .select(*keys, "clocks", "target_seconds", "needed_seconds", "compliance_at_needed", "objective")
-        .sort(keys)
-    )
+    index = _index_of(clocks)
+    found = _pools(index, policy, keys, whole_range)
+    highest = np.zeros(found.pools.height, dtype=np.int64)
+    np.maximum.at(highest, found.pool, found.longest)  # every clock of the pool met or pending
+    minutes, share = _smallest_passing(index, found, lambda x: x * 60, highest)
+    return (_found(found.pools, "needed_seconds", np.where(minutes >= 0, minutes * 60, -1), share)
+            .select(*keys, "clocks", "target_seconds", "needed_seconds", "compliance_at_needed", "objective")
+            .sort(keys))
 
 
 def scaled_targets(targets: Mapping[str, int], percent: int) -> dict[str, int]:
     """Each target times ``percent`` / 100, rounded up to whole minutes: {'P1': 900}, 150 -> {'P1': 1380}."""
-    return {p: -(-(seconds // 60) * percent // 100) * 60 for p, seconds in targets.items()}
+    return {p: _scaled(seconds, percent) for p, seconds in targets.items()}
+
+
+def _scaled(seconds, percent):
+    """``seconds`` (whole minutes of it) times ``percent`` / 100, rounded up to whole minutes, in seconds:
+    for ints or numpy arrays alike (the finder's binary search scales every target at once)."""
+    return -(-(seconds // 60) * percent // 100) * 60
 
 
 def factor_finder(clocks: "pl.DataFrame | ElapsedIndex", policy: Policy, whole_range: bool = False) -> pl.DataFrame:
@@ -285,30 +313,26 @@ def factor_finder(clocks: "pl.DataFrame | ElapsedIndex", policy: Policy, whole_r
     as ``target_finder`` judges one priority. 100 means today's targets just do; 80, that they could
     have been 20% shorter. A priority whose target is 0 never moves: its breaches stay. ``min_tickets``
     is not applied; null where no clock stopped, or where no factor can pass. With ``whole_range`` the
-    months given are pooled into one period, ``WHOLE_RANGE``.
+    months given are pooled into one period, ``WHOLE_RANGE``. Found as ``target_finder`` finds its
+    minutes: a binary search over F in the index.
 
     Columns: period, contract, service_level, clocks, needed_percent, compliance_at_needed, objective.
 
     >>> # P1 target 60m: a clock stopped at 90m is met from 150% on (60m * 1.50 = 90m)
     """
     keys = ["period", "contract", "service_level"]
-    known = _periods(_targeted(_counts(clocks), policy), whole_range)
-    minutes = pl.col("minute")  # met by T whole minutes iff minutes <= T
-    target = pl.col("target_seconds") // 60
-    # minutes <= ceil(target * F / 100)  <=>  F > 100 * (minutes - 1) / target  <=>  F >= this step
-    never = 2**62  # a late clock on a target of 0: breached whatever the factor
-    step = (pl.when(minutes == 0).then(0).when(target == 0).then(never)
-            .otherwise((100 * (minutes - 1)) // target + 1))
-    steps = known.select(*keys, "month", "n", step=step.cast(pl.Int64), running=pl.col("running"))
-    curve, months = _curve(steps, keys)
-    found = _first_passing(curve, months, keys, policy).filter(pl.col("step") < never)
-    return (
-        months.join(found.select(*keys, needed_percent=pl.col("step"),
-                                 compliance_at_needed=pl.col("compliance_at_step")), on=keys, how="left")
-        .join(_judged(months, keys, policy).select(*keys, "objective"), on=keys, how="left")
-        .select(*keys, "clocks", "needed_percent", "compliance_at_needed", "objective")
-        .sort(keys)
-    )
+    index = _index_of(clocks)
+    found = _pools(index, policy, keys, whole_range)
+    minutes = found.target // 60
+    # a clock of m whole minutes is met by ceil(target * F / 100) from F = 100 * (m - 1) // target + 1 on:
+    # at the largest such F of a pool every clock on a moving target is met or pending
+    enough = np.where((minutes > 0) & (found.longest > 0), (100 * (found.longest - 1)) // np.maximum(minutes, 1) + 1, 0)
+    highest = np.zeros(found.pools.height, dtype=np.int64)
+    np.maximum.at(highest, found.pool, enough)
+    percent, share = _smallest_passing(index, found, lambda x: _scaled(found.target, x), highest)
+    return (_found(found.pools, "needed_percent", percent, share)
+            .select(*keys, "clocks", "needed_percent", "compliance_at_needed", "objective")
+            .sort(keys))
 
 
 def projection(clocks: pl.DataFrame, policy: Policy, levels: pl.DataFrame | None = None) -> Credits:
@@ -366,9 +390,6 @@ class ElapsedIndex:
     #: the rows measured on ticket outcomes (docs/semantics.md §9), which no target moves: counted (``n``) per
     #: group, rating and outcome
     tickets: pl.DataFrame | None = None
-    #: ``minute_counts`` of the clocks, which the finders read, and what the finders keep of them
-    minutes: pl.DataFrame | None = None
-    memo: dict = field(default_factory=dict)
 
 
 def prepare(clocks: pl.DataFrame) -> ElapsedIndex:
@@ -396,7 +417,7 @@ def prepare(clocks: pl.DataFrame) -> ElapsedIndex:
     stopped, stopped_start = flat("stopped")
     running, running_start = flat("running")
     return ElapsedIndex(as_text(groups.drop("stopped", "running")), stopped, running, stopped_start, running_start,
-                        tickets, minute_counts(clocks))
+                        tickets)
 
 
 def evaluate_prepared(index: ElapsedIndex, policy: Policy) -> tuple[pl.DataFrame, Credits]:

@@ -331,3 +331,38 @@ def test_the_target_finder_is_a_brute_force_search_over_whole_minutes_from_clock
         longest = (mine["elapsed_seconds"].max() + 59) // 60
         brute = next((m * 60 for m in range(longest + 1) if meets(m)), None)
         assert r["needed_seconds"] == brute, (r, brute)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["response", "resolution"]), st.sampled_from(["P1", "P2", "P3"]),
+                          st.one_of(st.integers(0, 10 * 3600), st.sampled_from([0, 30, 60, 61, 1800, 3600, 14400])),
+                          st.booleans(), st.sampled_from(["2026-01", "2026-02", "2026-03"])),
+                min_size=0, max_size=40),
+       st.sampled_from([0, 30, 60, 1800, 7200]), st.sampled_from(["0.5", "0.8", "0.925", "1"]),
+       st.sampled_from(["0.5", "0.9", "1"]))
+def test_the_finders_binary_search_gives_exactly_the_curves_answers(rows, p2_target, objective, later_objective):
+    """The finders the page runs on every control change (a binary search in the index) against the way
+    they were first written (tests/finders_by_curve.py: a cumulative curve over every whole minute and
+    percentage), over months under two versions of the terms, running clocks, a priority only one
+    version targets, targets of 0 and of less than a minute (which no factor moves)."""
+    from tests import finders_by_curve as curve
+
+    base = parse_policy(POLICY + f"""    amendments:
+      - from: 2026-02
+        service_levels:
+          response: {{metric: first_response, targets: {{P1: 30m, P2: 1h, P3: 2h}},
+                     objective: {later_objective}, credits: [{{below: 0.8, credit: 0.03}}]}}
+""")
+    later = whatif.amend(base, "acme", targets={"response": {"P1": 1800, "P2": p2_target, "P3": 7200}},
+                         version="2026-02")  # a scenario's targets need not be whole minutes
+    scenario = whatif.amend(later, "acme", objectives={"response": Decimal(objective)})
+    frames = [clocks([(f"{level}{i}", p, e, r, m) for i, (lv, p, e, r, m) in enumerate(rows) if lv == level], level)
+              for level in ("response", "resolution")]
+    stored = pl.concat(frames)
+    index = whatif.prepare(stored)
+    for whole in (False, True):
+        for fast, slow in ((whatif.target_finder, curve.target_finder), (whatif.factor_finder, curve.factor_finder)):
+            expected = slow(stored, scenario, whole_range=whole)
+            found = fast(index, scenario, whole_range=whole)
+            assert found.equals(expected), (fast.__name__, whole, found, expected)
+            assert fast(stored, scenario, whole_range=whole).equals(expected)  # from the clocks: the same path
