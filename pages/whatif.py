@@ -52,8 +52,8 @@ st.button("Reset to the contract's terms", on_click=scenario.reset, args=(v.cont
           key="wi_reset", disabled=not said)
 
 with app.guard():
-    clocks = v.contract_clocks()
-    index = data.whatif_index(clocks, v.contract, tuple(v.periods), v.as_of)  # once per set of clocks
+    # the index of the chosen months, made once per set of clocks (the months picked out only then)
+    index = data.whatif_index(v.contract_clocks(all_months=True), v.contract, tuple(v.periods), v.as_of)
     base_levels, base_credits = whatif.evaluate_prepared(index, v.policy)
     new_levels, new_credits = whatif.evaluate_prepared(index, changed)
     levels = whatif.compare(base_levels, new_levels, values=["compliance", "status", "met", "breached", "pending"])

@@ -256,17 +256,34 @@ def contract_clocks(frame: pl.DataFrame, contract: str, as_of: dt.datetime) -> p
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
+def _contract_options(_clocks: pl.DataFrame, frame_id: int, db: str, db_version: tuple, policy_file: str,
+                      policy_version: tuple, as_of: dt.datetime, scope: Scope, contract: str,
+                      columns: tuple[str, ...]) -> dict[str, list]:
+    return {"period": sorted(_clocks["period"].unique().to_list()),
+            **{c: sorted(_clocks[c].drop_nulls().unique().to_list()) for c in columns}}
+
+
+def contract_options(frame: pl.DataFrame, contract: str, as_of: dt.datetime, columns: tuple[str, ...]) -> dict[str, list]:
+    """The months (``period``) and the values of ``columns`` that ``frame`` (``contract_clocks``) holds, sorted:
+    the sidebar's options, found once per set of clocks instead of over every clock on every rerun."""
+    db, pol = db_path(), policy_path()
+    return _contract_options(frame, id(frame), str(db), db_version(), str(pol), file_version(pol), as_of,
+                             session.scope(), contract, tuple(columns))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _whatif_index(_clocks: pl.DataFrame, db: str, db_version: tuple, policy_file: str, policy_version: tuple,
                   as_of: dt.datetime, scope: Scope, contract: str, periods: tuple[str, ...]):
     from slametrics.whatif import prepare
 
-    return prepare(_clocks)
+    return prepare(_clocks.filter(pl.col("period").is_in(list(periods))))
 
 
 def whatif_index(frame: pl.DataFrame, contract: str, periods: tuple[str, ...], as_of: dt.datetime):
-    """What-if's prepared index (``slametrics.whatif.prepare``) of ``frame``, the chosen contract's clocks in
-    ``periods``: made once per set of clocks and shared by every session of the same scope, so a control
-    that moves re-aggregates through it (milliseconds) instead of over every clock."""
+    """What-if's prepared index (``slametrics.whatif.prepare``) of the chosen contract's clocks (``frame``,
+    ``contract_clocks``) in ``periods``: made once per set of clocks and shared by every session of the same
+    scope, so a control that moves re-aggregates through it (milliseconds) instead of over every clock, and
+    the months are picked out of ``frame`` only when it is made."""
     db, pol = db_path(), policy_path()
     return _whatif_index(frame, str(db), db_version(), str(pol), file_version(pol), as_of, session.scope(),
                          contract, tuple(periods))

@@ -21,6 +21,7 @@ from ui import format as fmt
 FILTERS = {"priority": "Priority", "team": "Team", "category": "Category", "channel": "Channel"}
 PLACEHOLDERS = {"priority": "All priorities", "team": "All teams", "category": "All categories",
                 "channel": "All channels"}
+OPTIONS = tuple(c for c in FILTERS if c != "priority")  # filters whose options are the clocks' values
 DEFAULT_MONTHS = 12
 DEFAULT_QUARTERS = 4
 
@@ -136,7 +137,8 @@ def sidebar(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> None:
                               format_func=lambda k: policy.contracts[k].name,
                               on_change=lambda: st.session_state.pop("_contract_notice", None))
     mine = data.contract_clocks(clocks, contract, as_of)
-    periods = sorted(mine["period"].unique().to_list())
+    found = data.contract_options(mine, contract, as_of, OPTIONS)
+    periods = found["period"]
     by = side.segmented_control("Range in", ["month", "quarter"], default="month", key="range_by", required=True,
                                 bind="query-params", format_func={"month": "Months", "quarter": "Quarters"}.get)
     if by == "quarter" and periods:
@@ -168,7 +170,7 @@ def sidebar(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> None:
         if column == "priority":
             options = sorted({p for sl in policy.contracts[contract].service_levels.values() for p in sl.targets})
         else:
-            options = sorted(mine[column].drop_nulls().unique().to_list())
+            options = found[column]
         _repair(column, options, multi=True)
         _unknown_in_link(side, column, options, f"{label.lower()} values", "The filter goes on without {them}")
         side.multiselect(label, options, key=column, bind="query-params", placeholder=PLACEHOLDERS[column])
@@ -207,7 +209,7 @@ def current(policy: Policy, clocks: pl.DataFrame, as_of: dt.datetime) -> View:
     if contract not in policy.contracts:
         contract = next(iter(policy.contracts))
     mine = data.contract_clocks(clocks, contract, as_of)
-    all_periods = tuple(sorted(mine["period"].unique().to_list()))
+    all_periods = tuple(data.contract_options(mine, contract, as_of, OPTIONS)["period"])
     grain = "quarter" if state.get("range_by") == "quarter" and all_periods else "month"
     if grain == "quarter":
         quarters = sorted({quarter_of(p) for p in all_periods})

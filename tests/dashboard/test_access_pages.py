@@ -323,3 +323,47 @@ def test_the_session_cookie_is_offered_on_every_run_until_the_browser_has_stored
     at.run()
     assert "_set_cookie" not in at.session_state
     assert not [c for c in at.get("component_instance") if '"method": "set"' in c.proto.json_args]
+
+
+def test_the_sidebars_months_and_filters_offer_the_chosen_contracts_values_alone(writable_db):
+    """The options are found once per set of clocks and contract (ui.data.contract_options): each contract's
+    own months, teams, categories and channels, for the provider who switches between them and for a
+    client who has one. One Globex ticket of a team, category and channel of its own, in a month of its own."""
+    from slametrics.db import connect
+    from slametrics.clock import evaluate_clocks
+    from slametrics.ingest import ingest_frames
+    from slametrics.policy import load_policy
+    from slametrics.scope import EVERYTHING
+    from tests.dashboard.fixture import AS_OF, tickets_and_events
+    from ui import format as fmt
+
+    tickets, _ = tickets_and_events()
+    extra = tickets.filter(pl.col("client") == "Globex").head(1).with_columns(
+        ticket_id=pl.lit("G-OWN"), team=pl.lit("Field Crew"), category=pl.lit("Turbines"), channel=pl.lit("radio"),
+        created_at=pl.lit("2025-12-15T10:00:00Z"), first_response_at=pl.lit("2025-12-15T10:05:00Z"),
+        resolved_at=pl.lit("2025-12-15T11:00:00Z"))
+    policy = load_policy(os.environ["SLA_POLICY"])
+    con = connect(writable_db)
+    try:
+        ingest_frames(con, extra, source="extra.csv", policy=policy)
+        clocks = evaluate_clocks(con, policy, AS_OF, scope=EVERYTHING)
+    finally:
+        con.close()
+
+    def expected(contract: str) -> dict[str, list]:
+        mine = clocks.filter(pl.col("contract") == contract)
+        found = {c: sorted(mine[c].drop_nulls().unique().cast(pl.String).to_list()) for c in ("team", "category", "channel")}
+        return {"period": [fmt.month(p) for p in sorted(mine["period"].unique().cast(pl.String).to_list())], **found}
+
+    def offered(at) -> dict[str, list]:
+        return {"period": list(at.select_slider(key="period").options),
+                **{c: list(at.multiselect(key=c).options) for c in ("team", "category", "channel")}}
+
+    acme, globex = expected("acme"), expected("globex")
+    assert "Field Crew" in globex["team"] and "Field Crew" not in acme["team"] and "Dec 2025" in globex["period"]
+    at = open_page("overview", user="pat")
+    assert offered(at) == acme
+    at.selectbox(key="contract").select("globex").run()
+    assert offered(at) == globex
+    at = open_page("overview", user="globex")
+    assert offered(at) == globex
