@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from slametrics.clock import as_text, keyed_like
-from slametrics.compliance import KEYS, compliance, finish
+from slametrics.compliance import KEYS, compliance, counts, finish, judged
 from slametrics.credits import Credits, credits
 from slametrics.outcomes import BREACHED, MET, OUTCOMES, enum_of, of_clock, satisfied
 from slametrics.policy import Policy, ServiceLevel, Tier, tables
@@ -344,12 +344,12 @@ def projection(clocks: pl.DataFrame, policy: Policy, levels: pl.DataFrame | None
     ``all_breached_`` in front; ``months`` likewise per period and contract, without compliance. Where
     nothing is pending the three agree.
     """
-    now = credits(compliance(clocks, policy) if levels is None else levels, policy)
+    base = counts(clocks)  # the clocks counted once: each case moves the pending count, no clock is touched
+    now = credits(judged(base, policy) if levels is None else levels, policy)
     cases = []
     for name, outcome in (("all_met", "met"), ("all_breached", "breached")):
-        settled = clocks.with_columns(outcome=pl.when(pl.col("outcome") == "pending").then(pl.lit(outcome))
-                                      .otherwise(pl.col("outcome")))
-        cases.append((name, credits(compliance(settled, policy), policy)))
+        settled = base.with_columns((pl.col(outcome) + pl.col("pending")).alias(outcome), pending=pl.lit(0, pl.Int64))
+        cases.append((name, credits(judged(settled, policy), policy)))
 
     def joined(part: str, keys: list[str], values: list[str]) -> pl.DataFrame:
         out = getattr(now, part).select(*keys, "currency", "provisional", *values)

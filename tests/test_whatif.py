@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from slametrics import whatif
-from slametrics.compliance import compliance
+from slametrics.compliance import compliance, counts
 from slametrics.credits import credits
 from slametrics.policy import Tier, load_policy, parse_policy, policy_to_yaml
 
@@ -227,14 +227,15 @@ def test_projection_brackets_a_provisional_month(policy, monkeypatch):
     assert (out["credit_amount"], out["all_met_credit_amount"], out["all_breached_credit_amount"]) == (50.0, 0.0, 50.0)
     level = whatif.projection(frame, policy).levels.filter(pl.col("service_level") == "response").row(0, named=True)
     assert level["all_met_compliance"] == 0.9 and level["all_breached_compliance"] == 0.8
-    # the page hands over the compliance it has: the same projection, compliance not computed again
+    # the page hands over the compliance it has: the same projection; the clocks are counted once either way
+    # (the settled cases move the pending count), never once per case
     levels = compliance(frame, policy)
     seen = []
-    monkeypatch.setattr(whatif, "compliance", lambda *a, **k: seen.append(1) or compliance(*a, **k))
+    monkeypatch.setattr(whatif, "counts", lambda *a, **k: seen.append(1) or counts(*a, **k))
     given = whatif.projection(frame, policy, levels)
-    assert len(seen) == 2  # the two settled cases only
+    assert len(seen) == 1
     assert given.levels.equals(whatif.projection(frame, policy).levels) and given.months.row(0, named=True) == out
-    assert len(seen) == 5  # without it: now and the two cases
+    assert len(seen) == 2
 
 
 def test_projection_of_a_settled_month_is_the_credit_itself(policy):
@@ -366,3 +367,29 @@ def test_the_finders_binary_search_gives_exactly_the_curves_answers(rows, p2_tar
             found = fast(index, scenario, whole_range=whole)
             assert found.equals(expected), (fast.__name__, whole, found, expected)
             assert fast(stored, scenario, whole_range=whole).equals(expected)  # from the clocks: the same path
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["response", "resolution"]), st.sampled_from(["P1", "P2"]),
+                          st.integers(0, 10 * 3600), st.booleans(), st.sampled_from(["2026-01", "2026-02"])),
+                min_size=1, max_size=40))
+def test_the_projection_equals_the_engine_on_the_clocks_settled_each_way(rows):
+    """The slow path: every pending clock's outcome replaced, and the engine's compliance and credits of
+    that (as the projection was first written), against the projection's moved counts."""
+    pol = parse_policy(POLICY)
+    frames = [clocks([(f"{level}{i}", p, e, r, m) for i, (lv, p, e, r, m) in enumerate(rows)
+                      if lv == level and (level == "response" or p == "P1")], level) for level in ("response", "resolution")]
+    frames = [f for f in frames if f.height]
+    if not frames:
+        return
+    frame = whatif.retarget(pl.concat(frames), pol)
+    out = whatif.projection(frame, pol)
+    for name in ("all_met", "all_breached"):
+        settled = frame.with_columns(outcome=pl.when(pl.col("outcome") == "pending").then(pl.lit(name[4:]))
+                                     .otherwise(pl.col("outcome")).cast(frame.schema["outcome"]))
+        slow = credits(compliance(settled, pol), pol)
+        keys = ["period", "contract", "service_level"]
+        got = out.levels.select(*keys, *[pl.col(f"{name}_{c}").alias(c) for c in ("compliance", "credit_rate", "credit_amount")])
+        assert got.sort(keys).equals(slow.levels.select(*keys, "compliance", "credit_rate", "credit_amount").sort(keys))
+        months = out.months.select("period", "contract", *[pl.col(f"{name}_{c}").alias(c) for c in ("credit_rate", "credit_amount")])
+        assert months.sort("period").equals(slow.months.select("period", "contract", "credit_rate", "credit_amount").sort("period"))
