@@ -7,8 +7,6 @@ import base64
 import streamlit as st
 
 from slametrics import periods
-from slametrics.report.deck import render_pptx
-from slametrics.report.document import render_pdf
 from ui import app, data, session
 from ui import format as fmt
 
@@ -44,10 +42,14 @@ stem = f"review-{v.contract}-{period}"
 
 def document(kind: str):
     """The file, made when the button is pressed (on a thread of its own: no Streamlit call in here)."""
-    def make() -> bytes:
+    def make() -> bytes:  # the PDF's and the deck's libraries are loaded on the first click, not on the first visit
         if kind == "pdf":
+            from slametrics.report.document import render_pdf
+
             return render_pdf(review)
         if kind == "pptx":
+            from slametrics.report.deck import render_pptx
+
             return render_pptx(review)
         return page.encode("utf-8")
     return make
