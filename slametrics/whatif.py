@@ -224,16 +224,11 @@ def _smallest_passing(index: "ElapsedIndex", found: _Pools, probe, highest: np.n
     pools = found.pools.height
     num = found.pools["obj_num"].fill_null(1).to_numpy().astype(np.int64)
     den = found.pools["obj_den"].fill_null(1).to_numpy().astype(np.int64)
-    stopped_n = index.stopped_start[found.group + 1] - index.stopped_start[found.group]
-    running_n = index.running_start[found.group + 1] - index.running_start[found.group]
-    base = found.group * _SCALE
 
     def counts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        at = base + probe(x[found.pool])
-        met = np.searchsorted(index.stopped, at, side="right") - index.stopped_start[found.group]
-        pending = np.searchsorted(index.running, at, side="right") - index.running_start[found.group]
+        met, stopped, pending, running = _counted(index, found.group, probe(x[found.pool]))
         return (np.bincount(found.pool, met, minlength=pools).astype(np.int64),
-                np.bincount(found.pool, stopped_n + running_n - pending, minlength=pools).astype(np.int64))
+                np.bincount(found.pool, stopped + running - pending, minlength=pools).astype(np.int64))
 
     def meets(x: np.ndarray) -> np.ndarray:
         met, assessed = counts(x)
@@ -420,18 +415,27 @@ def prepare(clocks: pl.DataFrame) -> ElapsedIndex:
                         tickets)
 
 
+def _counted(index: ElapsedIndex, group: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per index group in ``group`` under the target (seconds) beside it: (met, stopped, pending, running).
+
+    Stopped clocks are met where elapsed <= target, running ones pending there (SLA_SPEC §3): two binary
+    searches. A target past 2**40 s is taken as 2**40 - 1, which every elapsed time is below, so that its
+    search never reaches the next group's clocks (a finder's factor can scale a long target that far)."""
+    at = group * _SCALE + np.minimum(target, _SCALE - 1)
+    met = np.searchsorted(index.stopped, at, side="right") - index.stopped_start[group]
+    pending = np.searchsorted(index.running, at, side="right") - index.running_start[group]
+    return (met, index.stopped_start[group + 1] - index.stopped_start[group], pending,
+            index.running_start[group + 1] - index.running_start[group])
+
+
 def evaluate_prepared(index: ElapsedIndex, policy: Policy) -> tuple[pl.DataFrame, Credits]:
     """``evaluate(clocks, policy)`` from an index of the clocks: the same two frames, in milliseconds.
 
     >>> # stopped elapsed 10m, 20m, 40m under a 30m target -> met 2, breached 1 (two binary searches)
     """
     scenario = _targeted(index.groups, policy)
-    group = scenario["group"].to_numpy().astype(np.int64)
-    probe = group * _SCALE + scenario["target_seconds"].to_numpy()
-    met = np.searchsorted(index.stopped, probe, side="right") - index.stopped_start[group]
-    stopped = index.stopped_start[group + 1] - index.stopped_start[group]
-    pending = np.searchsorted(index.running, probe, side="right") - index.running_start[group]
-    running = index.running_start[group + 1] - index.running_start[group]
+    met, stopped, pending, running = _counted(index, scenario["group"].to_numpy().astype(np.int64),
+                                              scenario["target_seconds"].to_numpy().astype(np.int64))
     counts = scenario.select(KEYS).with_columns(
         met=pl.Series(met), breached=pl.Series(stopped - met + running - pending), pending=pl.Series(pending),
     )

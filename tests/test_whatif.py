@@ -365,7 +365,7 @@ def test_the_finders_binary_search_gives_exactly_the_curves_answers(rows, p2_tar
         for fast, slow in ((whatif.target_finder, curve.target_finder), (whatif.factor_finder, curve.factor_finder)):
             expected = slow(stored, scenario, whole_range=whole)
             found = fast(index, scenario, whole_range=whole)
-            assert found.equals(expected), (fast.__name__, whole, found, expected)
+            assert found.equals(expected) and found.schema == expected.schema, (fast.__name__, whole, found, expected)
             assert fast(stored, scenario, whole_range=whole).equals(expected)  # from the clocks: the same path
 
 
@@ -393,3 +393,19 @@ def test_the_projection_equals_the_engine_on_the_clocks_settled_each_way(rows):
         assert got.sort(keys).equals(slow.levels.select(*keys, "compliance", "credit_rate", "credit_amount").sort(keys))
         months = out.months.select("period", "contract", *[pl.col(f"{name}_{c}").alias(c) for c in ("credit_rate", "credit_amount")])
         assert months.sort("period").equals(slow.months.select("period", "contract", "credit_rate", "credit_amount").sort("period"))
+
+
+def test_a_factor_that_scales_a_long_target_past_the_index_range_still_counts_its_own_group_alone(policy):
+    # objective 1: P1's 1-minute target must reach a 200,000-minute clock, F = 100 * 199,999 // 1 + 1;
+    # at that factor P2's 200,000-minute target becomes 40 billion minutes, past the index's 2**40 s
+    # per group, where a search would count the next group's clocks (the resolution clock of February)
+    pol = whatif.amend(policy, "acme", targets={"response": {"P1": 60, "P2": 200_000 * 60}},
+                       objectives={"response": Decimal("1")})
+    frame = pl.concat([clocks([("a", "P1", 200_000 * 60, False), ("b", "P2", 60, False)]),
+                       clocks([("c", "P1", 60, False, "2026-02")], "resolution")])
+    from tests import finders_by_curve as curve
+
+    found = whatif.factor_finder(whatif.prepare(frame), pol)
+    assert found.filter(pl.col("service_level") == "response").select("needed_percent", "compliance_at_needed").row(0) \
+        == (19_999_901, 1.0)
+    assert found.equals(curve.factor_finder(frame, pol)) and found.schema == curve.factor_finder(frame, pol).schema

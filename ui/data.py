@@ -166,6 +166,8 @@ def clear_caches() -> None:
     _policy.clear()
     _clocks.clear()
     _contract_clocks.clear()
+    _contract_options.clear()
+    _whatif_index.clear()
     STORE.clear()
     _last_activity.clear()
     _volume_cache.clear()
