@@ -3,10 +3,10 @@ and the range of a month that is still open."""
 import polars as pl
 import streamlit as st
 
-from slametrics.compliance import compliance
+from slametrics.compliance import counts, judged
 from slametrics.credits import credits
 from slametrics.settlement import credit_statement
-from slametrics.whatif import projection
+from slametrics.whatif import projection_of_counts
 from ui import app, charts, drill, tables
 from ui import format as fmt
 
@@ -22,11 +22,14 @@ if v.filtered:
 with app.guard():
     months = list(v.periods)
     every = v.clocks.filter(pl.col("period").is_in(months))
-    totals = credits(compliance(every, v.policy), v.policy).months  # per contract and month
-    mine = v.contract_clocks()
-    levels = compliance(mine, v.policy)
+    # every contract's clocks in these months counted once: the totals per contract and month, and the chosen
+    # contract's compliance and projection (its rows of the same counts)
+    counted = counts(every)
+    totals = credits(judged(counted, v.policy), v.policy).months
+    monthly = counted.filter(pl.col("contract") == v.contract)
+    levels = judged(monthly, v.policy)
     level_rows, month_rows = credit_statement(levels, v.policy)
-    ahead = projection(mine, v.policy, levels)
+    ahead = projection_of_counts(monthly, v.policy, levels)
 
 names = {k: c.name for k, c in v.policy.contracts.items()}
 if app.empty(totals, "No contract carries service credits, or there are no tickets in these months."):

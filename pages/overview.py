@@ -7,10 +7,10 @@ import streamlit as st
 
 from slametrics import describe, periods
 from slametrics.watch import at_risk
-from slametrics.compliance import compliance
+from slametrics.compliance import counts, judged
 from slametrics.credits import credits
 from slametrics.trends import volume_over
-from slametrics.whatif import projection
+from slametrics.whatif import projection_of_counts
 from ui import app, data, tables
 from ui import format as fmt
 
@@ -30,10 +30,13 @@ app.how_measured(v.policy, v.contract, v.last_period)
 app.versions_note(v)
 
 with app.guard():
-    history = periods.compliance_over(v.contract_clocks(all_months=True, filtered=True), v.policy, grain)
-    owed = periods.credits_over(credits(compliance(v.contract_clocks(all_months=True), v.policy), v.policy),
-                                grain).months
-    ahead = projection(v.contract_clocks(all_months=True).filter(pl.col("period").is_in(months_in)), v.policy)
+    # the contract's clocks counted once per month and service level: the history (unless filtered), the credits
+    # and the projection of the period shown are all judged from these counts
+    monthly = counts(v.contract_clocks(all_months=True))
+    history = periods.compliance_of_counts(counts(v.contract_clocks(all_months=True, filtered=True)) if v.filtered
+                                           else monthly, v.policy, grain)
+    owed = periods.credits_over(credits(judged(monthly, v.policy), v.policy), grain).months
+    ahead = projection_of_counts(monthly.filter(pl.col("period").is_in(months_in)), v.policy)
     ahead = ahead.months.select(
         pl.col("all_met_credit_amount").sum(), pl.col("all_breached_credit_amount").sum(), pl.col("currency").first())
     volume = volume_over(data.volume(v.contract, v.as_of, "month", v.filters), grain)

@@ -339,7 +339,13 @@ def projection(clocks: pl.DataFrame, policy: Policy, levels: pl.DataFrame | None
     ``all_breached_`` in front; ``months`` likewise per period and contract, without compliance. Where
     nothing is pending the three agree.
     """
-    base = counts(clocks)  # the clocks counted once: each case moves the pending count, no clock is touched
+    return projection_of_counts(counts(clocks), policy, levels)
+
+
+def projection_of_counts(base: pl.DataFrame, policy: Policy, levels: pl.DataFrame | None = None) -> Credits:
+    """``projection`` from the clocks' ``compliance.counts`` (a page that has them counts no clock again; the
+    counts of some months are those of all months with the others' rows left out). Each settled case moves
+    the pending count into met or breached: no clock is touched."""
     now = credits(judged(base, policy) if levels is None else levels, policy)
     cases = []
     for name, outcome in (("all_met", "met"), ("all_breached", "breached")):

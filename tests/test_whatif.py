@@ -384,6 +384,10 @@ def test_the_projection_equals_the_engine_on_the_clocks_settled_each_way(rows):
         return
     frame = whatif.retarget(pl.concat(frames), pol)
     out = whatif.projection(frame, pol)
+    # a page's counts of every month, the other months' rows left out: the projection of that month's clocks
+    january = whatif.projection(frame.filter(pl.col("period") == "2026-01"), pol)
+    of_counts = whatif.projection_of_counts(counts(frame).filter(pl.col("period") == "2026-01"), pol)
+    assert of_counts.levels.equals(january.levels) and of_counts.months.equals(january.months)
     for name in ("all_met", "all_breached"):
         settled = frame.with_columns(outcome=pl.when(pl.col("outcome") == "pending").then(pl.lit(name[4:]))
                                      .otherwise(pl.col("outcome")).cast(frame.schema["outcome"]))

@@ -210,3 +210,52 @@ def test_an_upload_is_kept_apart_per_session_and_kind_and_removed_once_loaded(wr
         assert con.execute("SELECT count(*) FROM events WHERE ticket_id = 'S-1'").fetchall() == [(2,)]
     finally:
         con.close()
+
+
+def test_overview_in_quarters_with_a_filter_pools_the_filtered_months_and_keeps_credits_whole(app_env, engine):
+    """The page counts the contract's clocks once and judges its history, credit and projection from those
+    counts: with a filter the history is the filtered clocks' (pooled per quarter), the credit and its
+    projection the whole contract's, as the engine gives them from the clocks themselves."""
+    from slametrics import periods
+    from slametrics.compliance import compliance
+    from slametrics.credits import credits
+    from slametrics.whatif import projection
+
+    policy, clocks, _, _ = engine
+    acme = clocks.filter(pl.col("contract") == "acme")
+    at = open_page(range_by="quarter", team=["Network"])
+    assert at.title[0].value == "Acme Corp: Q1 2026 (January to March)" and not at.exception, repr(at.title[0].value)
+    pooled = periods.compliance_over(acme.filter(pl.col("team") == "Network"), policy, "quarter")
+    whole = periods.compliance_over(acme, policy, "quarter")
+    for name, label in (("response", "Response"), ("resolution", "Resolution")):
+        row = pooled.filter((pl.col("period") == "2026-Q1") & (pl.col("service_level") == name)).row(0, named=True)
+        other = whole.filter((pl.col("period") == "2026-Q1") & (pl.col("service_level") == name)).row(0, named=True)
+        assert metric(at, label).value == fmt.percent(row["compliance"])
+        assert row["assessed"] < other["assessed"]  # the filter took tickets out: the check can tell them apart
+    owed = periods.credits_over(credits(compliance(acme, policy), policy), "quarter").months.filter(
+        pl.col("period") == "2026-Q1").row(0, named=True)
+    assert owed["provisional"] and metric(at, "Service credit (provisional)").value == fmt.money(owed["credit_amount"], "EUR")
+    span = projection(acme.filter(pl.col("period").is_in(["2026-01", "2026-02", "2026-03"])), policy).months
+    low, high = span["all_met_credit_amount"].sum(), span["all_breached_credit_amount"].sum()
+    assert any(f"between {fmt.money(low, 'EUR')} and {fmt.money(high, 'EUR')}" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("contract", ["acme", "globex"])
+def test_credits_projects_the_chosen_contracts_open_month_as_the_engine_does(app_env, engine, contract):
+    """The page judges the chosen contract from its rows of every contract's counts: the open month's three
+    figures are the engine's projection of that contract's clocks, whichever contract is chosen (Acme has an
+    open month in the fixture, Globex none: the page shows none for it)."""
+    from slametrics.whatif import projection
+
+    policy, clocks, _, _ = engine
+    mine = clocks.filter((pl.col("contract") == contract) & pl.col("period").is_in(["2026-01", "2026-02", "2026-03"]))
+    expected = projection(mine, policy).months.filter(pl.col("provisional"))
+    assert expected.height == (1 if contract == "acme" else 0)
+    at = open_page("credits", contract=contract)
+    shown = [m.value for m in at.markdown if "is still open: the credit is a projection" in m.value]
+    assert len(shown) == expected.height
+    for r in expected.iter_rows(named=True):
+        for label, column in (("If every open ticket meets its target", "all_met_credit_amount"),
+                              ("As it stands (provisional)", "credit_amount"),
+                              ("If every open ticket misses its target", "all_breached_credit_amount")):
+            assert metric(at, label).value == fmt.money(r[column], r["currency"]), (label, r)
